@@ -1,0 +1,1 @@
+"""Chain schedules and block headers."""

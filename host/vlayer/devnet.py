@@ -1,0 +1,155 @@
+"""Local EVM tools from npm (anvil, solc): find them, start anvil on a free loopback port, compile Solidity."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import requests
+
+from vlayer.errors import VlayerError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class ToolError(VlayerError):
+    """A local tool (anvil, solc) is missing or failed."""
+
+    exit_code = 8
+
+
+def find_tool(name: str) -> str:
+    """The repo's npm-installed tool first (pinned by package.json), then PATH."""
+    local = REPO_ROOT / "node_modules" / ".bin" / name
+    if local.exists():
+        return str(local)
+    found = shutil.which(name)
+    if found:
+        return found
+    raise ToolError(f"{name} not found; run `bash bash/setup.sh` to install the pinned EVM tools")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Anvil:
+    """A real anvil on 127.0.0.1 at a free port; a context manager that always stops it."""
+
+    hardfork: str | None = None
+    chain_id: int | None = None
+    block_time: float | None = None
+    startup_timeout: float = 20.0
+
+    def __post_init__(self) -> None:
+        self.port = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Anvil:
+        last_err = ""
+        for _ in range(3):  # a free port can be taken between probing and binding
+            self.port = free_port()
+            args = [find_tool("anvil"), "--host", "127.0.0.1", "--port", str(self.port), "--silent"]
+            if self.hardfork:
+                args += ["--hardfork", self.hardfork]
+            if self.chain_id is not None:
+                args += ["--chain-id", str(self.chain_id)]
+            if self.block_time is not None:
+                args += ["--block-time", str(self.block_time)]
+            self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            deadline = time.monotonic() + self.startup_timeout
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    last_err = (self.proc.stderr.read() if self.proc.stderr else b"").decode(errors="replace")
+                    break
+                try:
+                    self.rpc("eth_chainId")
+                    return self
+                except (requests.ConnectionError, requests.Timeout):
+                    time.sleep(0.05)
+            self.stop()
+        raise ToolError(f"anvil did not start: {last_err.strip()[:300] or 'no answer'}")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
+            if self.proc.stderr:
+                self.proc.stderr.close()
+            self.proc = None
+
+    def __enter__(self) -> Anvil:
+        return self.start()
+
+    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+    def rpc(self, method: str, *params: Any) -> Any:
+        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
+        resp = requests.post(self.url, json=body, timeout=30).json()
+        if "error" in resp:
+            err = ToolError(f"anvil {method}: {resp['error'].get('message')}")
+            err.data = resp["error"].get("data")  # type: ignore[attr-defined]  # revert data of eth_call
+            raise err
+        return resp["result"]
+
+
+def compile_solidity(
+    sources: dict[str, str], *, evm_version: str = "osaka", optimize: bool = True
+) -> dict[str, dict[str, Any]]:
+    """Compile with the pinned solc (solcjs); returns {contract name: {abi, bytecode, deployed}}."""
+    std_input = {
+        "language": "Solidity",
+        "sources": {name: {"content": text} for name, text in sources.items()},
+        "settings": {
+            "evmVersion": evm_version,
+            "optimizer": {"enabled": optimize, "runs": 200},
+            "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}},
+        },
+    }
+    proc = subprocess.run(
+        [find_tool("solcjs"), "--standard-json"],
+        input=json.dumps(std_input).encode(),
+        capture_output=True,
+        env={**os.environ, "NODE_OPTIONS": ""},
+        check=False,
+    )
+    # solcjs prints a ">>> Cannot retry compilation with SMT..." line before the JSON.
+    text = proc.stdout.decode()
+    text = text[text.index("{") :] if "{" in text else text
+    try:
+        out = json.loads(text)
+    except ValueError:
+        raise ToolError(f"solc failed: {proc.stderr.decode()[:500] or text[:500]}") from None
+    errors = [e for e in out.get("errors", []) if e.get("severity") == "error"]
+    if errors:
+        raise ToolError("solc: " + "; ".join(e.get("formattedMessage", e.get("message", "")) for e in errors))
+    result: dict[str, dict[str, Any]] = {}
+    for file_contracts in out.get("contracts", {}).values():
+        for name, c in file_contracts.items():
+            result[name] = {
+                "abi": c["abi"],
+                "bytecode": bytes.fromhex(c["evm"]["bytecode"]["object"]),
+                "deployed": bytes.fromhex(c["evm"]["deployedBytecode"]["object"]),
+            }
+    return result

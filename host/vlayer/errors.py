@@ -1,0 +1,133 @@
+"""Typed errors, one root per stage.
+
+Every error the host raises on bad input or a failing dependency is a `VlayerError`, so callers (CLI, HTTP
+service) can map it to a one-line message and an exit code / JSON-RPC error code without string matching.
+"""
+
+from __future__ import annotations
+
+
+class VlayerError(Exception):
+    """Root of every error vlayer raises on purpose."""
+
+    #: CLI exit code for this class of error.
+    exit_code = 1
+
+
+class InputError(VlayerError):
+    """The user's request itself is malformed (bad address, bad hex, bad block tag...)."""
+
+    exit_code = 2
+
+
+# --- RPC ---------------------------------------------------------------------------------------------------------
+
+
+class RpcError(VlayerError):
+    """Talking to the JSON-RPC node failed."""
+
+    exit_code = 3
+
+
+class RpcUnreachableError(RpcError):
+    """The node could not be reached (connection refused, DNS, TLS) after all retries."""
+
+
+class RpcTimeoutError(RpcError):
+    """The node did not answer within the timeout after all retries."""
+
+
+class RpcMethodUnsupportedError(RpcError):
+    """The node does not implement a method we need."""
+
+    def __init__(self, method: str, hint: str) -> None:
+        super().__init__(f"the RPC node does not support {method}: {hint}")
+        self.method = method
+
+
+class RpcResponseError(RpcError):
+    """The node answered with a JSON-RPC error or a malformed response."""
+
+    def __init__(self, method: str, message: str, code: int | None = None) -> None:
+        suffix = f" (code {code})" if code is not None else ""
+        super().__init__(f"{method} failed: {message}{suffix}")
+        self.method = method
+        self.code = code
+
+
+class ReplayMissError(RpcError):
+    """A replayed RPC session was asked for a request it never recorded."""
+
+
+# --- Chain / block pinning -----------------------------------------------------------------------------------------
+
+
+class ChainError(VlayerError):
+    """The chain or block the request names is not usable."""
+
+    exit_code = 4
+
+
+class BlockNotFoundError(ChainError):
+    """The requested block does not exist on the node."""
+
+
+class UnsupportedForkError(ChainError):
+    """The block falls under a fork (or chain) we cannot execute faithfully."""
+
+
+class HeaderMismatchError(ChainError):
+    """A header the node returned does not hash to the hash it claims (or breaks the ancestor chain)."""
+
+
+# --- Preflight -----------------------------------------------------------------------------------------------------
+
+
+class PreflightError(VlayerError):
+    """Executing the call off-chain failed for a reason other than the call itself reverting."""
+
+    exit_code = 5
+
+
+class CallRevertedError(PreflightError):
+    """The prover call reverted; `reason` is the decoded revert reason when there is one."""
+
+    def __init__(self, reason: str, output: bytes, gas_used: int) -> None:
+        super().__init__(f"call reverted: {reason}")
+        self.reason = reason
+        self.output = output
+        self.gas_used = gas_used
+
+
+class CallGasError(PreflightError):
+    """The call's gas limit is below its intrinsic cost or above what the fork allows."""
+
+
+# --- Proofs --------------------------------------------------------------------------------------------------------
+
+
+class ProofError(VlayerError):
+    """A Merkle proof or code the node returned does not check out."""
+
+    exit_code = 6
+
+
+class ProofVerificationError(ProofError):
+    """A Merkle-Patricia proof does not verify against the root it must hang from."""
+
+
+class ProofMismatchError(ProofError):
+    """A proof verifies, but proves something other than what preflight used or asked for."""
+
+
+# --- Guest ---------------------------------------------------------------------------------------------------------
+
+
+class GuestError(VlayerError):
+    """The guest (native or zkVM) failed to execute the input."""
+
+    exit_code = 7
+
+
+class HostGuestMismatchError(GuestError):
+    """Guest output differs from the host's preflight output; no proof may be returned."""

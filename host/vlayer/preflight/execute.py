@@ -1,0 +1,251 @@
+"""Preflight: run a prover call with eth_call semantics on a pinned block, and collect its verified proofs."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth.abc import ComputationAPI, StateAPI
+from eth.exceptions import Revert
+from eth.vm.message import Message
+from eth_abi import decode as abi_decode
+
+from vlayer.chain.block import PinnedBlock, pin_block
+from vlayer.chain.forks import Fork, ChainSpec, spec_for_chain
+from vlayer.errors import (
+    CallGasError,
+    InputError,
+    RpcError,
+    RpcMethodUnsupportedError,
+    UnsupportedForkError,
+)
+from vlayer.evm.osaka import OSAKA_TX_GAS_LIMIT_CAP
+from vlayer.hexutil import hex_bytes
+from vlayer.preflight.evm_state import build_state
+from vlayer.preflight.proofdb import ProofDb, access_list_hint
+from vlayer.proofs.bundle import ProofBundle, verify_bundle
+from vlayer.rpc.client import RpcClient
+
+ZERO_ADDRESS = b"\x00" * 20
+TX_BASE_GAS = 21000
+DELEGATION_PREFIX = b"\xef\x01\x00"
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    to: bytes
+    data: bytes = b""
+    sender: bytes = ZERO_ADDRESS
+    #: None: the block gas limit, capped at the fork's transaction gas cap.
+    gas: int | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.to) != 20 or len(self.sender) != 20:
+            raise InputError("call addresses must be 20 bytes")
+
+    def rpc_object(self, gas: int) -> dict[str, Any]:
+        return {"from": hex_bytes(self.sender), "to": hex_bytes(self.to), "data": hex_bytes(self.data), "gas": hex(gas)}
+
+
+@dataclass(frozen=True)
+class AccessRecord:
+    """What the call touched, in first-touch order: the witness is built from exactly this."""
+
+    accounts: tuple[bytes, ...]
+    slots: dict[bytes, list[int]]
+    code_hashes: tuple[bytes, ...]
+    blockhash_numbers: tuple[int, ...]
+
+    @property
+    def slot_count(self) -> int:
+        return sum(len(s) for s in self.slots.values())
+
+
+@dataclass
+class PreflightResult:
+    chain_id: int
+    fork: Fork
+    block_number: int
+    block_hash: bytes
+    call: CallRequest
+    gas_limit: int
+    success: bool
+    return_data: bytes
+    gas_used: int
+    revert_reason: str | None
+    access: AccessRecord
+    bundle: ProofBundle
+    timings: dict[str, float] = field(default_factory=dict)
+    http_requests: int = 0
+
+
+def intrinsic_gas(data: bytes) -> tuple[int, int]:
+    """(intrinsic gas, EIP-7623 floor) of a call with this calldata."""
+    zeros = data.count(0)
+    nonzero = len(data) - zeros
+    tokens = zeros + 4 * nonzero
+    return TX_BASE_GAS + 4 * zeros + 16 * nonzero, TX_BASE_GAS + 10 * tokens
+
+
+def decode_revert(output: bytes) -> str:
+    """A readable reason from revert data: Error(string), Panic(uint256), or a custom error's selector."""
+    if not output:
+        return "reverted without a reason"
+    sel, body = output[:4], output[4:]
+    try:
+        if sel == bytes.fromhex("08c379a0"):
+            return str(abi_decode(["string"], body)[0])
+        if sel == bytes.fromhex("4e487b71"):
+            code = int(abi_decode(["uint256"], body)[0])
+            return f"panic 0x{code:02x} ({PANIC_CODES.get(code, 'unknown panic')})"
+    except Exception:  # malformed revert data is still reported, just not decoded
+        pass
+    return f"custom error 0x{output.hex()}"
+
+
+PANIC_CODES = {
+    0x01: "assert failed",
+    0x11: "arithmetic overflow or underflow",
+    0x12: "division or modulo by zero",
+    0x21: "invalid enum value",
+    0x22: "bad storage byte array encoding",
+    0x31: "pop on empty array",
+    0x32: "array index out of bounds",
+    0x41: "out of memory",
+    0x51: "call to a zero-initialized function",
+}
+
+
+def resolve_gas(call: CallRequest, pinned: PinnedBlock, fork: Fork) -> int:
+    cap = OSAKA_TX_GAS_LIMIT_CAP if fork >= Fork.OSAKA else None
+    gas = call.gas
+    if gas is None:
+        gas = pinned.header.gas_limit if cap is None else min(pinned.header.gas_limit, cap)
+    intrinsic, floor = intrinsic_gas(call.data)
+    need = max(intrinsic, floor) if fork >= Fork.PRAGUE else intrinsic
+    if gas < need:
+        raise CallGasError(f"gas limit {gas} is below the call's intrinsic cost {need}")
+    if cap is not None and gas > cap:
+        raise CallGasError(f"gas limit {gas} is above Osaka's transaction gas cap {cap} (EIP-7825)")
+    return gas
+
+
+def run_message(state: StateAPI, fork: Fork, call: CallRequest, gas: int) -> tuple[ComputationAPI, int]:
+    """Execute the call as eth_call does: no fee, no nonce or balance checks, sender/target/coinbase warm."""
+    intrinsic, floor = intrinsic_gas(call.data)
+    state.mark_address_warm(call.sender)
+    state.mark_address_warm(call.to)
+    code = state.get_code(call.to)
+    is_delegation = False
+    if fork >= Fork.PRAGUE and len(code) == 23 and code.startswith(DELEGATION_PREFIX):
+        target = code[3:]
+        state.mark_address_warm(target)
+        code, is_delegation = state.get_code(target), True
+    message = Message(
+        gas=gas - intrinsic,
+        to=call.to,
+        sender=call.sender,
+        value=0,
+        data=call.data,
+        code=code,
+        is_delegation=is_delegation,
+    )
+    tx_context = state.get_transaction_context_class()(gas_price=0, origin=call.sender, blob_versioned_hashes=[])
+    computation = state.computation_class.apply_message(state, message, tx_context)
+    used = intrinsic + computation.get_gas_used()
+    used -= min(computation.get_gas_refund(), used // 5)
+    if fork >= Fork.PRAGUE:
+        used = max(used, floor)
+    return computation, used
+
+
+def _check_dev_chain(client: RpcClient, spec: ChainSpec) -> None:
+    """A dev spec names anvil's hardfork; refuse to run if anvil runs another."""
+    try:
+        info = client.call("anvil_nodeInfo", [])
+    except RpcMethodUnsupportedError:
+        return  # not anvil: the spec stands on its own
+    running = str(info.get("hardFork", "")).lower()
+    if running and running != spec.dev_hardfork:
+        raise UnsupportedForkError(
+            f"the dev chain runs hardfork {running!r} but the chain spec says {spec.dev_hardfork!r}; "
+            f"pass --hardfork {running}"
+        )
+
+
+def preflight(
+    client: RpcClient,
+    call: CallRequest,
+    block: str | int = "latest",
+    *,
+    chain_spec: ChainSpec | None = None,
+    prefetch: bool = True,
+) -> PreflightResult:
+    t0 = time.perf_counter()
+    requests_before = client.stats.http_requests
+    chain_id = int(client.call("eth_chainId", []), 16)
+    spec = chain_spec or spec_for_chain(chain_id)
+    if spec.chain_id != chain_id:
+        raise UnsupportedForkError(f"chain spec {spec.name} is for chain {spec.chain_id}, the node serves {chain_id}")
+    if spec.dev_hardfork:
+        _check_dev_chain(client, spec)
+    pinned = pin_block(client, block)
+    fork = spec.fork_at(pinned.header.timestamp)
+    gas = resolve_gas(call, pinned, fork)
+    proofdb = ProofDb(client, pinned)
+    t_pin = time.perf_counter()
+
+    hint: dict[bytes, set[int]] = {}
+    if prefetch:
+        try:
+            hint = access_list_hint(client, call.rpc_object(gas), pinned)
+        except RpcError:
+            hint = {}  # the hint is an optimisation; the lazy path is complete without it
+    proofdb.prefetch([call.to, *hint], hint)
+    t_prefetch = time.perf_counter()
+
+    state = build_state(proofdb, fork, spec.blob_params_at(pinned.header.timestamp), chain_id)
+    computation, gas_used = run_message(state, fork, call, gas)
+    t_exec = time.perf_counter()
+
+    bundle = proofdb.bundle(chain_id, fork.label)
+    verify_bundle(bundle)
+    t_verify = time.perf_counter()
+
+    success = not computation.is_error
+    output = bytes(computation.output)
+    reason = None
+    if not success:
+        err = computation.error
+        reason = decode_revert(output) if isinstance(err, Revert) else f"{type(err).__name__}: {err}"
+        if not isinstance(err, Revert):
+            output = b""
+    access = AccessRecord(
+        accounts=tuple(proofdb.touched_accounts),
+        slots=proofdb.touched_slots,
+        code_hashes=tuple(proofdb.touched_code_hashes),
+        blockhash_numbers=tuple(sorted(proofdb.blockhash_numbers)),
+    )
+    return PreflightResult(
+        chain_id=chain_id,
+        fork=fork,
+        block_number=pinned.number,
+        block_hash=pinned.hash,
+        call=call,
+        gas_limit=gas,
+        success=success,
+        return_data=output,
+        gas_used=gas_used,
+        revert_reason=reason,
+        access=access,
+        bundle=bundle,
+        timings={
+            "pin": t_pin - t0,
+            "prefetch": t_prefetch - t_pin,
+            "execute": t_exec - t_prefetch,
+            "verify": t_verify - t_exec,
+            "total": t_verify - t0,
+        },
+        http_requests=client.stats.http_requests - requests_before,
+    )

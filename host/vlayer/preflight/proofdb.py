@@ -1,0 +1,266 @@
+"""ProofDb: state pinned to one block, fetched lazily over JSON-RPC, verified on arrival, and recorded.
+
+Every account and slot is fetched with `eth_getProof`, so a value is used only after its proof has been checked
+against the pinned state root: the preflight never runs on unproven data, and the proofs the guest needs are already
+in hand when the call ends. An `eth_createAccessList` hint lets `prefetch` fetch the expected accounts, slots and code
+in one JSON-RPC batch; the hint is untrusted (anything it misses is fetched lazily, anything extra is dropped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import rlp
+from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
+from eth.rlp.accounts import Account
+from eth_hash.auto import keccak
+
+from vlayer.chain.block import PinnedBlock, fetch_ancestors
+from vlayer.errors import HeaderMismatchError, ProofMismatchError, RpcResponseError
+from vlayer.hexutil import hex_bytes, hex_word, parse_hex_bytes, parse_hex_int
+from vlayer.proofs.bundle import AccountClaim, ProofBundle, StorageClaim, node_pool, trie_get
+from vlayer.rpc.client import Call, RpcClient
+
+#: Storage keys per eth_getProof request; providers cap the key list, 1,000 is within every common limit.
+PROOF_KEY_CHUNK = 1000
+#: BLOCKHASH reaches back this many blocks.
+BLOCKHASH_WINDOW = 256
+ZERO_HASH = b"\x00" * 32
+
+
+@dataclass
+class FetchStats:
+    prefetch_accounts: int = 0
+    prefetch_slots: int = 0
+    lazy_accounts: int = 0
+    lazy_slots: int = 0
+    lazy_codes: int = 0
+    ancestor_headers: int = 0
+
+
+@dataclass
+class _Account:
+    claim: AccountClaim
+    slots: dict[int, int] = field(default_factory=dict)
+
+
+class ProofDb:
+    """State of one pinned block, as py-evm's preflight sees it, with a record of what it touched."""
+
+    def __init__(self, client: RpcClient, pinned: PinnedBlock) -> None:
+        self.client = client
+        self.pinned = pinned
+        self.state_root: bytes = pinned.header.state_root
+        self.stats = FetchStats()
+        # Raw, unverified answers (from the prefetch); verified and moved on first use.
+        self._raw_accounts: dict[bytes, dict[str, Any]] = {}
+        self._raw_slots: dict[tuple[bytes, int], dict[str, Any]] = {}
+        self._raw_codes: dict[bytes, bytes] = {}
+        # Verified data, and with it the record: insertion order is first-touch order.
+        self._accounts: dict[bytes, _Account] = {}
+        self._codes: dict[bytes, bytes] = {}
+        self._nodes: dict[bytes, bytes] = {}
+        self._ancestors: dict[int, bytes] = {}  # number -> RLP header
+        self.blockhash_numbers: set[int] = set()
+
+    # --- prefetch ------------------------------------------------------------------------------------------------
+
+    def prefetch(self, accounts: Iterable[bytes], slots: dict[bytes, set[int]]) -> None:
+        """Fetch proofs (and code) for a hinted set of accounts and slots in one batch."""
+        addrs = list(dict.fromkeys([*accounts, *slots]))
+        addrs = [a for a in addrs if a not in self._accounts and a not in self._raw_accounts]
+        calls: list[Call] = []
+        plan: list[tuple[str, bytes, list[int]]] = []
+        for addr in addrs:
+            keys = sorted(slots.get(addr, ()))
+            chunks = [keys[i : i + PROOF_KEY_CHUNK] for i in range(0, len(keys), PROOF_KEY_CHUNK)] or [[]]
+            for chunk in chunks:
+                calls.append(("eth_getProof", [hex_bytes(addr), [hex_word(k) for k in chunk], self.pinned.tag]))
+                plan.append(("proof", addr, chunk))
+            calls.append(("eth_getCode", [hex_bytes(addr), self.pinned.tag]))
+            plan.append(("code", addr, []))
+        if not calls:
+            return
+        results = self.client.batch(calls, cache=True)
+        for (kind, addr, chunk), res in zip(plan, results, strict=True):
+            if kind == "code":
+                self._raw_codes[addr] = parse_hex_bytes(res, "code")
+                continue
+            self._raw_accounts[addr] = res
+            self.stats.prefetch_accounts += 1
+            for slot, entry in zip(chunk, res.get("storageProof") or [], strict=False):
+                self._raw_slots[(addr, slot)] = entry
+                self.stats.prefetch_slots += 1
+
+    # --- state reads (each one is recorded) ----------------------------------------------------------------------
+
+    def account(self, address: bytes) -> AccountClaim:
+        rec = self._accounts.get(address)
+        if rec is None:
+            raw = self._raw_accounts.pop(address, None)
+            if raw is None:
+                self.stats.lazy_accounts += 1
+                raw = self.client.call("eth_getProof", [hex_bytes(address), [], self.pinned.tag], cache=True)
+            rec = _Account(self._verify_account(address, raw))
+            self._accounts[address] = rec
+        return rec.claim
+
+    def storage(self, address: bytes, slot: int) -> int:
+        claim = self.account(address)
+        rec = self._accounts[address]
+        if slot in rec.slots:
+            return rec.slots[slot]
+        if not claim.exists or claim.storage_root == BLANK_ROOT_HASH:
+            value = 0  # proven by the account proof (absent) or the empty storage root
+        else:
+            entry = self._raw_slots.pop((address, slot), None)
+            if entry is None:
+                self.stats.lazy_slots += 1
+                res = self.client.call(
+                    "eth_getProof", [hex_bytes(address), [hex_word(slot)], self.pinned.tag], cache=True
+                )
+                entries = res.get("storageProof") or []
+                if len(entries) != 1:
+                    raise ProofMismatchError(f"eth_getProof for one slot of 0x{address.hex()} returned {len(entries)}")
+                entry = entries[0]
+            value = self._verify_slot(address, claim.storage_root, slot, entry)
+        rec.slots[slot] = value
+        return value
+
+    def code(self, address: bytes, code_hash: bytes) -> bytes:
+        if code_hash == EMPTY_SHA3:
+            return b""
+        code = self._codes.get(code_hash)
+        if code is not None:
+            return code
+        raw = self._raw_codes.pop(address, None)
+        if raw is None or bytes(keccak(raw)) != code_hash:
+            self.stats.lazy_codes += 1
+            raw = parse_hex_bytes(self.client.call("eth_getCode", [hex_bytes(address), self.pinned.tag], cache=True))
+        if bytes(keccak(raw)) != code_hash:
+            raise ProofMismatchError(f"code of 0x{address.hex()} does not hash to its proven code hash")
+        self._codes[code_hash] = raw
+        return raw
+
+    def block_hash(self, number: int) -> bytes:
+        """Hash of an ancestor within the BLOCKHASH window, proven by a chain of headers down from the pin."""
+        top = self.pinned.number
+        if not (top - BLOCKHASH_WINDOW <= number < top):
+            return ZERO_HASH
+        self.blockhash_numbers.add(number)
+        needed = [n for n in range(number + 1, top) if n not in self._ancestors]
+        if needed:
+            self.stats.ancestor_headers += len(needed)
+            fetched = fetch_ancestors(self.client, self.pinned, needed)
+            for n, (_, encoded) in fetched.items():
+                self._ancestors[n] = encoded
+            self._check_ancestor_chain(number + 1)
+        if number == top - 1:
+            return bytes(self.pinned.header.parent_hash)
+        return bytes(rlp.decode(self._ancestors[number + 1])[0])
+
+    # --- verification --------------------------------------------------------------------------------------------
+
+    def _verify_account(self, address: bytes, res: dict[str, Any]) -> AccountClaim:
+        label = "0x" + address.hex()
+        if parse_hex_bytes(res.get("address", "0x"), "address") != address:
+            raise ProofMismatchError(f"eth_getProof for {label} echoed address {res.get('address')}")
+        proof = [parse_hex_bytes(n, "proof node") for n in res.get("accountProof") or []]
+        got = trie_get(node_pool(proof), self.state_root, bytes(keccak(address)), f"account {label}")
+        echoed = (
+            parse_hex_int(res["nonce"], "nonce"),
+            parse_hex_int(res["balance"], "balance"),
+            parse_hex_bytes(res["storageHash"], "storageHash"),
+            parse_hex_bytes(res["codeHash"], "codeHash"),
+        )
+        if got:
+            acc = rlp.decode(got, sedes=Account)
+            claim = AccountClaim(address, True, acc.nonce, acc.balance, acc.storage_root, acc.code_hash)
+            if echoed != (claim.nonce, claim.balance, claim.storage_root, claim.code_hash):
+                raise ProofMismatchError(f"account {label}: the node's echoed fields differ from its proof")
+        else:
+            claim = AccountClaim(address, False)
+            # Nodes differ in how they describe an absent account; every form must still mean "empty".
+            if echoed[0] or echoed[1] or echoed[2] not in (BLANK_ROOT_HASH, ZERO_HASH) or echoed[3] not in (
+                EMPTY_SHA3,
+                ZERO_HASH,
+            ):
+                raise ProofMismatchError(f"account {label}: proven absent but the node reports state for it")
+        self._add_nodes(proof)
+        return claim
+
+    def _verify_slot(self, address: bytes, root: bytes, slot: int, entry: dict[str, Any]) -> int:
+        label = f"slot {hex(slot)} of 0x{address.hex()}"
+        if parse_hex_int(entry.get("key", "0x"), "storage key") != slot:
+            raise ProofMismatchError(f"{label}: the node echoed key {entry.get('key')}")
+        proof = [parse_hex_bytes(n, "proof node") for n in entry.get("proof") or []]
+        raw = trie_get(node_pool(proof), root, bytes(keccak(slot.to_bytes(32, "big"))), label)
+        value = rlp.decode(raw, sedes=rlp.sedes.big_endian_int) if raw else 0
+        if value != parse_hex_int(entry.get("value", "0x0"), "storage value"):
+            raise ProofMismatchError(f"{label}: the node's echoed value differs from its proof")
+        self._add_nodes(proof)
+        return int(value)
+
+    def _check_ancestor_chain(self, lowest: int) -> None:
+        expected = bytes(self.pinned.header.parent_hash)
+        for n in range(self.pinned.number - 1, lowest - 1, -1):
+            encoded = self._ancestors[n]
+            if bytes(keccak(encoded)) != expected:
+                raise HeaderMismatchError(f"header {n} is not the parent of header {n + 1} (reorg or bad node)")
+            expected = bytes(rlp.decode(encoded)[0])
+
+    def _add_nodes(self, nodes: list[bytes]) -> None:
+        for n in nodes:
+            self._nodes.setdefault(bytes(keccak(n)), n)
+
+    # --- output --------------------------------------------------------------------------------------------------
+
+    @property
+    def touched_accounts(self) -> list[bytes]:
+        return list(self._accounts)
+
+    @property
+    def touched_slots(self) -> dict[bytes, list[int]]:
+        return {a: sorted(r.slots) for a, r in self._accounts.items() if r.slots}
+
+    @property
+    def touched_code_hashes(self) -> list[bytes]:
+        return list(self._codes)
+
+    def bundle(self, chain_id: int, fork: str) -> ProofBundle:
+        accounts = tuple(
+            AccountClaim(
+                **{**r.claim.__dict__, "storage": tuple(StorageClaim(s, v) for s, v in sorted(r.slots.items()))}
+            )
+            for r in self._accounts.values()
+        )
+        ancestors: tuple[bytes, ...] = ()
+        if self.blockhash_numbers:
+            lowest = min(self.blockhash_numbers) + 1
+            ancestors = tuple(self._ancestors[n] for n in range(self.pinned.number - 1, lowest - 1, -1))
+        return ProofBundle(
+            chain_id=chain_id,
+            fork=fork,
+            block_number=self.pinned.number,
+            block_hash=self.pinned.hash,
+            header_rlp=self.pinned.header_rlp,
+            ancestors=ancestors,
+            accounts=accounts,
+            codes=tuple(self._codes.values()),
+            nodes=tuple(self._nodes.values()),
+            blockhash_numbers=tuple(sorted(self.blockhash_numbers)),
+        )
+
+
+def access_list_hint(client: RpcClient, call_obj: dict[str, Any], pinned: PinnedBlock) -> dict[bytes, set[int]]:
+    """Ask the node which state the call will touch. Untrusted: used only to batch fetches."""
+    res = client.call("eth_createAccessList", [call_obj, pinned.tag], cache=True)
+    if not isinstance(res, dict) or not isinstance(res.get("accessList"), list):
+        raise RpcResponseError("eth_createAccessList", "response has no accessList")
+    out: dict[bytes, set[int]] = {}
+    for item in res["accessList"]:
+        addr = parse_hex_bytes(item["address"], "address")
+        out.setdefault(addr, set()).update(parse_hex_int(k, "storage key") for k in item.get("storageKeys") or [])
+    return out

@@ -1,0 +1,126 @@
+"""The verified proof bundle: everything the guest needs to re-execute a call, and its independent check.
+
+Proof nodes are pooled and deduplicated by hash; accounts and slots are claims that must be provable from the pool
+under the pinned header's state root. `verify_bundle` re-checks a bundle from scratch, exactly the checks the guest
+will make, so a bundle that passes here cannot fail in a proving run for want of data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import rlp
+from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
+from eth.rlp.accounts import Account
+from eth_hash.auto import keccak
+from trie import HexaryTrie
+from trie.exceptions import MissingTrieNode
+
+from vlayer.errors import HeaderMismatchError, ProofMismatchError, ProofVerificationError
+
+
+@dataclass(frozen=True)
+class StorageClaim:
+    slot: int
+    value: int
+
+
+@dataclass(frozen=True)
+class AccountClaim:
+    """An account as the call saw it. `exists=False` means proven absent from the state trie."""
+
+    address: bytes
+    exists: bool
+    nonce: int = 0
+    balance: int = 0
+    storage_root: bytes = BLANK_ROOT_HASH
+    code_hash: bytes = EMPTY_SHA3
+    storage: tuple[StorageClaim, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProofBundle:
+    chain_id: int
+    fork: str
+    block_number: int
+    block_hash: bytes
+    header_rlp: bytes
+    #: RLP headers of ancestors needed by BLOCKHASH, newest first (block_number-1, -2, ...), contiguous.
+    ancestors: tuple[bytes, ...]
+    accounts: tuple[AccountClaim, ...]
+    #: Bytecode of every touched account with code, deduplicated by hash.
+    codes: tuple[bytes, ...]
+    #: Every trie node of every account and storage proof, deduplicated by keccak.
+    nodes: tuple[bytes, ...]
+    #: Block numbers whose hash the call read with BLOCKHASH.
+    blockhash_numbers: tuple[int, ...] = field(default=())
+
+    @property
+    def witness_bytes(self) -> int:
+        return (
+            len(self.header_rlp)
+            + sum(map(len, self.ancestors))
+            + sum(map(len, self.codes))
+            + sum(map(len, self.nodes))
+        )
+
+    @property
+    def storage_slot_count(self) -> int:
+        return sum(len(a.storage) for a in self.accounts)
+
+
+def encode_account(claim: AccountClaim) -> bytes:
+    return bytes(rlp.encode(Account(claim.nonce, claim.balance, claim.storage_root, claim.code_hash)))
+
+
+def trie_get(pool: dict[bytes, bytes], root: bytes, key: bytes, what: str) -> bytes:
+    """Look a key up in a trie made only of pooled nodes; a missing node is a failed proof."""
+    if root == BLANK_ROOT_HASH:
+        return b""
+    try:
+        return bytes(HexaryTrie(pool, root_hash=root).get(key))
+    except MissingTrieNode as exc:
+        raise ProofVerificationError(
+            f"{what}: proof lacks trie node 0x{bytes(exc.missing_node_hash).hex()} under root 0x{root.hex()}"
+        ) from None
+    except Exception as exc:  # malformed RLP or node shapes from an untrusted node
+        raise ProofVerificationError(f"{what}: malformed proof ({type(exc).__name__}: {exc})") from None
+
+
+def node_pool(nodes: tuple[bytes, ...] | list[bytes]) -> dict[bytes, bytes]:
+    return {bytes(keccak(n)): n for n in nodes}
+
+
+def verify_bundle(bundle: ProofBundle) -> None:
+    """Check header hash, ancestor chain, every account and storage claim, and every code hash."""
+    if bytes(keccak(bundle.header_rlp)) != bundle.block_hash:
+        raise HeaderMismatchError("bundle header does not hash to the pinned block hash")
+    header = rlp.decode(bundle.header_rlp)
+    # RLP list position 3 is stateRoot, 0 is parentHash, 8 is number in every header version.
+    state_root, parent_hash = bytes(header[3]), bytes(header[0])
+    if int.from_bytes(header[8], "big") != bundle.block_number:
+        raise HeaderMismatchError("bundle header number differs from the pinned block number")
+    expected = parent_hash
+    for i, raw in enumerate(bundle.ancestors):
+        if bytes(keccak(raw)) != expected:
+            raise HeaderMismatchError(f"ancestor {bundle.block_number - 1 - i} does not hash to its child's parent")
+        expected = bytes(rlp.decode(raw)[0])
+
+    pool = node_pool(bundle.nodes)
+    code_hashes = {bytes(keccak(c)) for c in bundle.codes}
+    for acc in bundle.accounts:
+        label = "0x" + acc.address.hex()
+        got = trie_get(pool, state_root, bytes(keccak(acc.address)), f"account {label}")
+        want = encode_account(acc) if acc.exists else b""
+        if got != want:
+            raise ProofMismatchError(f"account {label}: proven state differs from what the call used")
+        if acc.code_hash != EMPTY_SHA3 and acc.code_hash not in code_hashes:
+            raise ProofMismatchError(f"account {label}: code with hash 0x{acc.code_hash.hex()} missing")
+        for st in acc.storage:
+            key = bytes(keccak(st.slot.to_bytes(32, "big")))
+            raw = trie_get(pool, acc.storage_root, key, f"slot {hex(st.slot)} of {label}")
+            value = rlp.decode(raw, sedes=rlp.sedes.big_endian_int) if raw else 0
+            if value != st.value:
+                raise ProofMismatchError(
+                    f"slot {hex(st.slot)} of {label}: proven value {value} differs from used value {st.value}"
+                )

@@ -1,0 +1,88 @@
+"""A small JSON-RPC client: single calls, batches, typed errors, and a cache for block-pinned queries."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from vlayer.errors import RpcMethodUnsupportedError, RpcResponseError
+from vlayer.rpc.transport import HttpTransport, JsonObj, Transport, canonical_key
+
+#: What to tell a user whose node lacks a method we need.
+METHOD_HINTS = {
+    "eth_getProof": "use a node that serves EIP-1186 proofs (geth, reth, erigon, anvil); "
+    "for blocks older than the node's state history it must run as an archive node",
+    "eth_createAccessList": "vlayer can do without it; pass prefetch=False",
+    "debug_traceCall": "enable the debug namespace (geth: --http.api eth,debug)",
+}
+
+METHOD_NOT_FOUND = -32601
+
+Call = tuple[str, Sequence[Any]]
+
+
+class RpcClient:
+    """JSON-RPC client over a `Transport`.
+
+    `max_batch` bounds the number of calls per HTTP request; many providers reject larger batches.
+    Only calls explicitly marked `cache=True` are cached, and callers mark only block-pinned queries.
+    """
+
+    def __init__(self, transport: Transport, *, max_batch: int = 100) -> None:
+        self.transport = transport
+        self.max_batch = max_batch
+        self._ids = itertools.count(1)
+        self._cache: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def http(cls, url: str, **kwargs: Any) -> RpcClient:
+        return cls(HttpTransport(url, **kwargs))
+
+    @property
+    def stats(self):  # type: ignore[no-untyped-def]  # re-exports the transport's TransportStats
+        return self.transport.stats
+
+    def call(self, method: str, params: Sequence[Any], *, cache: bool = False) -> Any:
+        return self.batch([(method, params)], cache=cache)[0]
+
+    def batch(self, calls: Sequence[Call], *, cache: bool = False) -> list[Any]:
+        """Run calls as few HTTP requests as the batch limit allows; results in call order."""
+        results: list[Any] = [None] * len(calls)
+        pending: list[tuple[int, JsonObj]] = []
+        for i, (method, params) in enumerate(calls):
+            key = canonical_key(method, list(params))
+            if cache and key in self._cache:
+                results[i] = self._cache[key]
+                continue
+            with self._lock:
+                rid = next(self._ids)
+            pending.append((i, {"jsonrpc": "2.0", "id": rid, "method": method, "params": list(params)}))
+        for start in range(0, len(pending), self.max_batch):
+            chunk = pending[start : start + self.max_batch]
+            resps = self.transport.send([req for _, req in chunk])
+            for (i, req), resp in zip(chunk, resps, strict=True):
+                results[i] = _result(req, resp)
+                if cache:
+                    self._cache[canonical_key(req["method"], req["params"])] = results[i]
+        return results
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+def _result(req: JsonObj, resp: JsonObj) -> Any:
+    method = str(req["method"])
+    if "error" in resp and resp["error"] is not None:
+        err = resp["error"]
+        code = err.get("code") if isinstance(err, dict) else None
+        message = str(err.get("message") if isinstance(err, dict) else err)
+        lowered = message.lower()
+        if code == METHOD_NOT_FOUND or "method not found" in lowered or "not supported" in lowered:
+            raise RpcMethodUnsupportedError(method, METHOD_HINTS.get(method, "enable it on the node"))
+        raise RpcResponseError(method, message, code)
+    if "result" not in resp:
+        raise RpcResponseError(method, "response has neither result nor error")
+    return resp["result"]
