@@ -139,8 +139,9 @@ def pin_block(client: RpcClient, block: str | int = "latest") -> PinnedBlock:
 
 
 def fetch_ancestors(client: RpcClient, pinned: PinnedBlock, numbers: list[int]) -> dict[int, tuple[Any, bytes]]:
-    """Fetch headers by number in one batch (cacheable: numbers below a pinned hash are checked by the chain)."""
-    objs = client.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers], cache=True)
+    """Fetch headers by number in one batch. Not cached: a number is not pinned, only the hash chain down from the
+    pinned block (checked by the caller) makes these headers trustworthy."""
+    objs = client.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
     out: dict[int, tuple[Any, bytes]] = {}
     for n, obj in zip(numbers, objs, strict=True):
         out[n] = checked_header(obj, hex(n))

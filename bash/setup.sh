@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs everything vlayer needs, from the registries only, into this checkout: a Python venv (.venv) with the
+# vlayer package built by maturin, and the pinned EVM tools (anvil, forge, solc) from npm (node_modules).
+# Idempotent: a second run with nothing changed does no work.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$PWD
+
+# Heavy Rust builds live outside the clone so fresh clones on the same machine reuse them.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/vlayer/target}"
+mkdir -p "$CARGO_TARGET_DIR"
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "setup: $1 is required but not installed ($2)" >&2; exit 1; }; }
+need python3 "Python 3.11+"
+need npm "Node.js 20+ with npm"
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: installing Rust (cargo) from Debian" >&2
+  apt-get update -qq && apt-get install -y -qq cargo rustc >/dev/null
+fi
+
+# --- EVM tools (npm) ------------------------------------------------------------------------------------------
+npm_stamp=node_modules/.vlayer-stamp
+npm_hash=$(cat package.json package-lock.json | sha256sum | cut -c1-16)
+if [ ! -f "$npm_stamp" ] || [ "$(cat "$npm_stamp")" != "$npm_hash" ]; then
+  echo "setup: installing anvil, forge and solc from npm" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$npm_hash" > "$npm_stamp"
+fi
+
+# --- Python (venv + maturin editable install) -----------------------------------------------------------------
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+py_stamp=.venv/.vlayer-stamp
+py_hash=$(cat pyproject.toml Cargo.toml guest_wrapper/Cargo.toml $(find guest_wrapper/src -type f | sort) \
+  | sha256sum | cut -c1-16)
+if [ ! -f "$py_stamp" ] || [ "$(cat "$py_stamp")" != "$py_hash" ]; then
+  echo "setup: installing the vlayer package and its Python dependencies" >&2
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[dev]"
+  echo "$py_hash" > "$py_stamp"
+fi
+echo "setup: ready ($root)" >&2

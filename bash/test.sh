@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite: lint and type checks, Rust checks, and pytest against real anvil/solc.
+#   bash bash/test.sh          everything CI runs
+#   bash bash/test.sh slow     the slow proving target as well
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash bash/setup.sh
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/vlayer/target}"
+export PATH="$PWD/.venv/bin:$PATH"
+
+echo "== ruff"; ruff check host tests benches; ruff format --check host tests benches
+echo "== mypy"; mypy
+echo "== cargo fmt / clippy"; cargo fmt --all -- --check; cargo clippy --workspace --all-targets -q -- -D warnings
+echo "== pytest"
+marker="not slow"
+[ "${1:-}" = "slow" ] && marker=""
+pytest -q -m "$marker" -p no:cacheprovider

@@ -1,0 +1,173 @@
+"""The `vlayer` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from vlayer import __version__
+from vlayer.chain.forks import ChainSpec
+from vlayer.errors import InputError, VlayerError
+from vlayer.hexutil import hex_bytes, parse_address, parse_hex_bytes
+from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
+from vlayer.rpc import HttpTransport, RecordingTransport, ReplayTransport, RpcClient
+from vlayer.rpc.transport import Transport
+
+
+def _native_info() -> dict[str, Any] | None:
+    try:
+        from vlayer import _native  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    info: dict[str, Any] = _native.build_info()
+    return info
+
+
+def _version_text() -> str:
+    info = _native_info()
+    if info is None:
+        native = "native extension: not built (run bash/setup.sh)"
+    elif info.get("guest_embedded"):
+        native = f"guest image id: {info['image_id']}"
+    else:
+        native = f"native extension {info['crate_version']}: no guest ELF embedded yet"
+    return f"vlayer {__version__}\n{native}"
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except VlayerError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=_Group)
+@click.version_option(message=_version_text(), package_name="vlayer")
+def main() -> None:
+    """Prove off-chain EVM calls with a RISC Zero zkVM."""
+
+
+def _client(rpc_url: str | None, record: str | None, replay: str | None, timeout: float) -> RpcClient:
+    if replay:
+        if record:
+            raise InputError("--record and --replay exclude each other")
+        return RpcClient(ReplayTransport(replay))
+    if not rpc_url:
+        raise InputError("--rpc-url is required (or --replay FILE)")
+    if not rpc_url.startswith(("http://", "https://")):
+        raise InputError(f"--rpc-url must be an http(s) URL, got {rpc_url!r}")
+    transport: Transport = HttpTransport(rpc_url, timeout=timeout)
+    if record:
+        transport = RecordingTransport(transport)
+    return RpcClient(transport)
+
+
+def _summary(r: PreflightResult) -> dict[str, Any]:
+    return {
+        "chain_id": r.chain_id,
+        "fork": r.fork.label,
+        "block_number": r.block_number,
+        "block_hash": hex_bytes(r.block_hash),
+        "success": r.success,
+        "return_data": hex_bytes(r.return_data),
+        "revert_reason": r.revert_reason,
+        "gas_used": r.gas_used,
+        "gas_limit": r.gas_limit,
+        "touched": {
+            "accounts": len(r.access.accounts),
+            "storage_slots": r.access.slot_count,
+            "code_hashes": len(r.access.code_hashes),
+            "block_hashes": len(r.access.blockhash_numbers),
+        },
+        "witness": {
+            "bytes": r.bundle.witness_bytes,
+            "trie_nodes": len(r.bundle.nodes),
+            "codes": len(r.bundle.codes),
+            "ancestor_headers": len(r.bundle.ancestors),
+        },
+        "http_requests": r.http_requests,
+        "seconds": round(r.timings["total"], 4),
+    }
+
+
+@main.command("preflight")
+@click.option("--rpc-url", help="JSON-RPC endpoint of the chain (http/https).")
+@click.option("--block", default="latest", show_default=True, help="Block number or tag to pin.")
+@click.option("--to", "to", required=True, help="Prover contract address.")
+@click.option("--data", "data", default="0x", show_default=True, help="Calldata, 0x-hex.")
+@click.option("--from", "sender", default="0x" + "00" * 20, help="Caller address.")
+@click.option("--gas", type=int, default=None, help="Gas limit (default: block limit, capped per fork).")
+@click.option("--hardfork", default=None, help="Dev chain hardfork (cancun, prague, osaka, bpo1, bpo2).")
+@click.option("--chain-spec", default=None, type=click.Path(exists=True), help="Chain schedule JSON file.")
+@click.option("--no-prefetch", is_flag=True, help="Skip the eth_createAccessList hint.")
+@click.option("--record", default=None, help="Record the RPC session to this JSON file.")
+@click.option("--replay", default=None, type=click.Path(), help="Answer RPC only from this recording.")
+@click.option("--timeout", default=30.0, show_default=True, help="RPC timeout in seconds.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def preflight_cmd(
+    rpc_url: str | None,
+    block: str,
+    to: str,
+    data: str,
+    sender: str,
+    gas: int | None,
+    hardfork: str | None,
+    chain_spec: str | None,
+    no_prefetch: bool,
+    record: str | None,
+    replay: str | None,
+    timeout: float,
+    as_json: bool,
+) -> None:
+    """Run a call off-chain on a pinned block and collect the proofs of everything it touched."""
+    call = CallRequest(
+        to=parse_address(to, "--to"),
+        data=parse_hex_bytes(data, "--data"),
+        sender=parse_address(sender, "--from"),
+        gas=gas,
+    )
+    if hardfork and chain_spec:
+        raise InputError("--hardfork and --chain-spec exclude each other")
+    client = _client(rpc_url, record, replay, timeout)
+    spec = None
+    if hardfork:
+        chain_id = int(client.call("eth_chainId", []), 16)
+        spec = ChainSpec.dev(hardfork, chain_id)
+    elif chain_spec:
+        spec = ChainSpec.from_json(chain_spec)
+    try:
+        result = preflight(client, call, block, chain_spec=spec, prefetch=not no_prefetch)
+    finally:
+        if record and isinstance(client.transport, RecordingTransport):
+            client.transport.save(record)
+        client.close()
+    summary = _summary(result)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+    else:
+        t, w = summary["touched"], summary["witness"]
+        status = "ok" if result.success else f"reverted: {result.revert_reason}"
+        click.echo(f"block        {result.block_number} {summary['block_hash']} ({summary['fork']})")
+        click.echo(f"status       {status}")
+        click.echo(f"return data  {summary['return_data']}")
+        click.echo(f"gas used     {result.gas_used}")
+        click.echo(
+            f"touched      {t['accounts']} accounts, {t['storage_slots']} slots, {t['code_hashes']} codes, "
+            f"{t['block_hashes']} block hashes"
+        )
+        click.echo(
+            f"witness      {w['bytes']} bytes ({w['trie_nodes']} trie nodes, {w['codes']} codes, "
+            f"{w['ancestor_headers']} ancestor headers)"
+        )
+        click.echo(f"rpc          {result.http_requests} HTTP requests in {summary['seconds']}s")
+    if not result.success:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
