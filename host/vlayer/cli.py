@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from vlayer import __version__
+from vlayer.chain.block import parse_block_ref
 from vlayer.chain.forks import ChainSpec
 from vlayer.errors import InputError, VlayerError
 from vlayer.hexutil import hex_bytes, parse_address, parse_hex_bytes
@@ -131,6 +132,7 @@ def preflight_cmd(
         sender=parse_address(sender, "--from"),
         gas=gas,
     )
+    parse_block_ref(block)  # reject a malformed block before any RPC
     if hardfork and chain_spec:
         raise InputError("--hardfork and --chain-spec exclude each other")
     client = _client(rpc_url, record, replay, timeout)

@@ -16,8 +16,8 @@ from vlayer.chain.forks import Fork, ChainSpec, spec_for_chain
 from vlayer.errors import (
     CallGasError,
     InputError,
-    RpcError,
     RpcMethodUnsupportedError,
+    RpcResponseError,
     UnsupportedForkError,
 )
 from vlayer.evm.osaka import OSAKA_TX_GAS_LIMIT_CAP
@@ -200,8 +200,8 @@ def preflight(
     if prefetch:
         try:
             hint = access_list_hint(client, call.rpc_object(gas), pinned)
-        except RpcError:
-            hint = {}  # the hint is an optimisation; the lazy path is complete without it
+        except (RpcMethodUnsupportedError, RpcResponseError):
+            hint = {}  # the node lacks or refuses the hint; the lazy path is complete without it
     proofdb.prefetch([call.to, *hint], hint)
     t_prefetch = time.perf_counter()
 
