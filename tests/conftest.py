@@ -10,9 +10,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.corpus import Deployment, deploy_corpus  # noqa: E402
-from vlayer.devnet import Anvil  # noqa: E402
-from vlayer.rpc import RpcClient  # noqa: E402
+from tests.support.corpus import Deployment, deploy_corpus
+from vlayer.devnet import Anvil
+from vlayer.rpc import RpcClient
 
 FORKS = ("prague", "osaka")
 

@@ -57,7 +57,11 @@ def test_revert_exits_non_zero_with_reason(osaka_chain: Chain) -> None:
         (["--to", "0x01"], 2, "error: --to must be 20 bytes, got 1"),
         (["--to", "0x" + "11" * 20, "--data", "0xabc"], 2, "error: --data has an odd number of hex digits"),
         (["--to", "0x" + "11" * 20, "--block", "soon"], 2, "error: block must be a number or latest"),
-        (["--to", "0x" + "11" * 20, "--block", "999999", "--hardfork", "osaka"], 4, "error: block 0xf423f does not exist on this node"),
+        (
+            ["--to", "0x" + "11" * 20, "--block", "999999", "--hardfork", "osaka"],
+            4,
+            "error: block 0xf423f does not exist on this node",
+        ),
         (["--to", "0x" + "11" * 20, "--hardfork", "frontier"], 4, "error: dev hardfork 'frontier' is not supported"),
     ],
 )

@@ -88,8 +88,9 @@ def test_blockhash_reads_are_proven_by_ancestor_headers(osaka_chain: Chain) -> N
     assert r.access.blockhash_numbers == tuple(sorted({n - 1, n - 2, n - 5, n - 256}))
     assert len(r.bundle.ancestors) == 255  # headers n-1 .. n-255 prove the hash of n-256
     hashes = decode(["bytes32[]"], r.return_data)[0]
-    expected = [bytes.fromhex(osaka_chain.anvil.rpc("eth_getBlockByNumber", hex(n - k), False)["hash"][2:])
-                for k in (1, 2, 5)]
+    expected = [
+        bytes.fromhex(osaka_chain.anvil.rpc("eth_getBlockByNumber", hex(n - k), False)["hash"][2:]) for k in (1, 2, 5)
+    ]
     assert list(hashes[:3]) == expected
     assert hashes[3] == hashes[5] == hashes[6] == b"\x00" * 32
 

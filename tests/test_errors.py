@@ -18,6 +18,7 @@ from vlayer.devnet import Anvil
 from vlayer.errors import (
     BlockNotFoundError,
     CallGasError,
+    ChainError,
     InputError,
     RpcMethodUnsupportedError,
     RpcResponseError,
@@ -59,7 +60,7 @@ def silent_server() -> Iterator[str]:
 
 def test_timeout_after_retries(silent_server: str) -> None:
     client = RpcClient(HttpTransport(silent_server, timeout=0.2, retries=1, backoff=0.01))
-    with pytest.raises(RpcTimeoutError, match="did not answer within 0.2s"):
+    with pytest.raises(RpcTimeoutError, match=r"did not answer within 0\.2s"):
         preflight(client, CALL)
 
 
@@ -69,7 +70,7 @@ class _Proxy(BaseHTTPRequestHandler):
     upstream = ""
     override: Callable[[dict[str, Any]], dict[str, Any] | None] = staticmethod(lambda req: None)
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         import requests
 
         body = json.loads(self.rfile.read(int(self.headers["content-length"])))
@@ -114,7 +115,9 @@ def _not_found(method: str) -> Callable[[dict[str, Any]], dict[str, Any] | None]
 
 def test_missing_get_proof_names_the_method_and_what_to_enable(proxy: Any, osaka_chain: Chain) -> None:
     proxy.override = staticmethod(_not_found("eth_getProof"))
-    with pytest.raises(RpcMethodUnsupportedError, match="does not support eth_getProof: use a node that serves EIP-1186"):
+    with pytest.raises(
+        RpcMethodUnsupportedError, match="does not support eth_getProof: use a node that serves EIP-1186"
+    ):
         preflight(RpcClient.http(proxy.url), CallRequest(to=osaka_chain.d.corpus), chain_spec=ChainSpec.dev("osaka"))
 
 
@@ -147,6 +150,11 @@ def test_block_that_does_not_exist(osaka_chain: Chain) -> None:
 def test_dev_chain_hardfork_mismatch_is_refused(osaka_chain: Chain) -> None:
     with pytest.raises(UnsupportedForkError, match="runs hardfork 'osaka' but the chain spec says 'prague'"):
         preflight(osaka_chain.client(), CALL, chain_spec=ChainSpec.dev("prague"))
+
+
+def test_dev_genesis_block_is_refused(anvil: Anvil) -> None:
+    with pytest.raises(ChainError, match="block 0 of a dev chain cannot be proven"):
+        preflight(RpcClient.http(anvil.url), CALL, 0)
 
 
 def test_default_anvil_spec_matches_default_anvil(anvil: Anvil) -> None:

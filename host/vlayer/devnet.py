@@ -104,6 +104,19 @@ class Anvil:
     def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
 
+    def transact(self, tx: dict[str, Any], timeout: float = 20.0) -> dict[str, Any]:
+        """Send a transaction from an unlocked account and wait for its receipt; a failed one is an error."""
+        tx_hash = self.rpc("eth_sendTransaction", tx)
+        deadline = time.monotonic() + timeout
+        while (receipt := self.rpc("eth_getTransactionReceipt", tx_hash)) is None:
+            if time.monotonic() > deadline:
+                raise ToolError(f"transaction {tx_hash} was not mined within {timeout}s")
+            time.sleep(0.02)
+        if receipt.get("status") != "0x1":
+            raise ToolError(f"transaction {tx_hash} failed: {receipt}")
+        result: dict[str, Any] = receipt
+        return result
+
     def rpc(self, method: str, *params: Any) -> Any:
         body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
         resp = requests.post(self.url, json=body, timeout=30).json()

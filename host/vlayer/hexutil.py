@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eth_utils import to_canonical_address
+from eth_utils.address import to_canonical_address
 
 from vlayer.errors import InputError
 

@@ -18,6 +18,7 @@ from vlayer.devnet import Anvil, compile_solidity
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
 HOLDERS = [bytes([0x10 + i]) * 20 for i in range(6)]
+ALICE = bytes.fromhex("00" * 17 + "0a11ce")
 ABSENT = bytes.fromhex("00000000000000000000000000000000deadbeef")
 
 
@@ -43,10 +44,7 @@ class Deployment:
 
 
 def deploy(anvil: Anvil, code: bytes, sender: str) -> bytes:
-    tx = anvil.rpc("eth_sendTransaction", {"from": sender, "data": "0x" + code.hex(), "gas": hex(15_000_000)})
-    receipt = anvil.rpc("eth_getTransactionReceipt", tx)
-    if receipt is None or receipt.get("status") != "0x1" or not receipt.get("contractAddress"):
-        raise RuntimeError(f"deployment failed: {receipt}")
+    receipt = anvil.transact({"from": sender, "data": "0x" + code.hex(), "gas": hex(15_000_000)})
     return bytes.fromhex(receipt["contractAddress"][2:])
 
 
@@ -96,7 +94,7 @@ def corpus_calls(d: Deployment) -> list[CorpusCall]:
         CorpusCall("cross-contract-balance", c, calldata("balanceOf(address)", ["address"], [HOLDERS[2]])),
         CorpusCall("cross-contract-sum", c, calldata("sumBalances(address[])", ["address[]"], [HOLDERS])),
         CorpusCall("cross-contract-string", c, selector("tokenName()")),
-        CorpusCall("struct-mapping", c, calldata("position(address)", ["address"], [bytes.fromhex("00" * 17 + "0a11ce")])),
+        CorpusCall("struct-mapping", c, calldata("position(address)", ["address"], [ALICE])),
         CorpusCall("struct-mapping-absent", c, calldata("position(address)", ["address"], [ABSENT])),
         CorpusCall("dynamic-array", c, selector("seriesSum()")),
         CorpusCall("revert-reason", c, selector("failWithReason()")),

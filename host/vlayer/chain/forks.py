@@ -84,9 +84,7 @@ class ChainSpec:
             "bpo2": (Fork.OSAKA, BPO2_BLOBS),
         }
         if hardfork not in table:
-            raise UnsupportedForkError(
-                f"dev hardfork {hardfork!r} is not supported; choose one of {', '.join(table)}"
-            )
+            raise UnsupportedForkError(f"dev hardfork {hardfork!r} is not supported; choose one of {', '.join(table)}")
         fork, blobs = table[hardfork]
         return cls(f"dev-{hardfork}", chain_id, ((fork, 0),), ((0, blobs),), dev_hardfork=hardfork)
 

@@ -16,6 +16,7 @@ import copy
 
 from eth import constants
 from eth._utils.address import force_bytes_to_address
+from eth._utils.padding import zpad_right
 from eth.abc import ComputationAPI, OpcodeAPI
 from eth.exceptions import VMError
 from eth.precompiles.modexp import extract_lengths, modexp
@@ -23,8 +24,7 @@ from eth.vm.forks.prague.computation import PRAGUE_PRECOMPILES, PragueComputatio
 from eth.vm.forks.prague.opcodes import PRAGUE_OPCODES
 from eth.vm.forks.prague.state import PragueState
 from eth.vm.opcode import as_opcode
-from eth._utils.padding import zpad_right
-from eth_utils import big_endian_to_int
+from eth_utils.encoding import big_endian_to_int
 
 from vlayer.evm.p256 import p256verify_output
 

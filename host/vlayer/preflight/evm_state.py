@@ -22,7 +22,7 @@ from eth.rlp.accounts import Account
 from eth.vm.execution_context import ExecutionContext
 from eth.vm.forks.cancun.constants import MIN_BLOB_BASE_FEE
 from eth_typing import Address, Hash32
-from eth_utils import big_endian_to_int
+from eth_utils.encoding import big_endian_to_int
 
 from vlayer.chain.forks import BlobParams, Fork
 from vlayer.errors import PreflightError

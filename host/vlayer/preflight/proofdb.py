@@ -183,9 +183,15 @@ class ProofDb:
         else:
             claim = AccountClaim(address, False)
             # Nodes differ in how they describe an absent account; every form must still mean "empty".
-            if echoed[0] or echoed[1] or echoed[2] not in (BLANK_ROOT_HASH, ZERO_HASH) or echoed[3] not in (
-                EMPTY_SHA3,
-                ZERO_HASH,
+            if (
+                echoed[0]
+                or echoed[1]
+                or echoed[2] not in (BLANK_ROOT_HASH, ZERO_HASH)
+                or echoed[3]
+                not in (
+                    EMPTY_SHA3,
+                    ZERO_HASH,
+                )
             ):
                 raise ProofMismatchError(f"account {label}: proven absent but the node reports state for it")
         self._add_nodes(proof)

@@ -13,8 +13,8 @@ import rlp
 from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
 from eth.rlp.accounts import Account
 from eth_hash.auto import keccak
-from trie import HexaryTrie
 from trie.exceptions import MissingTrieNode
+from trie.hexary import HexaryTrie
 
 from vlayer.errors import HeaderMismatchError, ProofMismatchError, ProofVerificationError
 
@@ -58,10 +58,7 @@ class ProofBundle:
     @property
     def witness_bytes(self) -> int:
         return (
-            len(self.header_rlp)
-            + sum(map(len, self.ancestors))
-            + sum(map(len, self.codes))
-            + sum(map(len, self.nodes))
+            len(self.header_rlp) + sum(map(len, self.ancestors)) + sum(map(len, self.codes)) + sum(map(len, self.nodes))
         )
 
     @property

@@ -154,7 +154,7 @@ class RecordingTransport:
     def send(self, reqs: list[JsonObj]) -> list[JsonObj]:
         resps = self.inner.send(reqs)
         for req, resp in zip(reqs, resps, strict=True):
-            answer = {k: resp[k] for k in ("result", "error") if k in resp}
+            answer: JsonObj = {k: resp[k] for k in ("result", "error") if k in resp}
             self.entries[canonical_key(req["method"], req.get("params", []))] = answer
         return resps
 
