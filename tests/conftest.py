@@ -14,7 +14,7 @@ from tests.support.corpus import Deployment, deploy_corpus
 from vlayer.devnet import Anvil
 from vlayer.rpc import RpcClient
 
-FORKS = ("prague", "osaka")
+FORKS = ("cancun", "prague", "osaka")
 
 
 class Chain:

@@ -37,3 +37,20 @@ def test_without_prefetch_every_slot_is_a_round_trip(osaka_chain: Chain) -> None
     small, _, _ = _requests(osaka_chain, calldata("wideSum(uint256)", ["uint256"], [5]), prefetch=False)
     large, _, _ = _requests(osaka_chain, calldata("wideSum(uint256)", ["uint256"], [60]), prefetch=False)
     assert large - small == 55
+
+
+def test_proof_keys_are_chunked_at_1000_per_request(osaka_chain: Chain) -> None:
+    from vlayer.chain.block import pin_block
+    from vlayer.preflight.proofdb import ProofDb
+
+    client = osaka_chain.client()
+    db = ProofDb(client, pin_block(client, osaka_chain.block))
+    db.prefetch([], {osaka_chain.d.corpus: set(range(2500))})
+    assert client.stats.by_method["eth_getProof"] == 3
+    # Keys went out as full 32-byte words, and every one came back usable.
+    assert db.stats.prefetch_slots == 2500
+    corpus = osaka_chain.d.corpus
+    assert db.storage(corpus, 2499) == 0
+    assert db.storage(corpus, 0) == int.from_bytes(osaka_chain.d.token, "big")  # slot 0: `token`
+    assert db.storage(corpus, 4) == 5  # slot 4: `counter`
+    assert db.stats.lazy_slots == 0
