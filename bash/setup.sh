@@ -32,7 +32,7 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 py_stamp=.venv/.vlayer-stamp
-py_hash=$(cat pyproject.toml Cargo.toml guest_wrapper/Cargo.toml $(find guest_wrapper/src -type f | sort) \
+py_hash=$(cat pyproject.toml Cargo.toml $(find guest guest_wrapper -name Cargo.toml -o -name '*.rs' | sort) \
   | sha256sum | cut -c1-16)
 if [ ! -f "$py_stamp" ] || [ "$(cat "$py_stamp")" != "$py_hash" ]; then
   echo "setup: installing the vlayer package and its Python dependencies" >&2

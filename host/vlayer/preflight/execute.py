@@ -210,9 +210,14 @@ def preflight(
             hint = access_list_hint(client, call.rpc_object(gas), pinned)
         except (RpcMethodUnsupportedError, RpcResponseError):
             hint = {}  # the node lacks or refuses the hint; the lazy path is complete without it
-    proofdb.prefetch([call.to, *hint], hint)
+    coinbase = bytes(pinned.header.coinbase)
+    proofdb.prefetch([call.to, call.sender, coinbase, *hint], hint)
     t_prefetch = time.perf_counter()
 
+    # A transaction always loads its sender and the coinbase (revm does, for fees even at gas price 0), so the
+    # witness proves them whether or not the call itself reads them.
+    proofdb.account(call.sender)
+    proofdb.account(coinbase)
     state = build_state(proofdb, fork, spec.blob_params_at(pinned.header.timestamp), chain_id)
     computation, gas_used = run_message(state, fork, call, gas)
     t_exec = time.perf_counter()

@@ -1,0 +1,46 @@
+//! Every way an input can be refused. The messages are part of the contract (docs/wire-format.md): corruption
+//! tests in both languages match them exactly, and the zkVM main panics with them.
+
+use alloy_primitives::{Address, B256, U256};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum GuestError {
+    #[error("input: bad magic")]
+    BadMagic,
+    #[error("input: unsupported version {0}")]
+    UnsupportedVersion(u64),
+    #[error("input: malformed: {0}")]
+    Malformed(String),
+    #[error("header hash mismatch: keccak(header) is {computed} but the input names {claimed}")]
+    HeaderHashMismatch { computed: B256, claimed: B256 },
+    #[error("header: malformed: {0}")]
+    MalformedHeader(String),
+    #[error("ancestor chain broken at block {0}")]
+    AncestorChain(u64),
+    #[error("unsupported chain: {0}")]
+    UnsupportedChain(String),
+    #[error("invalid account proof for {address}: {reason}")]
+    InvalidAccountProof { address: Address, reason: String },
+    #[error("account {0} differs from its proof")]
+    AccountMismatch(Address),
+    #[error("invalid storage proof for slot {slot} of {address}: {reason}")]
+    InvalidStorageProof { address: Address, slot: B256, reason: String },
+    #[error("storage slot {slot} of {address}: input value {claimed} differs from proven value {proven}")]
+    StorageValueMismatch { address: Address, slot: B256, claimed: U256, proven: U256 },
+    #[error("code {code_hash} of account {address} not in input")]
+    MissingCode { address: Address, code_hash: B256 },
+    #[error("account {0} not in input")]
+    MissingAccount(Address),
+    #[error("storage slot {slot} of {address} not in input")]
+    MissingSlot { address: Address, slot: B256 },
+    #[error("code {0} not in input")]
+    MissingCodeByHash(B256),
+    #[error("block hash of {0} not in input")]
+    MissingBlockHash(u64),
+    #[error("call reverted: 0x{0}")]
+    Reverted(String),
+    #[error("call halted: {0}")]
+    Halted(String),
+    #[error("evm: {0}")]
+    Evm(String),
+}

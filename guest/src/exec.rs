@@ -1,0 +1,85 @@
+//! Re-execution of the call with revm under eth_call's relaxations, and the journal.
+
+use alloy_primitives::{Address, B256, U256};
+use revm::context::{BlockEnv, CfgEnv, Context, TxEnv};
+use revm::context_interface::result::{EVMError, ExecutionResult, Output};
+use revm::primitives::{Bytes, TxKind};
+use revm::{ExecuteEvm, MainBuilder, MainContext};
+
+use crate::chain::Rules;
+use crate::db::WrapStateDb;
+use crate::error::GuestError;
+use crate::input::CallIn;
+use crate::state::StateDb;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallOutput {
+    pub return_data: Vec<u8>,
+    pub gas_used: u64,
+}
+
+pub fn run_call(state: &StateDb, rules: Rules, chain_id: u64, call: &CallIn) -> Result<CallOutput, GuestError> {
+    let header = &state.header;
+    let mut cfg = CfgEnv::new_with_spec(rules.spec);
+    cfg.chain_id = chain_id;
+    // eth_call: no nonce, balance, base-fee, EIP-3607 or block gas limit checks. The EIP-7825 cap stays.
+    cfg.disable_nonce_check = true;
+    cfg.disable_balance_check = true;
+    cfg.disable_base_fee = true;
+    cfg.disable_eip3607 = true;
+    cfg.disable_block_gas_limit = true;
+
+    let mut block = BlockEnv::default();
+    block.number = U256::from(header.number);
+    block.timestamp = U256::from(header.timestamp);
+    block.beneficiary = header.beneficiary;
+    block.basefee = header.base_fee;
+    block.gas_limit = header.gas_limit;
+    block.difficulty = header.difficulty;
+    block.prevrandao = Some(header.mix_hash);
+    block.set_blob_excess_gas_and_price(header.excess_blob_gas.unwrap_or(0), rules.blob_update_fraction);
+
+    let mut tx = TxEnv::default();
+    tx.caller = call.caller;
+    tx.kind = TxKind::Call(call.to);
+    tx.data = Bytes::from(call.data.to_vec());
+    tx.gas_limit = call.gas_limit;
+    tx.gas_price = 0;
+    tx.value = U256::ZERO;
+    tx.chain_id = Some(chain_id);
+
+    let mut evm = Context::mainnet().with_db(WrapStateDb::new(state)).with_cfg(cfg).with_block(block).build_mainnet();
+    let result = evm.transact(tx).map_err(|e| match e {
+        EVMError::Database(db) => db.0,
+        other => GuestError::Evm(other.to_string()),
+    })?;
+    match result.result {
+        ExecutionResult::Success { gas, output, .. } => {
+            let data = match output {
+                Output::Call(b) => b.to_vec(),
+                Output::Create(b, _) => b.to_vec(),
+            };
+            Ok(CallOutput { return_data: data, gas_used: gas.tx_gas_used() })
+        }
+        ExecutionResult::Revert { output, .. } => Err(GuestError::Reverted(alloy_primitives::hex::encode(output))),
+        ExecutionResult::Halt { reason, .. } => Err(GuestError::Halted(format!("{reason:?}"))),
+    }
+}
+
+/// abi.encode(CallAssumptions) || returnData, vlayer v1's journal layout.
+pub fn journal(to: Address, calldata: &[u8], chain_id: u64, number: u64, block_hash: B256, ret: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(160 + ret.len());
+    let mut word = [0u8; 32];
+    word[12..].copy_from_slice(to.as_slice());
+    out.extend_from_slice(&word);
+    let mut selector = [0u8; 32];
+    if calldata.len() >= 4 {
+        selector[..4].copy_from_slice(&calldata[..4]);
+    }
+    out.extend_from_slice(&selector);
+    out.extend_from_slice(&U256::from(chain_id).to_be_bytes::<32>());
+    out.extend_from_slice(&U256::from(number).to_be_bytes::<32>());
+    out.extend_from_slice(block_hash.as_slice());
+    out.extend_from_slice(ret);
+    out
+}

@@ -1,0 +1,78 @@
+//! Decoding of the host -> guest wire format (docs/wire-format.md).
+
+use alloy_primitives::{Address, Bytes, B256, U256};
+use alloy_rlp::{Decodable, RlpDecodable, RlpEncodable};
+
+use crate::error::GuestError;
+
+pub const MAGIC: &[u8; 4] = b"VLYR";
+pub const VERSION: u64 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, RlpDecodable, RlpEncodable)]
+pub struct SlotIn {
+    pub slot: B256,
+    pub value: U256,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, RlpDecodable, RlpEncodable)]
+pub struct AccountIn {
+    pub address: Address,
+    pub exists: bool,
+    pub nonce: u64,
+    pub balance: U256,
+    pub storage_root: B256,
+    pub code_hash: B256,
+    pub storage: Vec<SlotIn>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, RlpDecodable, RlpEncodable)]
+pub struct CallIn {
+    pub caller: Address,
+    pub to: Address,
+    pub data: Bytes,
+    pub gas_limit: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, RlpDecodable, RlpEncodable)]
+pub struct GuestInput {
+    pub version: u64,
+    pub chain_id: u64,
+    pub dev_hardfork: Bytes,
+    pub block_hash: B256,
+    pub header: Bytes,
+    pub ancestors: Vec<Bytes>,
+    pub nodes: Vec<Bytes>,
+    pub codes: Vec<Bytes>,
+    pub accounts: Vec<AccountIn>,
+    pub call: CallIn,
+}
+
+impl GuestInput {
+    pub fn decode(bytes: &[u8]) -> Result<Self, GuestError> {
+        let body = bytes.strip_prefix(MAGIC.as_slice()).ok_or(GuestError::BadMagic)?;
+        // Read the version first so a future layout reports its version, not an RLP error.
+        let version = peek_version(body)?;
+        if version != VERSION {
+            return Err(GuestError::UnsupportedVersion(version));
+        }
+        let mut buf = body;
+        let input = GuestInput::decode_raw(&mut buf)?;
+        if !buf.is_empty() {
+            return Err(GuestError::Malformed("trailing bytes after the input".into()));
+        }
+        Ok(input)
+    }
+
+    fn decode_raw(buf: &mut &[u8]) -> Result<Self, GuestError> {
+        <GuestInput as Decodable>::decode(buf).map_err(|e| GuestError::Malformed(e.to_string()))
+    }
+}
+
+fn peek_version(body: &[u8]) -> Result<u64, GuestError> {
+    let mut buf = body;
+    let header = alloy_rlp::Header::decode(&mut buf).map_err(|e| GuestError::Malformed(e.to_string()))?;
+    if !header.list {
+        return Err(GuestError::Malformed("input body is not a list".into()));
+    }
+    u64::decode(&mut buf).map_err(|e| GuestError::Malformed(format!("version: {e}")))
+}

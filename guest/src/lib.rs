@@ -1,0 +1,42 @@
+//! The vlayer guest library: everything the zkVM guest does, as plain Rust that also runs (and is tested) natively.
+//!
+//! Pure: no networking, no async, no filesystem. The input is decoded and every piece of it checked
+//! ([`state::StateDb`]), the call is re-executed with revm over [`db::WrapStateDb`], and the journal is built.
+
+pub mod chain;
+pub mod error;
+pub mod header;
+pub mod input;
+pub mod mpt;
+pub mod rlp_util;
+pub mod state;
+pub mod db;
+pub mod exec;
+
+use error::GuestError;
+use input::GuestInput;
+
+/// What one guest run produces: the journal it commits, and (natively) the call's return data and gas.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuestOutput {
+    pub journal: Vec<u8>,
+    pub return_data: Vec<u8>,
+    pub gas_used: u64,
+}
+
+/// The whole guest: decode, verify, execute, build the journal.
+pub fn execute(input_bytes: &[u8]) -> Result<GuestOutput, GuestError> {
+    let input = GuestInput::decode(input_bytes)?;
+    let state = state::StateDb::new(&input)?;
+    let rules = chain::rules(input.chain_id, &input.dev_hardfork, state.header.timestamp)?;
+    let out = exec::run_call(&state, rules, input.chain_id, &input.call)?;
+    let journal = exec::journal(
+        input.call.to,
+        &input.call.data,
+        input.chain_id,
+        state.header.number,
+        state.block_hash,
+        &out.return_data,
+    );
+    Ok(GuestOutput { journal, return_data: out.return_data, gas_used: out.gas_used })
+}

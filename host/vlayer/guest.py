@@ -1,0 +1,51 @@
+"""The guest, run natively through the `vlayer._native` extension, and the host/guest agreement check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vlayer.errors import GuestError, HostGuestMismatchError
+from vlayer.guest_input import expected_journal, input_for
+from vlayer.preflight.execute import PreflightResult
+
+
+@dataclass(frozen=True)
+class GuestRun:
+    journal: bytes
+    return_data: bytes
+    gas_used: int
+
+
+def _native():  # type: ignore[no-untyped-def]  # the extension module has no stubs
+    try:
+        from vlayer import _native
+    except ImportError as exc:
+        raise GuestError("the native guest is not built; run `bash bash/setup.sh`") from exc
+    return _native
+
+
+def execute_native(guest_input: bytes) -> GuestRun:
+    """Run the guest library on the host CPU (GIL released); its failure message is the guest's own."""
+    native = _native()
+    try:
+        out = native.execute_native(guest_input)
+    except native.GuestFailure as exc:
+        raise GuestError(str(exc)) from None
+    return GuestRun(bytes(out["journal"]), bytes(out["return_data"]), int(out["gas_used"]))
+
+
+def check_guest(result: PreflightResult, run: GuestRun) -> None:
+    """Guest output must equal preflight output before anything is proved or returned."""
+    want = expected_journal(result)
+    if run.journal != want:
+        raise HostGuestMismatchError(
+            f"guest journal differs from preflight: guest 0x{run.journal.hex()}, host 0x{want.hex()}"
+        )
+    if run.gas_used != result.gas_used:
+        raise HostGuestMismatchError(f"guest used {run.gas_used} gas, preflight {result.gas_used}")
+
+
+def run_and_check(result: PreflightResult, dev_hardfork: str | None) -> GuestRun:
+    run = execute_native(input_for(result, dev_hardfork))
+    check_guest(result, run)
+    return run
