@@ -11,6 +11,7 @@ export PATH="$PWD/.venv/bin:$PATH"
 echo "== ruff"; ruff check host tests benches; ruff format --check host tests benches
 echo "== mypy"; mypy
 echo "== cargo fmt / clippy"; cargo fmt --all -- --check; cargo clippy --workspace --all-targets -q -- -D warnings
+echo "== cargo test"; cargo test -p vlayer-guest -q
 echo "== pytest"
 marker="not slow"
 [ "${1:-}" = "slow" ] && marker=""

@@ -24,7 +24,11 @@ struct Schedule {
 }
 
 const MAINNET: Schedule = Schedule {
-    forks: &[(SpecId::CANCUN, 1_710_338_135), (SpecId::PRAGUE, 1_746_612_311), (SpecId::OSAKA, 1_764_798_551)],
+    forks: &[
+        (SpecId::CANCUN, 1_710_338_135),
+        (SpecId::PRAGUE, 1_746_612_311),
+        (SpecId::OSAKA, 1_764_798_551),
+    ],
     blobs: &[
         (1_710_338_135, CANCUN_FRACTION),
         (1_746_612_311, PRAGUE_FRACTION),
@@ -36,13 +40,30 @@ const MAINNET: Schedule = Schedule {
 pub fn rules(chain_id: u64, dev_hardfork: &[u8], timestamp: u64) -> Result<Rules, GuestError> {
     if chain_id == 1 {
         if !dev_hardfork.is_empty() {
-            return Err(GuestError::UnsupportedChain("mainnet takes no dev hardfork".into()));
+            return Err(GuestError::UnsupportedChain(
+                "mainnet takes no dev hardfork".into(),
+            ));
         }
-        let spec = MAINNET.forks.iter().rev().find(|(_, ts)| *ts <= timestamp).map(|(s, _)| *s);
-        let fraction = MAINNET.blobs.iter().rev().find(|(ts, _)| *ts <= timestamp).map(|(_, f)| *f);
+        let spec = MAINNET
+            .forks
+            .iter()
+            .rev()
+            .find(|(_, ts)| *ts <= timestamp)
+            .map(|(s, _)| *s);
+        let fraction = MAINNET
+            .blobs
+            .iter()
+            .rev()
+            .find(|(ts, _)| *ts <= timestamp)
+            .map(|(_, f)| *f);
         return match (spec, fraction) {
-            (Some(spec), Some(blob_update_fraction)) => Ok(Rules { spec, blob_update_fraction }),
-            _ => Err(GuestError::UnsupportedChain(format!("mainnet block at {timestamp} predates Cancun"))),
+            (Some(spec), Some(blob_update_fraction)) => Ok(Rules {
+                spec,
+                blob_update_fraction,
+            }),
+            _ => Err(GuestError::UnsupportedChain(format!(
+                "mainnet block at {timestamp} predates Cancun"
+            ))),
         };
     }
     if chain_id == ANVIL_CHAIN_ID {
@@ -54,10 +75,17 @@ pub fn rules(chain_id: u64, dev_hardfork: &[u8], timestamp: u64) -> Result<Rules
             b"bpo2" => (SpecId::OSAKA, BPO2_FRACTION),
             other => {
                 let name = String::from_utf8_lossy(other);
-                return Err(GuestError::UnsupportedChain(format!("dev hardfork {name:?}")));
+                return Err(GuestError::UnsupportedChain(format!(
+                    "dev hardfork {name:?}"
+                )));
             }
         };
-        return Ok(Rules { spec, blob_update_fraction });
+        return Ok(Rules {
+            spec,
+            blob_update_fraction,
+        });
     }
-    Err(GuestError::UnsupportedChain(format!("chain id {chain_id} has no schedule in the guest")))
+    Err(GuestError::UnsupportedChain(format!(
+        "chain id {chain_id} has no schedule in the guest"
+    )))
 }

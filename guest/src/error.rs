@@ -24,9 +24,18 @@ pub enum GuestError {
     #[error("account {0} differs from its proof")]
     AccountMismatch(Address),
     #[error("invalid storage proof for slot {slot} of {address}: {reason}")]
-    InvalidStorageProof { address: Address, slot: B256, reason: String },
+    InvalidStorageProof {
+        address: Address,
+        slot: B256,
+        reason: String,
+    },
     #[error("storage slot {slot} of {address}: input value {claimed} differs from proven value {proven}")]
-    StorageValueMismatch { address: Address, slot: B256, claimed: U256, proven: U256 },
+    StorageValueMismatch {
+        address: Address,
+        slot: B256,
+        claimed: U256,
+        proven: U256,
+    },
     #[error("code {code_hash} of account {address} not in input")]
     MissingCode { address: Address, code_hash: B256 },
     #[error("account {0} not in input")]

@@ -18,7 +18,12 @@ pub struct CallOutput {
     pub gas_used: u64,
 }
 
-pub fn run_call(state: &StateDb, rules: Rules, chain_id: u64, call: &CallIn) -> Result<CallOutput, GuestError> {
+pub fn run_call(
+    state: &StateDb,
+    rules: Rules,
+    chain_id: u64,
+    call: &CallIn,
+) -> Result<CallOutput, GuestError> {
     let header = &state.header;
     let mut cfg = CfgEnv::new_with_spec(rules.spec);
     cfg.chain_id = chain_id;
@@ -29,26 +34,37 @@ pub fn run_call(state: &StateDb, rules: Rules, chain_id: u64, call: &CallIn) -> 
     cfg.disable_eip3607 = true;
     cfg.disable_block_gas_limit = true;
 
-    let mut block = BlockEnv::default();
-    block.number = U256::from(header.number);
-    block.timestamp = U256::from(header.timestamp);
-    block.beneficiary = header.beneficiary;
-    block.basefee = header.base_fee;
-    block.gas_limit = header.gas_limit;
-    block.difficulty = header.difficulty;
-    block.prevrandao = Some(header.mix_hash);
-    block.set_blob_excess_gas_and_price(header.excess_blob_gas.unwrap_or(0), rules.blob_update_fraction);
+    let mut block = BlockEnv {
+        number: U256::from(header.number),
+        timestamp: U256::from(header.timestamp),
+        beneficiary: header.beneficiary,
+        basefee: header.base_fee,
+        gas_limit: header.gas_limit,
+        difficulty: header.difficulty,
+        prevrandao: Some(header.mix_hash),
+        ..Default::default()
+    };
+    block.set_blob_excess_gas_and_price(
+        header.excess_blob_gas.unwrap_or(0),
+        rules.blob_update_fraction,
+    );
 
-    let mut tx = TxEnv::default();
-    tx.caller = call.caller;
-    tx.kind = TxKind::Call(call.to);
-    tx.data = Bytes::from(call.data.to_vec());
-    tx.gas_limit = call.gas_limit;
-    tx.gas_price = 0;
-    tx.value = U256::ZERO;
-    tx.chain_id = Some(chain_id);
+    let tx = TxEnv {
+        caller: call.caller,
+        kind: TxKind::Call(call.to),
+        data: Bytes::from(call.data.to_vec()),
+        gas_limit: call.gas_limit,
+        gas_price: 0,
+        value: U256::ZERO,
+        chain_id: Some(chain_id),
+        ..Default::default()
+    };
 
-    let mut evm = Context::mainnet().with_db(WrapStateDb::new(state)).with_cfg(cfg).with_block(block).build_mainnet();
+    let mut evm = Context::mainnet()
+        .with_db(WrapStateDb::new(state))
+        .with_cfg(cfg)
+        .with_block(block)
+        .build_mainnet();
     let result = evm.transact(tx).map_err(|e| match e {
         EVMError::Database(db) => db.0,
         other => GuestError::Evm(other.to_string()),
@@ -59,15 +75,27 @@ pub fn run_call(state: &StateDb, rules: Rules, chain_id: u64, call: &CallIn) -> 
                 Output::Call(b) => b.to_vec(),
                 Output::Create(b, _) => b.to_vec(),
             };
-            Ok(CallOutput { return_data: data, gas_used: gas.tx_gas_used() })
+            Ok(CallOutput {
+                return_data: data,
+                gas_used: gas.tx_gas_used(),
+            })
         }
-        ExecutionResult::Revert { output, .. } => Err(GuestError::Reverted(alloy_primitives::hex::encode(output))),
+        ExecutionResult::Revert { output, .. } => {
+            Err(GuestError::Reverted(alloy_primitives::hex::encode(output)))
+        }
         ExecutionResult::Halt { reason, .. } => Err(GuestError::Halted(format!("{reason:?}"))),
     }
 }
 
 /// abi.encode(CallAssumptions) || returnData, vlayer v1's journal layout.
-pub fn journal(to: Address, calldata: &[u8], chain_id: u64, number: u64, block_hash: B256, ret: &[u8]) -> Vec<u8> {
+pub fn journal(
+    to: Address,
+    calldata: &[u8],
+    chain_id: u64,
+    number: u64,
+    block_hash: B256,
+    ret: &[u8],
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(160 + ret.len());
     let mut word = [0u8; 32];
     word[12..].copy_from_slice(to.as_slice());

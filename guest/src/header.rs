@@ -20,12 +20,15 @@ pub struct Header {
 }
 
 fn word<const N: usize>(item: &[u8], what: &str) -> Result<[u8; N], GuestError> {
-    item.try_into().map_err(|_| GuestError::MalformedHeader(format!("{what} must be {N} bytes")))
+    item.try_into()
+        .map_err(|_| GuestError::MalformedHeader(format!("{what} must be {N} bytes")))
 }
 
 fn uint(item: &[u8], what: &str) -> Result<u64, GuestError> {
     if item.len() > 8 || item.first() == Some(&0) {
-        return Err(GuestError::MalformedHeader(format!("{what} is not a canonical u64")));
+        return Err(GuestError::MalformedHeader(format!(
+            "{what} is not a canonical u64"
+        )));
     }
     Ok(item.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
 }
@@ -34,9 +37,13 @@ impl Header {
     pub fn decode(rlp: &[u8]) -> Result<Self, GuestError> {
         let items = list_items(rlp).map_err(GuestError::MalformedHeader)?;
         if items.len() < 16 {
-            return Err(GuestError::MalformedHeader(format!("{} fields; London or later needs 16", items.len())));
+            return Err(GuestError::MalformedHeader(format!(
+                "{} fields; London or later needs 16",
+                items.len()
+            )));
         }
-        let f = |i: usize, what: &str| expect_str(items[i], what).map_err(GuestError::MalformedHeader);
+        let f =
+            |i: usize, what: &str| expect_str(items[i], what).map_err(GuestError::MalformedHeader);
         let difficulty = f(7, "difficulty")?;
         if difficulty.len() > 32 {
             return Err(GuestError::MalformedHeader("difficulty too long".into()));
@@ -51,7 +58,11 @@ impl Header {
             timestamp: uint(f(11, "timestamp")?, "timestamp")?,
             mix_hash: B256::from(word::<32>(f(13, "mixHash")?, "mixHash")?),
             base_fee: uint(f(15, "baseFeePerGas")?, "baseFeePerGas")?,
-            excess_blob_gas: if items.len() > 18 { Some(uint(f(18, "excessBlobGas")?, "excessBlobGas")?) } else { None },
+            excess_blob_gas: if items.len() > 18 {
+                Some(uint(f(18, "excessBlobGas")?, "excessBlobGas")?)
+            } else {
+                None
+            },
         })
     }
 }

@@ -49,7 +49,9 @@ pub struct GuestInput {
 
 impl GuestInput {
     pub fn decode(bytes: &[u8]) -> Result<Self, GuestError> {
-        let body = bytes.strip_prefix(MAGIC.as_slice()).ok_or(GuestError::BadMagic)?;
+        let body = bytes
+            .strip_prefix(MAGIC.as_slice())
+            .ok_or(GuestError::BadMagic)?;
         // Read the version first so a future layout reports its version, not an RLP error.
         let version = peek_version(body)?;
         if version != VERSION {
@@ -58,7 +60,9 @@ impl GuestInput {
         let mut buf = body;
         let input = GuestInput::decode_raw(&mut buf)?;
         if !buf.is_empty() {
-            return Err(GuestError::Malformed("trailing bytes after the input".into()));
+            return Err(GuestError::Malformed(
+                "trailing bytes after the input".into(),
+            ));
         }
         Ok(input)
     }
@@ -70,7 +74,8 @@ impl GuestInput {
 
 fn peek_version(body: &[u8]) -> Result<u64, GuestError> {
     let mut buf = body;
-    let header = alloy_rlp::Header::decode(&mut buf).map_err(|e| GuestError::Malformed(e.to_string()))?;
+    let header =
+        alloy_rlp::Header::decode(&mut buf).map_err(|e| GuestError::Malformed(e.to_string()))?;
     if !header.list {
         return Err(GuestError::Malformed("input body is not a list".into()));
     }

@@ -4,14 +4,14 @@
 //! ([`state::StateDb`]), the call is re-executed with revm over [`db::WrapStateDb`], and the journal is built.
 
 pub mod chain;
+pub mod db;
 pub mod error;
+pub mod exec;
 pub mod header;
 pub mod input;
 pub mod mpt;
 pub mod rlp_util;
 pub mod state;
-pub mod db;
-pub mod exec;
 
 use error::GuestError;
 use input::GuestInput;
@@ -38,5 +38,9 @@ pub fn execute(input_bytes: &[u8]) -> Result<GuestOutput, GuestError> {
         state.block_hash,
         &out.return_data,
     );
-    Ok(GuestOutput { journal, return_data: out.return_data, gas_used: out.gas_used })
+    Ok(GuestOutput {
+        journal,
+        return_data: out.return_data,
+        gas_used: out.gas_used,
+    })
 }

@@ -11,7 +11,8 @@ use alloy_primitives::{keccak256, B256};
 use crate::rlp_util::{expect_str, list_items, Item};
 
 /// keccak256(rlp("")): the root of an empty trie.
-pub const EMPTY_ROOT: B256 = alloy_primitives::b256!("56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421");
+pub const EMPTY_ROOT: B256 =
+    alloy_primitives::b256!("56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421");
 
 #[derive(Default)]
 pub struct NodePool {
@@ -69,7 +70,7 @@ impl NodePool {
                 n => return Err(format!("bad trie node: {n} items")),
             };
             node = match next {
-                Item::Str(s) if s.is_empty() => return Ok(None),
+                Item::Str([]) => return Ok(None),
                 Item::Str(s) if s.len() == 32 => self.resolve(&B256::from_slice(s))?,
                 Item::List(inline) if inline.len() < 32 => inline,
                 _ => return Err("bad trie node: malformed child reference".into()),
@@ -78,7 +79,10 @@ impl NodePool {
     }
 
     fn resolve(&self, hash: &B256) -> Result<&[u8], String> {
-        self.nodes.get(hash).map(Vec::as_slice).ok_or_else(|| format!("trie node {hash} missing from input"))
+        self.nodes
+            .get(hash)
+            .map(Vec::as_slice)
+            .ok_or_else(|| format!("trie node {hash} missing from input"))
     }
 }
 
@@ -102,4 +106,48 @@ fn decode_path(encoded: &[u8]) -> Result<(Vec<u8>, bool), String> {
         nibbles.push(b & 0x0f);
     }
     Ok((nibbles, flag >= 2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf(path_nibbles: &[u8], value: &[u8]) -> Vec<u8> {
+        // Hex-prefix encode a leaf path (odd or even).
+        let mut hp = Vec::new();
+        if path_nibbles.len() % 2 == 1 {
+            hp.push(0x30 | path_nibbles[0]);
+            hp.extend(path_nibbles[1..].chunks(2).map(|c| (c[0] << 4) | c[1]));
+        } else {
+            hp.push(0x20);
+            hp.extend(path_nibbles.chunks(2).map(|c| (c[0] << 4) | c[1]));
+        }
+        let mut out = Vec::new();
+        alloy_rlp::encode_list::<&[u8], [u8]>(&[hp.as_slice(), value], &mut out);
+        out
+    }
+
+    #[test]
+    fn empty_root_has_no_keys() {
+        assert_eq!(NodePool::default().get(EMPTY_ROOT, &B256::ZERO), Ok(None));
+    }
+
+    #[test]
+    fn single_leaf_inclusion_and_exclusion() {
+        let key = B256::repeat_byte(0xab);
+        let nibbles: Vec<u8> = key.iter().flat_map(|b| [b >> 4, b & 0x0f]).collect();
+        let node = leaf(&nibbles, b"value");
+        let root = keccak256(&node);
+        let pool = NodePool::new([node]);
+        assert_eq!(pool.get(root, &key), Ok(Some(b"value".to_vec())));
+        assert_eq!(pool.get(root, &B256::repeat_byte(0xac)), Ok(None));
+    }
+
+    #[test]
+    fn missing_root_is_an_error_not_an_absence() {
+        let err = NodePool::default()
+            .get(B256::repeat_byte(1), &B256::ZERO)
+            .unwrap_err();
+        assert!(err.starts_with("trie node 0x0101"), "{err}");
+    }
 }

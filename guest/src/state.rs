@@ -51,7 +51,10 @@ impl StateDb {
     pub fn new(input: &GuestInput) -> Result<Self, GuestError> {
         let computed = keccak256(&input.header);
         if computed != input.block_hash {
-            return Err(GuestError::HeaderHashMismatch { computed, claimed: input.block_hash });
+            return Err(GuestError::HeaderHashMismatch {
+                computed,
+                claimed: input.block_hash,
+            });
         }
         let header = Header::decode(&input.header)?;
 
@@ -65,12 +68,18 @@ impl StateDb {
             if keccak256(raw) != expected || number == 0 {
                 return Err(GuestError::AncestorChain(number));
             }
-            expected = Header::decode(raw).map_err(|_| GuestError::AncestorChain(number))?.parent_hash;
+            expected = Header::decode(raw)
+                .map_err(|_| GuestError::AncestorChain(number))?
+                .parent_hash;
             block_hashes.insert(number - 1, expected);
         }
 
         let pool = NodePool::new(input.nodes.iter().map(|n| n.to_vec()));
-        let codes: HashMap<B256, Bytes> = input.codes.iter().map(|c| (keccak256(c), c.clone())).collect();
+        let codes: HashMap<B256, Bytes> = input
+            .codes
+            .iter()
+            .map(|c| (keccak256(c), c.clone()))
+            .collect();
         let mut accounts = HashMap::with_capacity(input.accounts.len());
         for acc in &input.accounts {
             let address = acc.address;
@@ -92,33 +101,61 @@ impl StateDb {
                 return Err(GuestError::AccountMismatch(address));
             }
             if acc.code_hash != KECCAK_EMPTY && !codes.contains_key(&acc.code_hash) {
-                return Err(GuestError::MissingCode { address, code_hash: acc.code_hash });
+                return Err(GuestError::MissingCode {
+                    address,
+                    code_hash: acc.code_hash,
+                });
             }
             let mut storage = HashMap::with_capacity(acc.storage.len());
             for st in &acc.storage {
                 let slot = st.slot;
-                let raw = pool.get(acc.storage_root, &keccak256(slot)).map_err(|reason| {
-                    GuestError::InvalidStorageProof { address, slot, reason }
-                })?;
+                let raw = pool
+                    .get(acc.storage_root, &keccak256(slot))
+                    .map_err(|reason| GuestError::InvalidStorageProof {
+                        address,
+                        slot,
+                        reason,
+                    })?;
                 let proven = match raw {
                     None => U256::ZERO,
                     Some(bytes) => U256::decode(&mut bytes.as_slice()).map_err(|e| {
-                        GuestError::InvalidStorageProof { address, slot, reason: format!("bad leaf value: {e}") }
+                        GuestError::InvalidStorageProof {
+                            address,
+                            slot,
+                            reason: format!("bad leaf value: {e}"),
+                        }
                     })?,
                 };
                 if proven != st.value {
-                    return Err(GuestError::StorageValueMismatch { address, slot, claimed: st.value, proven });
+                    return Err(GuestError::StorageValueMismatch {
+                        address,
+                        slot,
+                        claimed: st.value,
+                        proven,
+                    });
                 }
                 storage.insert(U256::from_be_bytes(slot.0), proven);
             }
-            let info = acc.exists.then(|| AccountState { nonce: acc.nonce, balance: acc.balance, code_hash: acc.code_hash });
+            let info = acc.exists.then_some(AccountState {
+                nonce: acc.nonce,
+                balance: acc.balance,
+                code_hash: acc.code_hash,
+            });
             accounts.insert(address, ProvenAccount { info, storage });
         }
-        Ok(StateDb { header, block_hash: input.block_hash, accounts, codes, block_hashes })
+        Ok(StateDb {
+            header,
+            block_hash: input.block_hash,
+            accounts,
+            codes,
+            block_hashes,
+        })
     }
 
     pub fn account(&self, address: &Address) -> Result<&ProvenAccount, GuestError> {
-        self.accounts.get(address).ok_or(GuestError::MissingAccount(*address))
+        self.accounts
+            .get(address)
+            .ok_or(GuestError::MissingAccount(*address))
     }
 
     pub fn storage(&self, address: &Address, slot: U256) -> Result<U256, GuestError> {
@@ -129,11 +166,16 @@ impl StateDb {
         acc.storage
             .get(&slot)
             .copied()
-            .ok_or(GuestError::MissingSlot { address: *address, slot: B256::from(slot.to_be_bytes()) })
+            .ok_or(GuestError::MissingSlot {
+                address: *address,
+                slot: B256::from(slot.to_be_bytes()),
+            })
     }
 
     pub fn code(&self, code_hash: &B256) -> Result<&Bytes, GuestError> {
-        self.codes.get(code_hash).ok_or(GuestError::MissingCodeByHash(*code_hash))
+        self.codes
+            .get(code_hash)
+            .ok_or(GuestError::MissingCodeByHash(*code_hash))
     }
 
     pub fn block_hash(&self, number: u64) -> Result<B256, GuestError> {
@@ -141,6 +183,9 @@ impl StateDb {
         if number >= n || n - number > BLOCKHASH_WINDOW {
             return Ok(B256::ZERO);
         }
-        self.block_hashes.get(&number).copied().ok_or(GuestError::MissingBlockHash(number))
+        self.block_hashes
+            .get(&number)
+            .copied()
+            .ok_or(GuestError::MissingBlockHash(number))
     }
 }

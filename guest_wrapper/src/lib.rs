@@ -9,7 +9,12 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
-create_exception!(_native, GuestFailure, PyException, "The guest refused its input or the call failed.");
+create_exception!(
+    _native,
+    GuestFailure,
+    PyException,
+    "The guest refused its input or the call failed."
+);
 
 /// Decode and verify a guest input, re-execute its call, and return the journal (and the gas the call used).
 /// The GIL is released while the guest runs.
@@ -31,7 +36,12 @@ fn execute_native<'py>(py: Python<'py>, input: &[u8]) -> PyResult<Bound<'py, PyD
 
 /// Look a key up in a trie made of the given nodes (the guest's verifier, exposed for property tests).
 #[pyfunction]
-fn mpt_get<'py>(py: Python<'py>, nodes: Vec<Vec<u8>>, root: [u8; 32], key: [u8; 32]) -> PyResult<Option<Bound<'py, PyBytes>>> {
+fn mpt_get<'py>(
+    py: Python<'py>,
+    nodes: Vec<Vec<u8>>,
+    root: [u8; 32],
+    key: [u8; 32],
+) -> PyResult<Option<Bound<'py, PyBytes>>> {
     let pool = vlayer_guest::mpt::NodePool::new(nodes);
     match pool.get(root.into(), &key.into()) {
         Ok(value) => Ok(value.map(|v| PyBytes::new(py, &v))),

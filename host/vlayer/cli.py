@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from typing import Any
 
 import click
@@ -12,6 +13,7 @@ from vlayer import __version__
 from vlayer.chain.block import parse_block_ref
 from vlayer.chain.forks import ChainSpec
 from vlayer.errors import InputError, VlayerError
+from vlayer.guest import run_and_check
 from vlayer.hexutil import hex_bytes, parse_address, parse_hex_bytes
 from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
 from vlayer.rpc import HttpTransport, RecordingTransport, ReplayTransport, RpcClient
@@ -20,11 +22,10 @@ from vlayer.rpc.transport import Transport
 
 def _native_info() -> dict[str, Any] | None:
     try:
-        from vlayer import _native  # type: ignore[attr-defined]
+        from vlayer import _native
     except ImportError:
         return None
-    info: dict[str, Any] = _native.build_info()
-    return info
+    return _native.build_info()
 
 
 def _version_text() -> str:
@@ -109,6 +110,7 @@ def _summary(r: PreflightResult) -> dict[str, Any]:
 @click.option("--record", default=None, help="Record the RPC session to this JSON file.")
 @click.option("--replay", default=None, type=click.Path(), help="Answer RPC only from this recording.")
 @click.option("--timeout", default=30.0, show_default=True, help="RPC timeout in seconds.")
+@click.option("--no-guest", is_flag=True, help="Skip re-executing the call in the native guest.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def preflight_cmd(
     rpc_url: str | None,
@@ -123,6 +125,7 @@ def preflight_cmd(
     record: str | None,
     replay: str | None,
     timeout: float,
+    no_guest: bool,
     as_json: bool,
 ) -> None:
     """Run a call off-chain on a pinned block and collect the proofs of everything it touched."""
@@ -149,6 +152,10 @@ def preflight_cmd(
             client.transport.save(record)
         client.close()
     summary = _summary(result)
+    if result.success and not no_guest:
+        t0 = time.perf_counter()
+        run_and_check(result)  # raises HostGuestMismatchError (exit 7) if the guest disagrees
+        summary["guest"] = {"journal_matches": True, "seconds": round(time.perf_counter() - t0, 4)}
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:
@@ -167,6 +174,8 @@ def preflight_cmd(
             f"{w['ancestor_headers']} ancestor headers)"
         )
         click.echo(f"rpc          {result.http_requests} HTTP requests in {summary['seconds']}s")
+        if "guest" in summary:
+            click.echo(f"guest        native re-execution matches preflight ({summary['guest']['seconds']}s)")
     if not result.success:
         sys.exit(1)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import ModuleType
 
 from vlayer.errors import GuestError, HostGuestMismatchError
 from vlayer.guest_input import expected_journal, input_for
@@ -16,7 +17,7 @@ class GuestRun:
     gas_used: int
 
 
-def _native():  # type: ignore[no-untyped-def]  # the extension module has no stubs
+def _native() -> ModuleType:
     try:
         from vlayer import _native
     except ImportError as exc:
@@ -45,7 +46,7 @@ def check_guest(result: PreflightResult, run: GuestRun) -> None:
         raise HostGuestMismatchError(f"guest used {run.gas_used} gas, preflight {result.gas_used}")
 
 
-def run_and_check(result: PreflightResult, dev_hardfork: str | None) -> GuestRun:
-    run = execute_native(input_for(result, dev_hardfork))
+def run_and_check(result: PreflightResult) -> GuestRun:
+    run = execute_native(input_for(result))
     check_guest(result, run)
     return run

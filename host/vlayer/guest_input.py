@@ -42,8 +42,8 @@ def encode_input(bundle: ProofBundle, call: CallRequest, gas_limit: int, dev_har
     return MAGIC + bytes(rlp.encode(body))
 
 
-def input_for(result: PreflightResult, dev_hardfork: str | None) -> bytes:
-    return encode_input(result.bundle, result.call, result.gas_limit, dev_hardfork)
+def input_for(result: PreflightResult) -> bytes:
+    return encode_input(result.bundle, result.call, result.gas_limit, result.dev_hardfork)
 
 
 def call_assumptions(prover: bytes, calldata: bytes, chain_id: int, block_number: int, block_hash: bytes) -> bytes:

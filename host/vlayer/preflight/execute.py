@@ -68,11 +68,15 @@ class AccessRecord:
 class PreflightResult:
     chain_id: int
     fork: Fork
+    #: The dev chain's hardfork name when the schedule is a dev spec (it travels to the guest).
+    dev_hardfork: str | None
     block_number: int
     block_hash: bytes
     call: CallRequest
     gas_limit: int
     success: bool
+    #: The call stopped exceptionally (out of gas, invalid opcode...) rather than returning or reverting.
+    halted: bool
     return_data: bytes
     gas_used: int
     revert_reason: str | None
@@ -243,11 +247,13 @@ def preflight(
     return PreflightResult(
         chain_id=chain_id,
         fork=fork,
+        dev_hardfork=spec.dev_hardfork,
         block_number=pinned.number,
         block_hash=pinned.hash,
         call=call,
         gas_limit=gas,
         success=success,
+        halted=not success and not isinstance(computation.error, Revert),
         return_data=output,
         gas_used=gas_used,
         revert_reason=reason,
