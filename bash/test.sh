@@ -12,6 +12,7 @@ echo "== ruff"; ruff check host tests benches; ruff format --check host tests be
 echo "== mypy"; mypy
 echo "== cargo fmt / clippy"; cargo fmt --all -- --check; cargo clippy --workspace --all-targets -q -- -D warnings
 echo "== cargo test"; cargo test -p vlayer-guest -q
+echo "== forge test (contracts, offline)"; (cd contracts && ../node_modules/.bin/forge test --offline)
 echo "== pytest"
 marker="not slow"
 [ "${1:-}" = "slow" ] && marker=""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -16,6 +18,7 @@ from vlayer.errors import InputError, VlayerError
 from vlayer.guest import run_and_check
 from vlayer.hexutil import hex_bytes, parse_address, parse_hex_bytes
 from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
+from vlayer.receipt_check import check_receipt, load_receipt
 from vlayer.rpc import HttpTransport, RecordingTransport, ReplayTransport, RpcClient
 from vlayer.rpc.transport import Transport
 
@@ -178,6 +181,21 @@ def preflight_cmd(
             click.echo(f"guest        native re-execution matches preflight ({summary['guest']['seconds']}s)")
     if not result.success:
         sys.exit(1)
+
+
+@main.command("verify")
+@click.argument("receipt", type=click.Path(dir_okay=False))
+@click.option("--dev", is_flag=True, help="Also accept dev-mode (fake) seals; they prove nothing.")
+def verify_cmd(receipt: str, dev: bool) -> None:
+    """Verify a stored receipt off-chain: its seal must prove that image_id committed exactly journal."""
+    loaded = load_receipt(Path(receipt))
+    result = check_receipt(loaded, allow_dev=dev)
+    if result.mode == "fake":
+        click.echo("WARNING: dev-mode (fake) seal: it matches the claim but proves nothing", err=True)
+    click.echo(f"verified     {result.mode} seal, verifier selector 0x{result.selector.hex()}")
+    click.echo(f"image id     0x{loaded.image_id.hex()}")
+    click.echo(f"journal      {len(loaded.journal)} bytes, sha256 0x{hashlib.sha256(loaded.journal).hexdigest()}")
+    click.echo(f"claim digest 0x{result.claim_digest.hex()}")
 
 
 if __name__ == "__main__":
