@@ -12,15 +12,19 @@ from typing import Any
 import click
 
 from vlayer import __version__
-from vlayer.chain.block import parse_block_ref
+from vlayer.chain.block import parse_block_ref, pin_block
 from vlayer.chain.forks import ChainSpec
 from vlayer.errors import InputError, VlayerError
 from vlayer.guest import run_and_check
 from vlayer.hexutil import hex_bytes, parse_address, parse_hex_bytes
 from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
+from vlayer.proof_encoding import Proof, proof_from_json, proof_to_json
+from vlayer.prove import Pinned, ProofModeName, prove_call
 from vlayer.receipt_check import check_receipt, load_receipt
 from vlayer.rpc import HttpTransport, RecordingTransport, ReplayTransport, RpcClient
 from vlayer.rpc.transport import Transport
+from vlayer.service.client import ProveClient
+from vlayer.service.settings import ChainConfig, Settings
 
 
 def _native_info() -> dict[str, Any] | None:
@@ -196,6 +200,179 @@ def verify_cmd(receipt: str, dev: bool) -> None:
     click.echo(f"image id     0x{loaded.image_id.hex()}")
     click.echo(f"journal      {len(loaded.journal)} bytes, sha256 0x{hashlib.sha256(loaded.journal).hexdigest()}")
     click.echo(f"claim digest 0x{result.claim_digest.hex()}")
+
+
+def _chains(rpc_urls: tuple[str, ...], hardforks: tuple[str, ...]) -> dict[int, ChainConfig]:
+    """`--rpc-url CHAIN_ID=URL` (repeatable) and `--hardfork CHAIN_ID=NAME` for dev chains."""
+    forks: dict[int, str] = {}
+    for item in hardforks:
+        chain_id, sep, name = item.partition("=")
+        if not sep or not chain_id.isdigit():
+            raise InputError(f"--hardfork takes CHAIN_ID=NAME, got {item!r}")
+        forks[int(chain_id)] = name
+    chains: dict[int, ChainConfig] = {}
+    for item in rpc_urls:
+        chain_id, sep, url = item.partition("=")
+        if not sep or not chain_id.isdigit():
+            raise InputError(f"--rpc-url takes CHAIN_ID=URL, got {item!r}")
+        chains[int(chain_id)] = ChainConfig(url, forks.pop(int(chain_id), None))
+    if forks:
+        raise InputError(f"--hardfork names chains without --rpc-url: {sorted(forks)}")
+    return chains
+
+
+def _proof_file(proof: Proof, journal: bytes, return_data: bytes, mode: str) -> dict[str, Any]:
+    """What `vlayer prove` writes: the proof for a verifier, and the receipt fields `vlayer verify` checks."""
+    return {
+        "mode": mode,
+        "proof": proof_to_json(proof),
+        "evm_call_result": hex_bytes(return_data),
+        "journal": hex_bytes(journal),
+        "seal": hex_bytes(proof.seal.receipt_seal()),
+        "image_id": hex_bytes(proof.call_guest_id),
+    }
+
+
+@main.command("prove")
+@click.option("--rpc-url", help="JSON-RPC endpoint of the chain (local proving).")
+@click.option("--service", "service_url", default=None, help="Prove through this prove service instead.")
+@click.option("--chain-id", type=int, default=None, help="Chain id (with --service; default: the node's).")
+@click.option("--block", default="latest", show_default=True, help="Block number or tag to prove at.")
+@click.option("--to", "to", required=True, help="Prover contract address.")
+@click.option("--data", "data", default="0x", show_default=True, help="Calldata of the proving function, 0x-hex.")
+@click.option("--gas", type=int, default=None, help="Gas limit.")
+@click.option("--hardfork", default=None, help="Dev chain hardfork (local proving).")
+@click.option("--dev", is_flag=True, help="Dev mode: a FAKE proof that proves nothing (dev chains only).")
+@click.option("--auth-token", envvar="VLAYER_AUTH_TOKEN", default=None, help="Bearer token for --service.")
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="Write the proof JSON here.")
+def prove_cmd(
+    rpc_url: str | None,
+    service_url: str | None,
+    chain_id: int | None,
+    block: str,
+    to: str,
+    data: str,
+    gas: int | None,
+    hardfork: str | None,
+    dev: bool,
+    auth_token: str | None,
+    out: str | None,
+) -> None:
+    """Prove one call of a prover contract, locally or through a prove service."""
+    address = parse_address(to, "--to")
+    calldata = parse_hex_bytes(data, "--data")
+    ref = parse_block_ref(block)
+    if service_url:
+        if chain_id is None:
+            raise InputError("--chain-id is required with --service")
+        client = ProveClient(service_url, auth_token)
+        number = None if ref in ("latest",) else int(ref, 16) if ref.startswith("0x") else None
+        if number is None and ref != "latest":
+            raise InputError("--service takes a block number or latest")
+        steps = {"queued": "queued", "preflight": "preflight", "proving": "proving", "done": "done"}
+        with click.progressbar(length=len(steps), label="proving via service", file=sys.stderr) as bar:
+            job = client.call(hex_bytes(address), hex_bytes(calldata), chain_id, number, gas)
+            seen: set[str] = set()
+
+            def advance(state: str) -> None:
+                if state in steps and state not in seen:
+                    seen.add(state)
+                    bar.update(1)
+
+            receipt = client.wait(job, on_state=advance)
+        data_out = receipt["data"]
+        proof = proof_from_json(data_out["proof"])
+        doc = _proof_file(proof, parse_hex_bytes(data_out["journal"]), parse_hex_bytes(data_out["evm_call_result"]),
+                          proof.seal.mode.name.lower())  # fmt: skip
+        doc["job"] = job
+    else:
+        if not rpc_url:
+            raise InputError("--rpc-url (local proving) or --service is required")
+        rpc = _client(rpc_url, None, None, 30.0)
+        node_chain = int(rpc.call("eth_chainId", []), 16)
+        spec = ChainSpec.dev(hardfork, node_chain) if hardfork else None
+        pinned = pin_block(rpc, ref)
+        with click.progressbar(length=1, label="preflight, guest check, proof", file=sys.stderr) as bar:
+            proven = prove_call(
+                rpc,
+                CallRequest(to=address, data=calldata, gas=gas),
+                Pinned(node_chain, pinned.number, pinned.hash),
+                mode=ProofModeName.FAKE,
+                dev_mode=dev,
+                chain_spec=spec,
+            )
+            bar.update(1)
+        rpc.close()
+        doc = _proof_file(proven.proof, proven.journal, proven.preflight.return_data, proven.mode.value)
+    if doc["mode"] == "fake":
+        click.echo(
+            "WARNING: dev mode: this is a FAKE proof; it proves nothing and mainnet verifiers refuse it", err=True
+        )
+    text = json.dumps(doc, indent=2)
+    if out:
+        Path(out).write_text(text + "\n")
+        click.echo(f"proof written to {out}", err=True)
+    else:
+        click.echo(text)
+
+
+@main.command("serve")
+@click.option("--rpc-url", "rpc_urls", multiple=True, required=True, help="CHAIN_ID=URL of a chain to prove on.")
+@click.option("--hardfork", "hardforks", multiple=True, help="CHAIN_ID=NAME for a dev chain (anvil's --hardfork).")
+@click.option("--db", "database_url", default="sqlite:///vlayer-jobs.sqlite3", show_default=True,
+              help="Job store: an SQLAlchemy URL (sqlite:///FILE or postgresql+psycopg://...).")  # fmt: skip
+@click.option("--dev", is_flag=True, help="Dev mode: fake proofs (they prove nothing); refused on mainnets.")
+@click.option("--workers", default=2, show_default=True, help="Proving jobs run at once.")
+@click.option("--auth-token", envvar="VLAYER_AUTH_TOKEN", default=None, help="Require this bearer token.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=3000, show_default=True)
+@click.option("--log-level", default="info", show_default=True)
+def serve_cmd(
+    rpc_urls: tuple[str, ...],
+    hardforks: tuple[str, ...],
+    database_url: str,
+    dev: bool,
+    workers: int,
+    auth_token: str | None,
+    host: str,
+    port: int,
+    log_level: str,
+) -> None:
+    """Run the prove service (JSON-RPC: v_call, v_getProofReceipt, v_versions; GET /health)."""
+    import uvicorn
+
+    from vlayer.service import logs
+    from vlayer.service.app import create_app
+
+    if not dev:
+        raise InputError(
+            "no proof mode is available without --dev: real zkVM proving is not built into this service yet"
+        )
+    settings = Settings(
+        chains=_chains(rpc_urls, hardforks),
+        database_url=database_url,
+        proof_mode=ProofModeName.FAKE,
+        dev_mode=dev,
+        workers=workers,
+        auth_token=auth_token,
+    )
+    logs.configure(log_level)
+    click.echo(f"vlayer prove service on http://{host}:{port} (dev mode: FAKE proofs)", err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@main.command("devnet")
+@click.option("--port", default=8545, show_default=True)
+@click.option("--hardfork", default="osaka", show_default=True)
+@click.option("--chain-id", default=31337, show_default=True)
+def devnet_cmd(port: int, hardfork: str, chain_id: int) -> None:
+    """Start a local anvil (the pinned one from npm) in the foreground."""
+    import os
+
+    from vlayer.devnet import find_tool
+
+    args = [find_tool("anvil"), "--host", "127.0.0.1", "--port", str(port), "--hardfork", hardfork]
+    os.execv(args[0], [*args, "--chain-id", str(chain_id)])
 
 
 if __name__ == "__main__":

@@ -131,3 +131,16 @@ class GuestError(VlayerError):
 
 class HostGuestMismatchError(GuestError):
     """Guest output differs from the host's preflight output; no proof may be returned."""
+
+
+# --- Proving -------------------------------------------------------------------------------------------------------
+
+
+class ProvingError(VlayerError):
+    """A proof cannot be produced in the requested mode (mode unavailable here, dev mode on a mainnet...)."""
+
+    exit_code = 10
+
+
+class ReorgError(ChainError):
+    """The block a request was pinned to is no longer the canonical block at its height."""

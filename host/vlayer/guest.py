@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -33,6 +34,26 @@ def execute_native(guest_input: bytes) -> GuestRun:
     except native.GuestFailure as exc:
         raise GuestError(str(exc)) from None
     return GuestRun(bytes(out["journal"]), bytes(out["return_data"]), int(out["gas_used"]))
+
+
+#: Before a zkVM guest is embedded, fake proofs name this id: derived from the native guest build, never a real
+#: image id, so no Groth16 verifier can be fooled by it and verifiers register it only on dev chains.
+def _dev_guest_id(info: dict[str, object]) -> bytes:
+    tag = f"vlayer native guest {info['crate_version']} wire v{info['wire_format_version']}"
+    return hashlib.sha256(tag.encode()).digest()
+
+
+def build_info() -> dict[str, object]:
+    """What the native extension was built with (crate and wire format versions, the embedded guest if any)."""
+    return dict(_native().build_info())
+
+
+def call_guest_id() -> bytes:
+    """The image id proofs carry: the embedded zkVM guest's, or the dev id of the native guest (fake mode only)."""
+    info = build_info()
+    if info.get("guest_embedded") and info.get("image_id"):
+        return bytes.fromhex(str(info["image_id"]).removeprefix("0x"))
+    return _dev_guest_id(info)
 
 
 def check_guest(result: PreflightResult, run: GuestRun) -> None:

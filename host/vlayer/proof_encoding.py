@@ -152,3 +152,74 @@ def verifier_calldata(function_selector: bytes, proof: Proof, journal: bytes) ->
     if proof.length != len(journal) or proof.call_assumptions.encode() != journal[:CALL_ASSUMPTIONS_LENGTH]:
         raise ProofEncodingError("the proof is not a proof of this journal")
     return function_selector + proof.encode() + journal_outputs(journal)
+
+
+def journal_of(proof: Proof, return_data: bytes) -> bytes:
+    """The journal a proof stands for: its call assumptions, then the prover's raw return data."""
+    journal = proof.call_assumptions.encode() + return_data
+    if len(journal) != proof.length:
+        raise ProofEncodingError(f"the proof is over a {proof.length}-byte journal, this one has {len(journal)}")
+    return journal
+
+
+def proof_to_json(proof: Proof) -> dict[str, object]:
+    """vlayer v1's JSON form of a `Proof` (what `v_getProofReceipt` returns), field names as in Solidity."""
+    ca = proof.call_assumptions
+    return {
+        "seal": {
+            "verifierSelector": "0x" + proof.seal.verifier_selector.hex(),
+            "seal": ["0x" + w.hex() for w in proof.seal.words],
+            "mode": proof.seal.mode.name,
+        },
+        "callGuestId": "0x" + proof.call_guest_id.hex(),
+        "length": proof.length,
+        "callAssumptions": {
+            "proverContractAddress": "0x" + ca.prover.hex(),
+            "functionSelector": "0x" + ca.selector.hex(),
+            "settleChainId": ca.chain_id,
+            "settleBlockNumber": ca.block_number,
+            "settleBlockHash": "0x" + ca.block_hash.hex(),
+        },
+    }
+
+
+def _hex(value: object, what: str, length: int | None = None) -> bytes:
+    if not isinstance(value, str) or not value.startswith("0x"):
+        raise ProofEncodingError(f"{what} must be 0x-hex")
+    try:
+        raw = bytes.fromhex(value[2:])
+    except ValueError:
+        raise ProofEncodingError(f"{what} is not valid hex") from None
+    if length is not None and len(raw) != length:
+        raise ProofEncodingError(f"{what} must be {length} bytes, got {len(raw)}")
+    return raw
+
+
+def proof_from_json(doc: object) -> Proof:
+    """Inverse of `proof_to_json`; every field is checked."""
+    if not isinstance(doc, dict):
+        raise ProofEncodingError("a vlayer proof must be a JSON object")
+    try:
+        seal, ca = doc["seal"], doc["callAssumptions"]
+        words = seal["seal"]
+        if not isinstance(words, list):
+            raise ProofEncodingError("seal.seal must be a list of 8 words")
+        mode = ProofMode[str(seal["mode"])]
+        return Proof(
+            Seal(
+                _hex(seal["verifierSelector"], "seal.verifierSelector", 4),
+                tuple(_hex(w, "seal word", 32) for w in words),
+                mode,
+            ),
+            _hex(doc["callGuestId"], "callGuestId", 32),
+            int(doc["length"]),
+            CallAssumptions(
+                _hex(ca["proverContractAddress"], "proverContractAddress", 20),
+                _hex(ca["functionSelector"], "functionSelector", 4),
+                int(ca["settleChainId"]),
+                int(ca["settleBlockNumber"]),
+                _hex(ca["settleBlockHash"], "settleBlockHash", 32),
+            ),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProofEncodingError(f"not a vlayer proof object: {exc!r}") from None

@@ -1,0 +1,159 @@
+"""The HTTP skin of the prove service: FastAPI app built from a `Settings`, served by uvicorn.
+
+`POST /` takes JSON-RPC 2.0 (single requests and batches); `GET /health` answers without touching a chain. Every
+answer to a JSON-RPC request is HTTP 200 with a JSON-RPC body, errors included, except a missing or wrong bearer
+token (HTTP 401).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import TypeAdapter, ValidationError
+
+from vlayer.errors import VlayerError
+from vlayer.service.core import ProveService
+from vlayer.service.models import METHODS, RpcRequest, RpcResponse, VCall, VGetProofReceipt, VVersions
+from vlayer.service.rpc_errors import (
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    PARSE_ERROR,
+    UNAUTHORIZED,
+    RpcFault,
+    fault_of,
+)
+from vlayer.service.settings import Settings
+
+log = logging.getLogger("vlayer.service")
+_request_adapter: TypeAdapter[VCall | VGetProofReceipt | VVersions] = TypeAdapter(RpcRequest)
+#: A batch larger than this is refused whole: each element may pin a block over RPC.
+MAX_BATCH = 100
+
+
+def _error(request_id: Any, fault: RpcFault) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": request_id, "error": fault.body()}
+
+
+def _validation_message(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"][1:]) or "request"
+    return f"invalid {where}: {first['msg']}"
+
+
+def _request_id(obj: Any) -> Any:
+    rid = obj.get("id") if isinstance(obj, dict) else None
+    return rid if isinstance(rid, int | str) and not isinstance(rid, bool) else None
+
+
+def handle_one(service: ProveService, obj: Any) -> dict[str, Any]:
+    """One JSON-RPC request object to its response object (never raises)."""
+    rid = _request_id(obj)
+    if not isinstance(obj, dict) or obj.get("jsonrpc") != "2.0" or not isinstance(obj.get("method"), str):
+        return _error(rid, RpcFault(INVALID_REQUEST, "not a JSON-RPC 2.0 request (jsonrpc '2.0' and a method)"))
+    if obj["method"] not in METHODS:
+        return _error(rid, RpcFault(METHOD_NOT_FOUND, f"method {obj['method']!r} not found; try {', '.join(METHODS)}"))
+    try:
+        req = _request_adapter.validate_json(json.dumps(obj))
+    except ValidationError as exc:
+        return _error(rid, RpcFault(INVALID_PARAMS, _validation_message(exc)))
+    try:
+        if isinstance(req, VCall):
+            result: Any = service.call(*req.params).hash
+        elif isinstance(req, VGetProofReceipt):
+            args = req.params if not isinstance(req.params, tuple) else req.params[0]
+            result = service.receipt(args.hash)
+        else:
+            result = service.versions()
+    except RpcFault as fault:
+        return _error(rid, fault)
+    except VlayerError as exc:
+        return _error(rid, fault_of(exc))
+    except Exception as exc:  # the endpoint answers JSON-RPC even on a bug, and logs it
+        log.exception("request crashed", extra={"event": "crashed", "method": obj["method"]})
+        return _error(rid, RpcFault(INTERNAL_ERROR, f"internal error: {type(exc).__name__}"))
+    return {"jsonrpc": "2.0", "id": rid, "result": result}
+
+
+def _authorized(settings: Settings, request: Request) -> bool:
+    if settings.auth_token is None:
+        return True
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip(), settings.auth_token)
+
+
+RPC_BODY_SCHEMA = _request_adapter.json_schema(ref_template="#/components/schemas/{model}")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    service_holder: dict[str, ProveService] = {}
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        service = ProveService(settings)
+        service_holder["service"] = service
+        app.state.service = service
+        service.resume()
+        log.info("service started", extra={"event": "started", "chains": sorted(settings.chains)})
+        try:
+            yield
+        finally:
+            await run_in_threadpool(service.close)
+
+    app = FastAPI(title="vlayer prove service", version="1.0", lifespan=lifespan)
+    defs = RPC_BODY_SCHEMA.pop("$defs", {})
+    openapi_body = {
+        "required": True,
+        "content": {"application/json": {"schema": {"anyOf": [RPC_BODY_SCHEMA, {"type": "array"}]}}},
+    }
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        service = service_holder.get("service")
+        counts = service.store.counts() if service else {}
+        return {"status": "ok", "jobs": counts}
+
+    @app.post(
+        "/",
+        openapi_extra={"requestBody": openapi_body},
+        response_model=RpcResponse | list[RpcResponse],
+        responses={401: {"model": RpcResponse, "description": "missing or wrong bearer token"}},
+    )
+    async def rpc(request: Request) -> JSONResponse:
+        if not _authorized(settings, request):
+            fault = RpcFault(UNAUTHORIZED, "missing or wrong bearer token")
+            return JSONResponse(_error(None, fault), status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        raw = await request.body()
+        try:
+            body = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            return JSONResponse(_error(None, RpcFault(PARSE_ERROR, f"parse error: {exc}")))
+        service = service_holder["service"]
+        if isinstance(body, list):
+            if not body or len(body) > MAX_BATCH:
+                fault = RpcFault(INVALID_REQUEST, f"a batch holds 1 to {MAX_BATCH} requests, got {len(body)}")
+                return JSONResponse(_error(None, fault))
+            answers = [await run_in_threadpool(handle_one, service, item) for item in body]
+            return JSONResponse(answers)
+        return JSONResponse(await run_in_threadpool(handle_one, service, body))
+
+    if defs:
+        original_openapi = app.openapi
+
+        def openapi() -> dict[str, Any]:
+            schema = original_openapi()
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(defs)
+            return schema
+
+        app.openapi = openapi  # type: ignore[method-assign]
+    return app

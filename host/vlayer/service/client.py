@@ -1,0 +1,94 @@
+"""A client of the prove service: `v_call`, then poll `v_getProofReceipt` until the job ends."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from vlayer.errors import InputError, ProvingError, RpcError, RpcUnreachableError, VlayerError
+
+
+class ServiceError(VlayerError):
+    """The prove service answered with a JSON-RPC error, or a job it ran failed."""
+
+    exit_code = 11
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(f"{message} (JSON-RPC error {code})")
+        self.code = code
+        self.data = data
+
+
+class ProveClient:
+    def __init__(self, url: str, token: str | None = None, timeout: float = 30.0) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise InputError(f"service URL must be http(s), got {url!r}")
+        self.url = url
+        self.timeout = timeout
+        self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+        self._ids = itertools.count(1)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def request(self, method: str, params: Any) -> Any:
+        body = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
+        try:
+            resp = self.session.post(self.url, json=body, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise RpcUnreachableError(f"prove service at {self.url} unreachable: {type(exc).__name__}") from None
+        try:
+            doc = resp.json()
+        except ValueError:
+            raise RpcError(f"prove service answered HTTP {resp.status_code} without JSON") from None
+        if "error" in doc and doc["error"] is not None:
+            err = doc["error"]
+            raise ServiceError(int(err.get("code", 0)), str(err.get("message")), err.get("data"))
+        return doc["result"]
+
+    def call(
+        self, to: str, data: str, chain_id: int, block_number: int | None = None, gas_limit: int | None = None
+    ) -> str:
+        args: dict[str, Any] = {"to": to, "data": data}
+        if gas_limit is not None:
+            args["gas_limit"] = gas_limit
+        context: dict[str, Any] = {"chain_id": chain_id}
+        if block_number is not None:
+            context["block_number"] = block_number
+        return str(self.request("v_call", [args, context]))
+
+    def receipt(self, job_hash: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("v_getProofReceipt", {"hash": job_hash})
+        return result
+
+    def wait(
+        self,
+        job_hash: str,
+        timeout: float = 600.0,
+        on_state: Callable[[str], None] | None = None,
+    ) -> dict[str, Any]:
+        """Poll until done; a failed job raises its error as `ServiceError`."""
+        deadline = time.monotonic() + timeout
+        last = ""
+        delay = 0.05
+        while True:
+            receipt = self.receipt(job_hash)
+            state = receipt["state"]
+            if state != last and on_state is not None:
+                on_state(state)
+            last = state
+            if state == "done":
+                return receipt
+            if state == "failed":
+                err = receipt.get("error") or {}
+                raise ServiceError(int(err.get("code", 0)), str(err.get("message")), err.get("data"))
+            if time.monotonic() > deadline:
+                raise ProvingError(f"job {job_hash} still {state} after {timeout:.0f}s")
+            time.sleep(delay)
+            delay = min(delay * 1.5, 1.0)

@@ -1,0 +1,49 @@
+"""What a prove service runs with. Built from code, a JSON file or the CLI; nothing is read from globals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vlayer.chain.forks import ChainSpec
+from vlayer.errors import InputError
+from vlayer.prove import MAINNET_CHAIN_IDS, ProofModeName
+
+
+@dataclass(frozen=True)
+class ChainConfig:
+    rpc_url: str
+    #: A dev chain's hardfork (anvil's `--hardfork`); None for chains with a built-in schedule.
+    hardfork: str | None = None
+
+    def spec(self, chain_id: int) -> ChainSpec | None:
+        return ChainSpec.dev(self.hardfork, chain_id) if self.hardfork else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    chains: dict[int, ChainConfig]
+    #: SQLAlchemy URL of the job store: SQLite by default, `postgresql+psycopg://...` for PostgreSQL.
+    database_url: str = "sqlite:///vlayer-jobs.sqlite3"
+    proof_mode: ProofModeName = ProofModeName.FAKE
+    #: Fake proofs are produced only when this is on (an explicit opt-in), and never for mainnet chain ids.
+    dev_mode: bool = False
+    workers: int = 2
+    #: Requests must carry `Authorization: Bearer <token>` when set.
+    auth_token: str | None = None
+    max_calldata_bytes: int = 128 * 1024
+    rpc_timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not self.chains:
+            raise InputError("the service needs at least one chain (chain id -> RPC URL)")
+        if self.workers < 1:
+            raise InputError("workers must be at least 1")
+        for chain_id, chain in self.chains.items():
+            if not chain.rpc_url.startswith(("http://", "https://")):
+                raise InputError(f"chain {chain_id}: RPC URL must be http(s), got {chain.rpc_url!r}")
+        if self.proof_mode is ProofModeName.FAKE:
+            if not self.dev_mode:
+                raise InputError("proof mode 'fake' needs dev mode switched on explicitly")
+            mainnets = sorted(set(self.chains) & MAINNET_CHAIN_IDS)
+            if mainnets:
+                raise InputError(f"fake proofs are refused on mainnet chain ids: {mainnets}")

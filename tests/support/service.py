@@ -1,0 +1,118 @@
+"""The prove service as a real process (`vlayer serve`), and a pausable JSON-RPC proxy to stall its chain."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+
+import requests
+
+from vlayer.devnet import REPO_ROOT, free_port
+
+ENV = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "host")}
+
+
+class Serve:
+    """`vlayer serve` on a free port; stopped (or killed) on exit."""
+
+    def __init__(self, rpc_url: str, db: Path, hardfork: str = "osaka", *extra: str) -> None:
+        self.rpc_url, self.db, self.hardfork, self.extra = rpc_url, db, hardfork, extra
+        self.port = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self) -> Serve:
+        self.port = free_port()
+        args = [sys.executable, "-m", "vlayer.cli", "serve", "--dev", "--port", str(self.port),
+                "--rpc-url", f"31337={self.rpc_url}", "--hardfork", f"31337={self.hardfork}",
+                "--db", f"sqlite:///{self.db}", *self.extra]  # fmt: skip
+        self.log = open(self.db.with_suffix(f".{self.port}.log"), "wb")  # noqa: SIM115  # closed in stop()
+        self.proc = subprocess.Popen(args, env=ENV, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"vlayer serve exited: {self.logs()}")
+            try:
+                if requests.get(self.url + "health", timeout=1).ok:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError("vlayer serve did not come up")
+
+    def logs(self) -> str:
+        self.log.flush()
+        return self.db.with_suffix(f".{self.port}.log").read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL: the crash a restart must survive (no shutdown handler runs)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+        self.log.close()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self.log.close()
+
+    def __enter__(self) -> Serve:
+        return self.start()
+
+    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+
+class PausableProxy:
+    """Forwards JSON-RPC POSTs to a node; while paused, requests wait (the node looks stalled, not down)."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.running = threading.Event()
+        self.running.set()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                proxy.running.wait()
+                resp = requests.post(proxy.target, data=body, headers={"content-type": "application/json"}, timeout=30)
+                self.send_response(resp.status_code)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(resp.content)))
+                self.end_headers()
+                self.wfile.write(resp.content)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def pause(self) -> None:
+        self.running.clear()
+
+    def resume(self) -> None:
+        self.running.set()
+
+    def close(self) -> None:
+        self.running.set()
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,226 @@
+"""The prove service against a real anvil: the whole v_call -> proof -> on-chain verification path, every error
+code, deduplication, 50 concurrent calls, and a crash in the middle of a job (SIGKILL) that loses nothing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from eth_abi import encode
+from fastapi.testclient import TestClient
+
+from tests.support.contracts import HARDFORK, App, deploy_app, selector, send
+from tests.support.service import PausableProxy, Serve
+from vlayer.devnet import Anvil, free_port
+from vlayer.errors import InputError
+from vlayer.guest import call_guest_id
+from vlayer.proof_encoding import PROOF_TYPE, journal_of, proof_from_json, verifier_calldata
+from vlayer.service import rpc_errors as codes
+from vlayer.service.app import create_app
+from vlayer.service.client import ProveClient, ServiceError
+from vlayer.service.settings import ChainConfig, Settings
+
+CLAIM = selector(f"claim({PROOF_TYPE},address,uint256)")
+
+
+@pytest.fixture(scope="module")
+def app_chain() -> Iterator[App]:
+    with Anvil(hardfork=HARDFORK) as anvil:
+        app = deploy_app(anvil)
+        # Fake proofs name the call guest id of this build; the repository must support it.
+        send(anvil, app.owner, app.repository, selector("addImageIdSupport(bytes32)") + call_guest_id())
+        app.mine(2)
+        yield app
+
+
+def settings(app: App, db: Path, **kw: Any) -> Settings:
+    return Settings(chains={31337: ChainConfig(app.anvil.url, HARDFORK)}, database_url=f"sqlite:///{db}",
+                    dev_mode=True, **kw)  # fmt: skip
+
+
+@pytest.fixture()
+def client(app_chain: App, tmp_path: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(settings(app_chain, tmp_path / "jobs.db"))) as c:
+        yield c
+
+
+def rpc(c: TestClient, method: str, params: Any = None, **headers: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"jsonrpc": "2.0", "id": 7, "method": method}
+    if params is not None:
+        body["params"] = params
+    resp = c.post("/", json=body, headers=headers)
+    doc: dict[str, Any] = resp.json()
+    return doc
+
+
+def balance_call(app: App, owner: bytes | None = None) -> dict[str, str]:
+    data = selector("balance(address)") + encode(["address"], [owner or app.holder])
+    return {"to": "0x" + app.prover.hex(), "data": "0x" + data.hex()}
+
+
+def wait_done(c: TestClient, job: str, timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result: dict[str, Any] = rpc(c, "v_getProofReceipt", {"hash": job})["result"]
+        if result["state"] in ("done", "failed"):
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"job {job} did not finish")
+
+
+def test_v_call_proof_is_accepted_on_chain(client: TestClient, app_chain: App) -> None:
+    job = rpc(client, "v_call", [balance_call(app_chain), {"chain_id": 31337}])["result"]
+    receipt = wait_done(client, job)
+    assert receipt["state"] == "done" and receipt["status"] == 1, receipt
+    assert receipt["metrics"]["gas"] > 21000 and receipt["metrics"]["times"]["preflight"] > 0
+    proof = proof_from_json(receipt["data"]["proof"])
+    journal = journal_of(proof, bytes.fromhex(receipt["data"]["evm_call_result"][2:]))
+    assert "0x" + journal.hex() == receipt["data"]["journal"]
+    assert proof.call_assumptions.block_number == app_chain.head()
+    send(app_chain.anvil, app_chain.owner, app_chain.verifier, verifier_calldata(CLAIM, proof, journal))
+    assert app_chain.proven_balance(app_chain.holder) == 250 * 10**18
+
+
+def test_same_call_twice_is_one_job(client: TestClient, app_chain: App) -> None:
+    params = [balance_call(app_chain), {"chain_id": 31337, "block_number": app_chain.head()}]
+    first = rpc(client, "v_call", params)["result"]
+    second = rpc(client, "v_call", params)["result"]
+    assert first == second
+    wait_done(client, first)
+    service = client.app.state.service  # type: ignore[attr-defined]
+    assert service.store.get(first).attempts == 1
+    other_block = rpc(client, "v_call", [params[0], {"chain_id": 31337, "block_number": app_chain.head() - 1}])
+    assert other_block["result"] != first
+
+
+def test_v_versions(client: TestClient) -> None:
+    result = rpc(client, "v_versions")["result"]
+    assert result["api_version"] == "1.0" and result["proof_mode"] == "fake" and result["chains"] == [31337]
+    assert result["call_guest_id"].startswith("0x") and len(result["call_guest_id"]) == 66
+
+
+def error_of(doc: dict[str, Any]) -> tuple[int, str]:
+    assert "error" in doc, doc
+    return doc["error"]["code"], doc["error"]["message"]
+
+
+def test_malformed_requests_get_standard_codes(client: TestClient, app_chain: App) -> None:
+    assert error_of(client.post("/", content=b"{not json").json())[0] == codes.PARSE_ERROR
+    assert error_of(client.post("/", json={"id": 1, "method": "v_call"}).json())[0] == codes.INVALID_REQUEST
+    assert error_of(client.post("/", json=[]).json())[0] == codes.INVALID_REQUEST
+    code, message = error_of(rpc(client, "eth_call", []))
+    assert code == codes.METHOD_NOT_FOUND and "'eth_call' not found" in message
+    code, message = error_of(rpc(client, "v_call", [{**balance_call(app_chain), "value": "0x1"}, {"chain_id": 31337}]))
+    assert code == codes.INVALID_PARAMS and "value" in message and "Extra inputs" in message
+    code, _ = error_of(rpc(client, "v_call", [{"to": "0x12", "data": "0x"}, {"chain_id": 31337}]))
+    assert code == codes.INVALID_PARAMS
+    code, _ = error_of(rpc(client, "v_call", [balance_call(app_chain), {"chain_id": "31337"}]))
+    assert code == codes.INVALID_PARAMS
+    code, message = error_of(rpc(client, "v_getProofReceipt", {"hash": "0x" + "ab" * 32}))
+    assert code == codes.UNKNOWN_HASH and "no proving job" in message
+    batch = client.post("/", json=[{"jsonrpc": "2.0", "id": 1, "method": "v_versions"}, {"id": 2}]).json()
+    assert "result" in batch[0] and batch[1]["error"]["code"] == codes.INVALID_REQUEST
+
+
+def test_request_errors_get_their_codes(client: TestClient, app_chain: App) -> None:
+    call = balance_call(app_chain)
+    code, message = error_of(rpc(client, "v_call", [call, {"chain_id": 1}]))
+    assert (code, message) == (codes.INVALID_PARAMS, "unknown chain id 1; this service proves chains 31337")
+    big = {**call, "data": "0x" + "00" * (128 * 1024 + 1)}
+    code, message = error_of(rpc(client, "v_call", [big, {"chain_id": 31337}]))
+    assert code == codes.INVALID_PARAMS and "calldata is 131073 bytes" in message
+    code, message = error_of(rpc(client, "v_call", [{**call, "gas_limit": 2**25}, {"chain_id": 31337}]))
+    assert code == codes.GAS_LIMIT and "EIP-7825" in message
+    code, message = error_of(rpc(client, "v_call", [{**call, "gas_limit": 100}, {"chain_id": 31337}]))
+    assert code == codes.GAS_LIMIT and "intrinsic" in message
+    code, message = error_of(rpc(client, "v_call", [call, {"chain_id": 31337, "block_number": 10**6}]))
+    assert code == codes.CHAIN and "does not exist" in message
+
+
+def test_reverting_call_fails_its_job_with_the_reason(client: TestClient, app_chain: App) -> None:
+    data = selector("balanceAt(address,uint256)") + encode(["address", "uint256"], [app_chain.holder, 1])
+    job = rpc(client, "v_call", [{"to": "0x" + app_chain.prover.hex(), "data": "0x" + data.hex()},
+                                 {"chain_id": 31337}])["result"]  # fmt: skip
+    receipt = wait_done(client, job)
+    assert receipt["state"] == "failed" and receipt["status"] == 0
+    assert receipt["error"]["code"] == codes.CALL_REVERTED
+    assert receipt["error"]["data"]["reason"] == "vlayer: setBlock (time travel) is not supported by this executor"
+    assert "data" not in receipt
+
+
+def test_unreachable_rpc_and_bad_settings(app_chain: App, tmp_path: Path) -> None:
+    dead = Settings(chains={31337: ChainConfig(f"http://127.0.0.1:{free_port()}", HARDFORK)},
+                    database_url=f"sqlite:///{tmp_path / 'j.db'}", dev_mode=True, rpc_timeout=2)  # fmt: skip
+    with TestClient(create_app(dead)) as c:
+        code, message = error_of(rpc(c, "v_call", [balance_call(app_chain), {"chain_id": 31337}]))
+    assert code == codes.UPSTREAM_RPC and "unreachable" in message
+    with pytest.raises(InputError, match="dev mode"):
+        Settings(chains={31337: ChainConfig(app_chain.anvil.url)}, dev_mode=False)
+    with pytest.raises(InputError, match="mainnet chain ids: \\[1\\]"):
+        Settings(chains={1: ChainConfig("http://127.0.0.1:1")}, dev_mode=True)
+
+
+def test_bearer_token(app_chain: App, tmp_path: Path) -> None:
+    with TestClient(create_app(settings(app_chain, tmp_path / "j.db", auth_token="s3cret"))) as c:
+        denied = c.post("/", json={"jsonrpc": "2.0", "id": 1, "method": "v_versions"})
+        assert denied.status_code == 401 and denied.json()["error"]["code"] == codes.UNAUTHORIZED
+        wrong = rpc(c, "v_versions", authorization="Bearer nope")
+        assert wrong["error"]["code"] == codes.UNAUTHORIZED
+        assert "result" in rpc(c, "v_versions", authorization="Bearer s3cret")
+        assert c.get("/health").status_code == 200
+
+
+def test_fifty_concurrent_distinct_calls_all_finish(app_chain: App, tmp_path: Path) -> None:
+    owners = [(0x1000 + i).to_bytes(20, "big") for i in range(50)]
+    with Serve(app_chain.anvil.url, tmp_path / "jobs.db", HARDFORK, "--workers", "2") as serve:
+        client = ProveClient(serve.url)
+        head = app_chain.head()
+
+        def one(owner: bytes) -> str:
+            c = balance_call(app_chain, owner)
+            return client.call(c["to"], c["data"], 31337, head)
+
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            jobs = list(pool.map(one, owners))
+        assert len(set(jobs)) == 50
+        receipts = [client.wait(job, timeout=300) for job in jobs]
+        assert all(r["state"] == "done" for r in receipts)
+        health = requests.get(serve.url + "health", timeout=5).json()
+        assert health["jobs"] == {"done": 50}
+
+
+def test_restart_mid_job_loses_nothing(app_chain: App, tmp_path: Path) -> None:
+    proxy = PausableProxy(app_chain.anvil.url)
+    db = tmp_path / "jobs.db"
+    try:
+        first = Serve(proxy.url, db, HARDFORK).start()
+        client = ProveClient(first.url)
+        call = balance_call(app_chain)
+        job = client.call(call["to"], call["data"], 31337)
+        proxy.pause()  # the job's preflight now waits on the chain ...
+        time.sleep(0.5)
+        assert client.receipt(job)["state"] in ("queued", "preflight")
+        first.kill()  # ... and the process dies under it
+        proxy.resume()
+        with Serve(proxy.url, db, HARDFORK) as second:
+            again = ProveClient(second.url)
+            receipt = again.wait(job, timeout=60)
+            assert receipt["state"] == "done"
+            assert again.call(call["to"], call["data"], 31337, receipt["data"]["proof"]["callAssumptions"][
+                "settleBlockNumber"]) == job  # fmt: skip
+            assert '"event": "resume"' in second.logs()
+    finally:
+        proxy.close()
+
+
+def test_client_raises_job_errors(app_chain: App, tmp_path: Path) -> None:
+    with Serve(app_chain.anvil.url, tmp_path / "jobs.db", HARDFORK) as serve:
+        client = ProveClient(serve.url)
+        with pytest.raises(ServiceError, match="unknown chain id 5") as info:
+            client.call("0x" + app_chain.prover.hex(), "0x", 5)
+        assert info.value.code == codes.INVALID_PARAMS
