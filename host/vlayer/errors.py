@@ -48,11 +48,13 @@ class RpcMethodUnsupportedError(RpcError):
 class RpcResponseError(RpcError):
     """The node answered with a JSON-RPC error or a malformed response."""
 
-    def __init__(self, method: str, message: str, code: int | None = None) -> None:
+    def __init__(self, method: str, message: str, code: int | None = None, data: object = None) -> None:
         suffix = f" (code {code})" if code is not None else ""
         super().__init__(f"{method} failed: {message}{suffix}")
         self.method = method
         self.code = code
+        #: The error's `data` member, e.g. the revert data of a failed eth_call.
+        self.data = data
 
 
 class ReplayMissError(RpcError):

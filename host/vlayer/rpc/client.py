@@ -82,7 +82,7 @@ def _result(req: JsonObj, resp: JsonObj) -> Any:
         lowered = message.lower()
         if code == METHOD_NOT_FOUND or "method not found" in lowered or "not supported" in lowered:
             raise RpcMethodUnsupportedError(method, METHOD_HINTS.get(method, "enable it on the node"))
-        raise RpcResponseError(method, message, code)
+        raise RpcResponseError(method, message, code, err.get("data") if isinstance(err, dict) else None)
     if "result" not in resp:
         raise RpcResponseError(method, "response has neither result nor error")
     return resp["result"]

@@ -1,0 +1,29 @@
+"""Examples end to end: `bash/vlayer-build.sh` run from an example folder on a fresh anvil ends with the verifier's
+state changed by a verified proof and a tampered proof refused (the example app checks both and fails otherwise)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+from vlayer.devnet import REPO_ROOT
+
+
+def test_simple_example_end_to_end() -> None:
+    example = REPO_ROOT / "examples" / "simple"
+    env = {k: v for k, v in os.environ.items() if k not in ("RPC_URL", "PROVER_URL")}
+    p = subprocess.run(["bash", "../../bash/vlayer-build.sh"], cwd=example, env=env, capture_output=True, text=True,
+                       timeout=600, check=False)  # fmt: skip
+    out = p.stdout + p.stderr
+    assert p.returncode == 0, out
+    assert "tampered proof rejected: VerificationFailed()" in out
+    assert "badge #1 minted to 0x70997970c51812dc3a010c7d01b50e0d17dc79c8" in out
+    assert "replaying the same proof is refused: AlreadyClaimed" in out
+    assert "== done: simple proved and verified on chain 31337" in out
+
+
+def test_vlayer_build_outside_an_example_fails_loudly() -> None:
+    p = subprocess.run(["bash", str(REPO_ROOT / "bash" / "vlayer-build.sh")], cwd=REPO_ROOT, capture_output=True,
+                       text=True, timeout=60, check=False)  # fmt: skip
+    assert p.returncode == 1
+    assert "run this from an example folder" in p.stderr
