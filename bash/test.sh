@@ -8,11 +8,13 @@ bash bash/setup.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/vlayer/target}"
 export PATH="$PWD/.venv/bin:$PATH"
 
-echo "== ruff"; ruff check host tests benches; ruff format --check host tests benches
+echo "== ruff"; ruff check host tests benches examples; ruff format --check host tests benches examples
 echo "== mypy"; mypy
 echo "== cargo fmt / clippy"; cargo fmt --all -- --check; cargo clippy --workspace --all-targets -q -- -D warnings
 echo "== cargo test"; cargo test -p vlayer-guest -q
-echo "== forge test (contracts, offline)"; (cd contracts && ../node_modules/.bin/forge test --offline)
+echo "== forge test (contracts and examples, offline)"
+(cd contracts && ../node_modules/.bin/forge test --offline)
+for ex in examples/*/foundry.toml; do (cd "$(dirname "$ex")" && ../../node_modules/.bin/forge test --offline); done
 echo "== pytest"
 marker="not slow"
 [ "${1:-}" = "slow" ] && marker=""

@@ -39,7 +39,8 @@ def run(kit: Any) -> None:
     (badges,) = kit.view(verifier, "balanceOf(address)", ["address"], [whale], ["uint256"])
     if badges != 1:
         raise SystemExit(f"expected 1 badge for {whale}, found {badges}")
-    kit.echo(f"  tx {receipt['transactionHash']} in block {int(receipt['blockNumber'], 16)}: badge #1 minted to {whale}")
+    block = int(receipt["blockNumber"], 16)
+    kit.echo(f"  tx {receipt['transactionHash']} in block {block}: badge #1 minted to {whale}")
     again = kit.call_error(verifier, data)
     if again != function_signature_to_4byte_selector("AlreadyClaimed(address)") + encode(["address"], [whale]):
         raise SystemExit("a second claim with the same proof was not refused")
