@@ -64,3 +64,13 @@ def test_bad_files_get_one_line(tmp_path: Path) -> None:
     assert short.returncode == 2 and short.stderr.strip() == "error: image_id must be 32 bytes, got 1"
     no_seal = vlayer("verify", write(tmp_path, journal="0x", image_id="0x" + "00" * 32))
     assert no_seal.returncode == 2 and "no 'seal'" in no_seal.stderr
+
+
+def test_fake_mode_refuses_the_same_mainnets_as_the_contracts() -> None:
+    import re
+
+    from tests.support.contracts import CONTRACTS
+    from vlayer.prove import MAINNET_CHAIN_IDS
+
+    body = (CONTRACTS / "src" / "ChainIds.sol").read_text().split("function isMainnet")[1]
+    assert {int(n) for n in re.findall(r"chainId == (\d+)", body)} == MAINNET_CHAIN_IDS
