@@ -36,6 +36,7 @@ def test_schemathesis_finds_no_server_error(tmp_path: Path) -> None:
                     "--exclude-checks",
                     "positive_data_acceptance,negative_data_rejection",
                 ],
+                cwd=tmp_path,  # schemathesis writes its .schemathesis/ state here, not in the checkout
                 capture_output=True,
                 text=True,
                 timeout=900,
