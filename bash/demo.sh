@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash bash/setup.sh
-exec .venv/bin/python -m vlayer.demo
+exec .venv/bin/python -m vlayer.demo "$@"

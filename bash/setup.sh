@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Installs everything vlayer needs, from the registries only, into this checkout: a Python venv (.venv) with the
-# vlayer package built by maturin, and the pinned EVM tools (anvil, forge, solc) from npm (node_modules).
+# Installs everything vlayer needs, from the registries only, into this checkout: Debian's Rust 1.96 toolchain for
+# the zkVM guest, the guest ELF (bash/build-guest.sh), a Python venv (.venv) with the vlayer package built by
+# maturin (embedding that ELF), and the pinned EVM tools (anvil, forge, solc) from npm (node_modules).
 # Idempotent: a second run with nothing changed does no work.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
 
-# Heavy Rust builds live outside the clone so fresh clones on the same machine reuse them.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/vlayer/target}"
+source bash/env.sh
 mkdir -p "$CARGO_TARGET_DIR"
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "setup: $1 is required but not installed ($2)" >&2; exit 1; }; }
@@ -17,6 +17,15 @@ if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: installing Rust (cargo) from Debian" >&2
   apt-get update -qq && apt-get install -y -qq cargo rustc >/dev/null
 fi
+
+# --- zkVM guest (Debian's Rust with library sources; rustup's toolchains have no rust-src) -----------------------
+guest_pkgs=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22)
+if ! dpkg -s "${guest_pkgs[@]}" >/dev/null 2>&1; then
+  echo "setup: installing the guest toolchain from Debian: ${guest_pkgs[*]}" >&2
+  apt-get update -qq && apt-get install -y -qq "${guest_pkgs[@]}" >/dev/null
+fi
+echo "setup: building the zkVM guest (first build takes minutes)" >&2
+bash bash/build-guest.sh "$VLAYER_GUEST_TARGET_DIR" >/dev/null
 
 # --- EVM tools (npm) ------------------------------------------------------------------------------------------
 npm_stamp=node_modules/.vlayer-stamp
@@ -32,8 +41,8 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 py_stamp=.venv/.vlayer-stamp
-py_hash=$(cat pyproject.toml Cargo.toml $(find guest guest_wrapper -name Cargo.toml -o -name '*.rs' | sort) \
-  | sha256sum | cut -c1-16)
+py_hash=$(cat pyproject.toml Cargo.toml Cargo.lock "$VLAYER_GUEST_ELF" \
+  $(find guest guest_wrapper -name Cargo.toml -o -name '*.rs' | sort) | sha256sum | cut -c1-16)
 if [ ! -f "$py_stamp" ] || [ "$(cat "$py_stamp")" != "$py_hash" ]; then
   echo "setup: installing the vlayer package and its Python dependencies" >&2
   .venv/bin/python -m pip install -q --upgrade pip

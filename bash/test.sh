@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash bash/setup.sh
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/vlayer/target}"
+source bash/env.sh
 export PATH="$PWD/.venv/bin:$PATH"
 
 echo "== ruff"; ruff check host tests benches examples; ruff format --check host tests benches examples

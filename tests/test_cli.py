@@ -82,3 +82,52 @@ def test_unreachable_rpc_is_one_line() -> None:
 def test_missing_rpc_url() -> None:
     p = vlayer("preflight", "--to", "0x" + "11" * 20)
     assert p.returncode == 2 and p.stderr.strip() == "error: --rpc-url is required (or --replay FILE)"
+
+
+def test_preflight_zkvm_prints_cycles(osaka_chain: Chain) -> None:
+    data = "0x" + calldata("balanceOf(address)", ["address"], [HOLDERS[1]]).hex()
+    p = vlayer("preflight", "--rpc-url", osaka_chain.anvil.url, "--block", str(osaka_chain.block), "--to",
+               "0x" + osaka_chain.d.token.hex(), "--data", data, "--hardfork", "osaka", "--zkvm", "--json")  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    zk = json.loads(p.stdout)["zkvm"]
+    assert zk["journal_matches"] is True
+    assert zk["segments"] >= 1 and 0 < zk["user_cycles"] < zk["total_cycles"]
+
+
+def test_version_prints_the_image_id() -> None:
+    from vlayer.image_id import committed
+
+    p = vlayer("--version")
+    assert p.returncode == 0, p.stderr
+    assert f"guest image id   0x{committed().hex()}" in p.stdout  # type: ignore[union-attr]
+    assert "risc0-zkvm       3.0.6 (proof modes here: fake, composite)" in p.stdout
+
+
+def test_init_then_build_a_project(tmp_path: Path) -> None:
+    project = tmp_path / "my-prover"
+    p = vlayer("init", str(project))
+    assert p.returncode == 0, p.stderr
+    assert (project / "src" / "SimpleProver.v.sol").is_file()
+    assert (project / "lib" / "vlayer" / "src" / "Prover.sol").is_file()
+    assert not (project / "out").exists()
+    again = vlayer("init", str(project))
+    assert again.returncode == 2 and again.stderr.strip().endswith("already exists and is not an empty directory")
+    unknown = vlayer("init", str(tmp_path / "x"), "--template", "nope")
+    assert unknown.returncode == 2 and "unknown template 'nope'" in unknown.stderr
+
+    built = subprocess.run([*VLAYER, "build", str(project)], capture_output=True, text=True, env=ENV, timeout=900)
+    assert built.returncode == 0, built.stderr
+    assert "provers: SimpleProver" in built.stdout
+    assert (project / "out" / "SimpleProver.v.sol" / "SimpleProver.json").is_file()
+
+    (project / "src" / "Broken.sol").write_text("pragma solidity ^0.8.28; contract Broken { function f( }\n")
+    broken = subprocess.run([*VLAYER, "build", str(project)], capture_output=True, text=True, env=ENV, timeout=900)
+    assert broken.returncode == 8
+    errors = [line for line in broken.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith("error: forge build failed:"), broken.stderr
+
+
+def test_build_needs_a_project(tmp_path: Path) -> None:
+    p = vlayer("build", str(tmp_path))
+    want = f"error: {tmp_path} has no foundry.toml (create a project with `vlayer init`)"
+    assert p.returncode == 2 and p.stderr.strip().splitlines()[-1] == want

@@ -22,6 +22,20 @@ def test_simple_example_end_to_end() -> None:
     assert "== done: simple proved and verified on chain 31337" in out
 
 
+def test_vault_position_example_end_to_end() -> None:
+    """The cross-contract example: prover -> token and prover -> vault -> token, one proof."""
+    example = REPO_ROOT / "examples" / "vault-position"
+    env = {k: v for k, v in os.environ.items() if k not in ("RPC_URL", "PROVER_URL")}
+    p = subprocess.run(["bash", "../../bash/vlayer-build.sh"], cwd=example, env=env, capture_output=True, text=True,
+                       timeout=600, check=False)  # fmt: skip
+    out = p.stdout + p.stderr
+    assert p.returncode == 0, out
+    assert "tampered proof rejected: VerificationFailed()" in out
+    assert "gold tier granted to 0x70997970c51812dc3a010c7d01b50e0d17dc79c8" in out
+    assert "replaying the same proof is refused: StaleProof" in out
+    assert "== done: vault-position proved and verified on chain 31337" in out
+
+
 def test_vlayer_build_outside_an_example_fails_loudly() -> None:
     p = subprocess.run(["bash", str(REPO_ROOT / "bash" / "vlayer-build.sh")], cwd=REPO_ROOT, capture_output=True,
                        text=True, timeout=60, check=False)  # fmt: skip

@@ -20,6 +20,7 @@ from vlayer.devnet import Anvil, free_port
 from vlayer.errors import InputError
 from vlayer.guest import call_guest_id
 from vlayer.proof_encoding import PROOF_TYPE, journal_of, proof_from_json, verifier_calldata
+from vlayer.prove import ProofModeName
 from vlayer.service import rpc_errors as codes
 from vlayer.service.app import create_app
 from vlayer.service.client import ProveClient, ServiceError
@@ -101,7 +102,9 @@ def test_same_call_twice_is_one_job(client: TestClient, app_chain: App) -> None:
 def test_v_versions(client: TestClient) -> None:
     result = rpc(client, "v_versions")["result"]
     assert result["api_version"] == "1.0" and result["proof_mode"] == "fake" and result["chains"] == [31337]
-    assert result["call_guest_id"].startswith("0x") and len(result["call_guest_id"]) == 66
+    assert result["call_guest_id"] == "0x" + call_guest_id().hex()
+    assert result["guest_embedded"] is True and result["risc0_version"] == "3.0.6"
+    assert result["proof_modes_available"] == ["fake", "composite"]
 
 
 def error_of(doc: dict[str, Any]) -> tuple[int, str]:
@@ -163,6 +166,10 @@ def test_unreachable_rpc_and_bad_settings(app_chain: App, tmp_path: Path) -> Non
         Settings(chains={31337: ChainConfig(app_chain.anvil.url)}, dev_mode=False)
     with pytest.raises(InputError, match="mainnet chain ids: \\[1\\]"):
         Settings(chains={1: ChainConfig("http://127.0.0.1:1")}, dev_mode=True)
+    with pytest.raises(InputError, match="proof mode 'groth16' cannot run on this build \\(it can: composite\\)"):
+        Settings(chains={1: ChainConfig("http://127.0.0.1:1")}, proof_mode=ProofModeName.GROTH16)
+    # A real mode needs no dev mode and may serve mainnets.
+    Settings(chains={1: ChainConfig("http://127.0.0.1:1")}, proof_mode=ProofModeName.COMPOSITE)
 
 
 def test_bearer_token(app_chain: App, tmp_path: Path) -> None:

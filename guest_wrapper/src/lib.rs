@@ -1,8 +1,10 @@
 //! Native half of the `vlayer` Python package: the guest library, callable from Python.
 //!
 //! `execute_native` runs exactly the code the zkVM guest runs, on the host CPU, so the host can check guest output
-//! against its preflight before spending a proving run. The zkVM ELF and its image ID join this module with the
-//! zkVM build.
+//! against its preflight before spending a proving run. `zkvm_*` run the embedded guest ELF in the RISC Zero zkVM
+//! (zkvm.rs); every call releases the GIL.
+
+pub mod zkvm;
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -15,6 +17,102 @@ create_exception!(
     PyException,
     "The guest refused its input or the call failed."
 );
+create_exception!(_native, ZkvmFailure, PyException, "The zkVM could not run the guest.");
+create_exception!(
+    _native,
+    ModeUnavailable,
+    PyException,
+    "The requested proof mode cannot run on this build."
+);
+create_exception!(_native, ProvingFailed, PyException, "The prover failed.");
+create_exception!(
+    _native,
+    ReceiptInvalid,
+    PyException,
+    "A receipt does not decode or does not verify."
+);
+
+fn to_py(err: zkvm::ZkvmError) -> PyErr {
+    use zkvm::ZkvmError as E;
+    let msg = err.to_string();
+    match err {
+        E::GuestRefused(_) => GuestFailure::new_err(msg),
+        E::ModeUnavailable { .. } | E::DevModeEnv => ModeUnavailable::new_err(msg),
+        E::Prove(_) => ProvingFailed::new_err(msg),
+        E::Verify(_) | E::Decode(_) => ReceiptInvalid::new_err(msg),
+        E::Elf(_) | E::Execute(_) | E::Exit(_) => ZkvmFailure::new_err(msg),
+    }
+}
+
+fn execution_dict<'py>(py: Python<'py>, report: &zkvm::ExecuteReport) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("journal", PyBytes::new(py, &report.journal))?;
+    dict.set_item("total_cycles", report.total_cycles)?;
+    dict.set_item("user_cycles", report.user_cycles)?;
+    dict.set_item("paging_cycles", report.paging_cycles)?;
+    dict.set_item("reserved_cycles", report.reserved_cycles)?;
+    dict.set_item("segments", report.segments)?;
+    dict.set_item("segment_po2", report.segment_po2)?;
+    dict.set_item("execute_seconds", report.seconds)?;
+    Ok(dict)
+}
+
+/// Run the embedded guest in the zkVM executor (no proof): journal, cycles, segments.
+#[pyfunction]
+#[pyo3(signature = (input, segment_po2 = zkvm::DEFAULT_SEGMENT_PO2))]
+fn zkvm_execute<'py>(py: Python<'py>, input: &[u8], segment_po2: u32) -> PyResult<Bound<'py, PyDict>> {
+    let input = input.to_vec();
+    let report = py.allow_threads(move || zkvm::execute(&input, segment_po2)).map_err(to_py)?;
+    execution_dict(py, &report)
+}
+
+/// Prove the embedded guest on this machine's CPU; mode is composite, succinct or groth16.
+#[pyfunction]
+#[pyo3(signature = (input, mode, segment_po2 = zkvm::DEFAULT_SEGMENT_PO2))]
+fn zkvm_prove<'py>(py: Python<'py>, input: &[u8], mode: &str, segment_po2: u32) -> PyResult<Bound<'py, PyDict>> {
+    let mode = zkvm::ProveMode::parse(mode).map_err(to_py)?;
+    let input = input.to_vec();
+    let report = py.allow_threads(move || zkvm::prove(&input, mode, segment_po2)).map_err(to_py)?;
+    let dict = execution_dict(py, &report.execution)?;
+    dict.set_item("receipt", PyBytes::new(py, &report.receipt))?;
+    dict.set_item("mode", report.mode.name())?;
+    dict.set_item("prove_seconds", report.prove_seconds)?;
+    let seal = report.onchain_seal.as_ref().map(|seal| PyBytes::new(py, seal));
+    dict.set_item("onchain_seal", seal)?;
+    Ok(dict)
+}
+
+/// Verify a receipt (bincode bytes) against an image ID; returns its journal and kind.
+#[pyfunction]
+fn zkvm_verify<'py>(py: Python<'py>, receipt: &[u8], image_id: [u8; 32]) -> PyResult<Bound<'py, PyDict>> {
+    let receipt = receipt.to_vec();
+    let verified = py.allow_threads(move || zkvm::verify(&receipt, image_id)).map_err(to_py)?;
+    let dict = PyDict::new(py);
+    dict.set_item("journal", PyBytes::new(py, &verified.journal))?;
+    dict.set_item("kind", verified.kind)?;
+    Ok(dict)
+}
+
+/// The image ID (hex) of a user ELF on the v1compat kernel, as RISC Zero computes it.
+#[pyfunction]
+fn image_id_of(py: Python<'_>, elf: &[u8]) -> PyResult<String> {
+    let elf = elf.to_vec();
+    let id = py.allow_threads(move || zkvm::image_id_of(&elf)).map_err(to_py)?;
+    Ok(hex::encode(id.as_bytes()))
+}
+
+/// A receipt's bytes as RISC Zero's JSON.
+#[pyfunction]
+fn receipt_to_json(receipt: &[u8]) -> PyResult<String> {
+    zkvm::receipt_to_json(receipt).map_err(to_py)
+}
+
+/// RISC Zero receipt JSON back to the bytes the other functions take.
+#[pyfunction]
+fn receipt_from_json<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyBytes>> {
+    let bytes = zkvm::receipt_from_json(json).map_err(to_py)?;
+    Ok(PyBytes::new(py, &bytes))
+}
 
 /// Decode and verify a guest input, re-execute its call, and return the journal (and the gas the call used).
 /// The GIL is released while the guest runs.
@@ -49,14 +147,29 @@ fn mpt_get<'py>(
     }
 }
 
+/// Pinned in guest_wrapper/Cargo.toml and guest/zkvm/Cargo.toml.
+const RISC0_ZKVM_VERSION: &str = "3.0.6";
+
 /// What this native build contains.
 #[pyfunction]
 fn build_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let info = PyDict::new(py);
     info.set_item("crate_version", env!("CARGO_PKG_VERSION"))?;
     info.set_item("wire_format_version", vlayer_guest::input::VERSION)?;
-    info.set_item("guest_embedded", false)?;
-    info.set_item("image_id", py.None())?;
+    info.set_item("guest_embedded", true)?;
+    let image_id = zkvm::image_id().map_err(to_py)?;
+    info.set_item("image_id", hex::encode(image_id.as_bytes()))?;
+    info.set_item("guest_elf_sha256", zkvm::GUEST_ELF_SHA256)?;
+    info.set_item("guest_elf_size", zkvm::GUEST_ELF.len())?;
+    info.set_item("risc0_zkvm_version", RISC0_ZKVM_VERSION)?;
+    info.set_item("default_segment_po2", zkvm::DEFAULT_SEGMENT_PO2)?;
+    let unavailable = zkvm::recursion_unavailable();
+    let modes: Vec<&str> = match unavailable {
+        None => vec!["composite", "succinct", "groth16"],
+        Some(_) => vec!["composite"],
+    };
+    info.set_item("proof_modes", modes)?;
+    info.set_item("recursion_unavailable", unavailable)?;
     Ok(info)
 }
 
@@ -66,5 +179,15 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(execute_native, m)?)?;
     m.add_function(wrap_pyfunction!(mpt_get, m)?)?;
     m.add_function(wrap_pyfunction!(build_info, m)?)?;
+    m.add("ZkvmFailure", m.py().get_type::<ZkvmFailure>())?;
+    m.add("ModeUnavailable", m.py().get_type::<ModeUnavailable>())?;
+    m.add("ProvingFailed", m.py().get_type::<ProvingFailed>())?;
+    m.add("ReceiptInvalid", m.py().get_type::<ReceiptInvalid>())?;
+    m.add_function(wrap_pyfunction!(zkvm_execute, m)?)?;
+    m.add_function(wrap_pyfunction!(zkvm_prove, m)?)?;
+    m.add_function(wrap_pyfunction!(zkvm_verify, m)?)?;
+    m.add_function(wrap_pyfunction!(receipt_to_json, m)?)?;
+    m.add_function(wrap_pyfunction!(image_id_of, m)?)?;
+    m.add_function(wrap_pyfunction!(receipt_from_json, m)?)?;
     Ok(())
 }

@@ -14,17 +14,20 @@ import click
 from vlayer import __version__
 from vlayer.chain.block import parse_block_ref, pin_block
 from vlayer.chain.forks import ChainSpec
-from vlayer.errors import InputError, VlayerError
-from vlayer.guest import run_and_check
+from vlayer.errors import HostGuestMismatchError, InputError, VlayerError
+from vlayer.guest import call_guest_id, run_and_check
+from vlayer.guest_input import expected_journal, input_for
 from vlayer.hexutil import hex_bytes, parse_address, parse_hex_bytes
 from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
 from vlayer.proof_encoding import Proof, proof_from_json, proof_to_json
 from vlayer.prove import Pinned, ProofModeName, prove_call
-from vlayer.receipt_check import check_receipt, load_receipt
+from vlayer.receipt_check import check_receipt, check_zkvm_receipt, load_receipt, load_zkvm_receipt
 from vlayer.rpc import HttpTransport, RecordingTransport, ReplayTransport, RpcClient
 from vlayer.rpc.transport import Transport
 from vlayer.service.client import ProveClient
 from vlayer.service.settings import ChainConfig, Settings
+from vlayer.zkvm import execute as zkvm_execute
+from vlayer.zkvm import receipt_from_text, receipt_to_text
 
 
 def _native_info() -> dict[str, Any] | None:
@@ -35,15 +38,21 @@ def _native_info() -> dict[str, Any] | None:
     return _native.build_info()
 
 
+def _native_info_or_empty() -> dict[str, Any]:
+    return _native_info() or {}
+
+
 def _version_text() -> str:
     info = _native_info()
     if info is None:
-        native = "native extension: not built (run bash/setup.sh)"
-    elif info.get("guest_embedded"):
-        native = f"guest image id: {info['image_id']}"
-    else:
-        native = f"native extension {info['crate_version']}: no guest ELF embedded yet"
-    return f"vlayer {__version__}\n{native}"
+        return f"vlayer {__version__}\nnative extension: not built (run bash/setup.sh)"
+    return (
+        f"vlayer {__version__}\n"
+        f"guest image id   0x{info['image_id']}\n"
+        f"guest ELF sha256 {info['guest_elf_sha256']} ({info['guest_elf_size']} bytes)\n"
+        f"risc0-zkvm       {info['risc0_zkvm_version']} (proof modes here: fake, {', '.join(info['proof_modes'])})\n"
+        f"wire format      v{info['wire_format_version']}"
+    )
 
 
 class _Group(click.Group):
@@ -118,6 +127,7 @@ def _summary(r: PreflightResult) -> dict[str, Any]:
 @click.option("--replay", default=None, type=click.Path(), help="Answer RPC only from this recording.")
 @click.option("--timeout", default=30.0, show_default=True, help="RPC timeout in seconds.")
 @click.option("--no-guest", is_flag=True, help="Skip re-executing the call in the native guest.")
+@click.option("--zkvm", "in_zkvm", is_flag=True, help="Also run the guest ELF in the zkVM executor (cycles).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def preflight_cmd(
     rpc_url: str | None,
@@ -133,6 +143,7 @@ def preflight_cmd(
     replay: str | None,
     timeout: float,
     no_guest: bool,
+    in_zkvm: bool,
     as_json: bool,
 ) -> None:
     """Run a call off-chain on a pinned block and collect the proofs of everything it touched."""
@@ -163,6 +174,17 @@ def preflight_cmd(
         t0 = time.perf_counter()
         run_and_check(result)  # raises HostGuestMismatchError (exit 7) if the guest disagrees
         summary["guest"] = {"journal_matches": True, "seconds": round(time.perf_counter() - t0, 4)}
+        if in_zkvm:
+            zk = zkvm_execute(input_for(result))
+            if zk.journal != expected_journal(result):
+                raise HostGuestMismatchError("zkVM journal differs from preflight")
+            summary["zkvm"] = {
+                "journal_matches": True,
+                "total_cycles": zk.total_cycles,
+                "user_cycles": zk.user_cycles,
+                "segments": zk.segments,
+                "seconds": round(zk.execute_seconds, 3),
+            }
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:
@@ -183,6 +205,12 @@ def preflight_cmd(
         click.echo(f"rpc          {result.http_requests} HTTP requests in {summary['seconds']}s")
         if "guest" in summary:
             click.echo(f"guest        native re-execution matches preflight ({summary['guest']['seconds']}s)")
+        if "zkvm" in summary:
+            z = summary["zkvm"]
+            click.echo(
+                f"zkvm         journal matches; {z['total_cycles']:,} cycles ({z['user_cycles']:,} user), "
+                f"{z['segments']} segments, {z['seconds']}s"
+            )
     if not result.success:
         sys.exit(1)
 
@@ -191,7 +219,14 @@ def preflight_cmd(
 @click.argument("receipt", type=click.Path(dir_okay=False))
 @click.option("--dev", is_flag=True, help="Also accept dev-mode (fake) seals; they prove nothing.")
 def verify_cmd(receipt: str, dev: bool) -> None:
-    """Verify a stored receipt off-chain: its seal must prove that image_id committed exactly journal."""
+    """Verify a stored receipt off-chain: its seal (or zkVM receipt) must prove that image_id committed journal."""
+    zk = load_zkvm_receipt(Path(receipt))
+    if zk is not None:
+        kind = check_zkvm_receipt(zk)
+        click.echo(f"verified     {kind} zkVM receipt (RISC Zero {_native_info_or_empty().get('risc0_zkvm_version')})")
+        click.echo(f"image id     0x{zk.image_id.hex()}")
+        click.echo(f"journal      {len(zk.journal)} bytes, sha256 0x{hashlib.sha256(zk.journal).hexdigest()}")
+        return
     loaded = load_receipt(Path(receipt))
     result = check_receipt(loaded, allow_dev=dev)
     if result.mode == "fake":
@@ -221,16 +256,23 @@ def _chains(rpc_urls: tuple[str, ...], hardforks: tuple[str, ...]) -> dict[int, 
     return chains
 
 
-def _proof_file(proof: Proof, journal: bytes, return_data: bytes, mode: str) -> dict[str, Any]:
-    """What `vlayer prove` writes: the proof for a verifier, and the receipt fields `vlayer verify` checks."""
-    return {
+def _proof_file(
+    proof: Proof | None, journal: bytes, return_data: bytes, mode: str, receipt: bytes | None
+) -> dict[str, Any]:
+    """What `vlayer prove` writes: the proof for an on-chain verifier (fake and groth16 modes), the zkVM receipt
+    (real modes), and the fields `vlayer verify` checks."""
+    doc: dict[str, Any] = {
         "mode": mode,
-        "proof": proof_to_json(proof),
+        "proof": None if proof is None else proof_to_json(proof),
         "evm_call_result": hex_bytes(return_data),
         "journal": hex_bytes(journal),
-        "seal": hex_bytes(proof.seal.receipt_seal()),
-        "image_id": hex_bytes(proof.call_guest_id),
+        "image_id": hex_bytes(call_guest_id()),
     }
+    if proof is not None:
+        doc["seal"] = hex_bytes(proof.seal.receipt_seal())
+    if receipt is not None:
+        doc["zkvm_receipt"] = receipt_to_text(receipt)
+    return doc
 
 
 @main.command("prove")
@@ -243,6 +285,8 @@ def _proof_file(proof: Proof, journal: bytes, return_data: bytes, mode: str) -> 
 @click.option("--gas", type=int, default=None, help="Gas limit.")
 @click.option("--hardfork", default=None, help="Dev chain hardfork (local proving).")
 @click.option("--dev", is_flag=True, help="Dev mode: a FAKE proof that proves nothing (dev chains only).")
+@click.option("--mode", "mode", type=click.Choice([m.value for m in ProofModeName]), default=None,
+              help="Proof mode for local proving (default: fake with --dev, else composite).")  # fmt: skip
 @click.option("--auth-token", envvar="VLAYER_AUTH_TOKEN", default=None, help="Bearer token for --service.")
 @click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="Write the proof JSON here.")
 def prove_cmd(
@@ -255,14 +299,18 @@ def prove_cmd(
     gas: int | None,
     hardfork: str | None,
     dev: bool,
+    mode: str | None,
     auth_token: str | None,
     out: str | None,
 ) -> None:
     """Prove one call of a prover contract, locally or through a prove service."""
+    proof_mode = ProofModeName(mode) if mode else ProofModeName.FAKE if dev else ProofModeName.COMPOSITE
     address = parse_address(to, "--to")
     calldata = parse_hex_bytes(data, "--data")
     ref = parse_block_ref(block)
     if service_url:
+        if mode is not None:
+            raise InputError("--mode applies to local proving; a prove service proves in its own mode")
         if chain_id is None:
             raise InputError("--chain-id is required with --service")
         client = ProveClient(service_url, auth_token)
@@ -281,9 +329,11 @@ def prove_cmd(
 
             receipt = client.wait(job, on_state=advance)
         data_out = receipt["data"]
-        proof = proof_from_json(data_out["proof"])
+        proof = None if data_out.get("proof") is None else proof_from_json(data_out["proof"])
+        zk = None if data_out.get("receipt") is None else receipt_from_text(data_out["receipt"])
+        service_mode = str(data_out.get("mode") or (proof.seal.mode.name.lower() if proof else "unknown"))
         doc = _proof_file(proof, parse_hex_bytes(data_out["journal"]), parse_hex_bytes(data_out["evm_call_result"]),
-                          proof.seal.mode.name.lower())  # fmt: skip
+                          service_mode, zk)  # fmt: skip
         doc["job"] = job
     else:
         if not rpc_url:
@@ -297,13 +347,18 @@ def prove_cmd(
                 rpc,
                 CallRequest(to=address, data=calldata, gas=gas),
                 Pinned(node_chain, pinned.number, pinned.hash),
-                mode=ProofModeName.FAKE,
+                mode=proof_mode,
                 dev_mode=dev,
                 chain_spec=spec,
             )
             bar.update(1)
         rpc.close()
-        doc = _proof_file(proven.proof, proven.journal, proven.preflight.return_data, proven.mode.value)
+        doc = _proof_file(proven.proof, proven.journal, proven.preflight.return_data, proven.mode.value,
+                          proven.receipt)  # fmt: skip
+        if proven.cycles is not None:
+            doc["cycles"] = proven.cycles
+            doc["segments"] = proven.segments
+        doc["times"] = {k: round(v, 3) for k, v in proven.times.items()}
     if doc["mode"] == "fake":
         click.echo(
             "WARNING: dev mode: this is a FAKE proof; it proves nothing and mainnet verifiers refuse it", err=True
@@ -322,6 +377,8 @@ def prove_cmd(
 @click.option("--db", "database_url", default="sqlite:///vlayer-jobs.sqlite3", show_default=True,
               help="Job store: an SQLAlchemy URL (sqlite:///FILE or postgresql+psycopg://...).")  # fmt: skip
 @click.option("--dev", is_flag=True, help="Dev mode: fake proofs (they prove nothing); refused on mainnets.")
+@click.option("--proof-mode", type=click.Choice([m.value for m in ProofModeName]), default=None,
+              help="Proof mode (default: fake with --dev, else composite).")  # fmt: skip
 @click.option("--workers", default=2, show_default=True, help="Proving jobs run at once.")
 @click.option("--auth-token", envvar="VLAYER_AUTH_TOKEN", default=None, help="Require this bearer token.")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -332,6 +389,7 @@ def serve_cmd(
     hardforks: tuple[str, ...],
     database_url: str,
     dev: bool,
+    proof_mode: str | None,
     workers: int,
     auth_token: str | None,
     host: str,
@@ -344,21 +402,43 @@ def serve_cmd(
     from vlayer.service import logs
     from vlayer.service.app import create_app
 
-    if not dev:
-        raise InputError(
-            "no proof mode is available without --dev: real zkVM proving is not built into this service yet"
-        )
+    mode = ProofModeName(proof_mode) if proof_mode else ProofModeName.FAKE if dev else ProofModeName.COMPOSITE
     settings = Settings(
         chains=_chains(rpc_urls, hardforks),
         database_url=database_url,
-        proof_mode=ProofModeName.FAKE,
+        proof_mode=mode,
         dev_mode=dev,
         workers=workers,
         auth_token=auth_token,
     )
     logs.configure(log_level)
-    click.echo(f"vlayer prove service on http://{host}:{port} (dev mode: FAKE proofs)", err=True)
+    banner = "dev mode: FAKE proofs" if mode is ProofModeName.FAKE else f"{mode.value} zkVM receipts"
+    click.echo(f"vlayer prove service on http://{host}:{port} ({banner})", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@main.command("init")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--template", default="simple", show_default=True, help="Example to start from (examples/<name>).")
+def init_cmd(directory: str, template: str) -> None:
+    """Create a new prover project from an example template."""
+    from vlayer.project import init_project
+
+    target = init_project(Path(directory), template)
+    click.echo(f"created {target} from template {template!r}")
+    click.echo(f"next: vlayer build {target}")
+
+
+@main.command("build")
+@click.argument("directory", default=".", type=click.Path(file_okay=False, exists=True))
+def build_cmd(directory: str) -> None:
+    """Compile a project's contracts (forge + the pinned solc, offline)."""
+    from vlayer.project import build_project
+
+    with click.progressbar(length=1, label="forge build", file=sys.stderr) as bar:
+        result = build_project(Path(directory))
+        bar.update(1)
+    click.echo(f"built {result.artifacts} contract artifacts; provers: {', '.join(result.provers) or 'none'}")
 
 
 @main.command("devnet")

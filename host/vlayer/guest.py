@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -18,7 +17,7 @@ class GuestRun:
     gas_used: int
 
 
-def _native() -> ModuleType:
+def native_module() -> ModuleType:
     try:
         from vlayer import _native
     except ImportError as exc:
@@ -28,7 +27,7 @@ def _native() -> ModuleType:
 
 def execute_native(guest_input: bytes) -> GuestRun:
     """Run the guest library on the host CPU (GIL released); its failure message is the guest's own."""
-    native = _native()
+    native = native_module()
     try:
         out = native.execute_native(guest_input)
     except native.GuestFailure as exc:
@@ -36,24 +35,15 @@ def execute_native(guest_input: bytes) -> GuestRun:
     return GuestRun(bytes(out["journal"]), bytes(out["return_data"]), int(out["gas_used"]))
 
 
-#: Before a zkVM guest is embedded, fake proofs name this id: derived from the native guest build, never a real
-#: image id, so no Groth16 verifier can be fooled by it and verifiers register it only on dev chains.
-def _dev_guest_id(info: dict[str, object]) -> bytes:
-    tag = f"vlayer native guest {info['crate_version']} wire v{info['wire_format_version']}"
-    return hashlib.sha256(tag.encode()).digest()
-
-
 def build_info() -> dict[str, object]:
-    """What the native extension was built with (crate and wire format versions, the embedded guest if any)."""
-    return dict(_native().build_info())
+    """What the native extension was built with: crate and wire format versions, the embedded zkVM guest (ELF
+    sha256, image id), the RISC Zero release and the proof modes this build can run."""
+    return dict(native_module().build_info())
 
 
 def call_guest_id() -> bytes:
-    """The image id proofs carry: the embedded zkVM guest's, or the dev id of the native guest (fake mode only)."""
-    info = build_info()
-    if info.get("guest_embedded") and info.get("image_id"):
-        return bytes.fromhex(str(info["image_id"]).removeprefix("0x"))
-    return _dev_guest_id(info)
+    """The image id every proof carries: the embedded zkVM guest's, computed as RISC Zero does."""
+    return bytes.fromhex(str(build_info()["image_id"]))
 
 
 def check_guest(result: PreflightResult, run: GuestRun) -> None:

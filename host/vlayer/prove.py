@@ -2,7 +2,9 @@
 proof in the requested mode. The CLI's `prove` and the HTTP service both run this.
 
 Modes: `fake` is dev mode, an explicit opt-in refused on mainnet chain ids; its seal is the claim digest, which
-anyone can compute, so it proves nothing. The real modes come from the zkVM (`vlayer.zkvm`) where they build here.
+anyone can compute, so it proves nothing. The real modes run the embedded guest ELF in the RISC Zero zkVM
+(`vlayer.zkvm`): `composite` proves on this CPU (a receipt for off-chain verification; chains verify Groth16 only),
+`succinct` and `groth16` need the recursion programs this build lacks and are refused (docs/proof-modes.md).
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from vlayer import zkvm
 from vlayer.chain.forks import ChainSpec
-from vlayer.errors import CallRevertedError, ProvingError, ReorgError
+from vlayer.errors import CallRevertedError, HostGuestMismatchError, ProvingError, ReorgError
 from vlayer.guest import call_guest_id, run_and_check
+from vlayer.guest_input import input_for
 from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
-from vlayer.proof_encoding import Proof, fake_proof
+from vlayer.proof_encoding import Proof, ProofMode, fake_proof, proof_from_receipt
 from vlayer.rpc import RpcClient
 
 #: Chain ids where a fake proof must never be produced (the same list `ChainIds.sol` refuses mock verifiers on).
@@ -27,6 +31,9 @@ MAINNET_CHAIN_IDS = frozenset(
 
 class ProofModeName(enum.StrEnum):
     FAKE = "fake"
+    COMPOSITE = "composite"
+    SUCCINCT = "succinct"
+    GROTH16 = "groth16"
 
 
 @dataclass(frozen=True)
@@ -40,21 +47,33 @@ class Pinned:
 
 @dataclass
 class Proven:
-    proof: Proof
+    #: What an on-chain verifier takes: fake and groth16 modes; None for STARK receipts, which chains cannot verify.
+    proof: Proof | None
     journal: bytes
     preflight: PreflightResult
     mode: ProofModeName
     times: dict[str, float] = field(default_factory=dict)
     #: zkVM cycles of the proving run; None in fake mode, which runs no zkVM.
     cycles: int | None = None
+    #: The zkVM receipt (RISC Zero's bincode); None in fake mode.
+    receipt: bytes | None = None
+    segments: int | None = None
 
 
 def check_mode_allowed(mode: ProofModeName, chain_id: int, dev_mode: bool) -> None:
+    """Refuse before any work: fake without dev mode or on a mainnet, and modes this build cannot run."""
     if mode is ProofModeName.FAKE:
         if not dev_mode:
             raise ProvingError("fake proofs need dev mode, which is off; enable it explicitly (--dev)")
         if chain_id in MAINNET_CHAIN_IDS:
             raise ProvingError(f"fake proofs are refused on mainnet chain id {chain_id}")
+        return
+    available = zkvm.available_modes()
+    if mode.value not in available:
+        raise zkvm.ProofModeUnavailableError(
+            f"proof mode {mode.value} cannot run on this build (it can: {', '.join(available)}); "
+            "see docs/proof-modes.md"
+        )
 
 
 def prove_call(
@@ -84,7 +103,29 @@ def prove_call(
     run = run_and_check(result)
     t2 = time.perf_counter()
     image_id = call_guest_id()
-    proof = fake_proof(image_id, run.journal)
-    t3 = time.perf_counter()
-    times = {"preflight": t1 - t0, "guest": t2 - t1, "proving": t3 - t2}
-    return Proven(proof, run.journal, result, mode, times)
+    times = {"preflight": t1 - t0, "guest": t2 - t1}
+    if mode is ProofModeName.FAKE:
+        proof = fake_proof(image_id, run.journal)
+        times["proving"] = time.perf_counter() - t2
+        return Proven(proof, run.journal, result, mode, times)
+    proved = zkvm.prove(input_for(result), mode.value)
+    if proved.run.journal != run.journal:
+        raise HostGuestMismatchError(
+            f"zkVM journal differs from the native guest's: zkVM 0x{proved.run.journal.hex()}, "
+            f"native 0x{run.journal.hex()}"
+        )
+    times["zkvm_execute"] = proved.run.execute_seconds
+    times["proving"] = proved.prove_seconds
+    onchain: Proof | None = None
+    if proved.onchain_seal is not None:
+        onchain = proof_from_receipt(proved.onchain_seal, ProofMode.GROTH16, image_id, run.journal)
+    return Proven(
+        onchain,
+        run.journal,
+        result,
+        mode,
+        times,
+        cycles=proved.run.total_cycles,
+        receipt=proved.receipt,
+        segments=proved.run.segments,
+    )

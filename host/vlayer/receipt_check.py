@@ -1,12 +1,15 @@
 """Off-chain verification of a stored receipt file, without a chain: what `vlayer verify` runs.
 
-A receipt file is JSON with `seal`, `journal` and `image_id` as 0x-hex (RISC Zero's on-chain seal form: a 4-byte
-verifier selector, then the Groth16 proof or, in dev mode, the claim digest). `control_root` and
-`bn254_control_id` may name another zkVM release's verifier; by default the RISC Zero 3.0 parameters are used.
+A proof file from `vlayer prove` in a real mode carries `zkvm_receipt` (base64 of RISC Zero's receipt) with
+`journal` and `image_id`; the zkVM verifies it. Otherwise a receipt file is JSON with `seal`, `journal` and
+`image_id` as 0x-hex (RISC Zero's on-chain seal form: a 4-byte verifier selector, then the Groth16 proof or, in
+dev mode, the claim digest). `control_root` and `bn254_control_id` may name another zkVM release's verifier; by
+default the RISC Zero 3.0 parameters are used.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +26,7 @@ from vlayer.groth16 import (
 )
 from vlayer.hexutil import parse_hex_bytes
 from vlayer.proof_encoding import FAKE_VERIFIER_SELECTOR
+from vlayer.zkvm import receipt_from_text, verify
 
 
 class DevProofRefusedError(ReceiptVerificationError):
@@ -95,3 +99,39 @@ def check_receipt(receipt: ReceiptFile, allow_dev: bool = False) -> CheckResult:
         raise InputError(str(exc)) from None
     verifier.verify_integrity(receipt.seal, claim)
     return CheckResult("groth16", verifier.selector, claim)
+
+
+@dataclass(frozen=True)
+class ZkvmReceiptFile:
+    receipt: bytes
+    journal: bytes
+    image_id: bytes
+
+
+def load_zkvm_receipt(path: Path) -> ZkvmReceiptFile | None:
+    """A proof file that carries a zkVM receipt (`zkvm_receipt`, base64), or None when it has only a seal."""
+    try:
+        raw = json.loads(path.read_text())
+    except OSError as exc:
+        raise InputError(f"cannot read receipt file {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"receipt file {path} is not JSON: {exc.msg} at line {exc.lineno}") from None
+    if not isinstance(raw, dict) or raw.get("zkvm_receipt") is None:
+        return None
+    return ZkvmReceiptFile(
+        receipt=receipt_from_text(raw["zkvm_receipt"]),
+        journal=_field(raw, "journal", None),
+        image_id=_field(raw, "image_id", 32),
+    )
+
+
+def check_zkvm_receipt(receipt: ZkvmReceiptFile) -> str:
+    """Verify the zkVM receipt against the file's image id and check it committed the file's journal; returns the
+    receipt kind (composite, succinct, groth16)."""
+    verified = verify(receipt.receipt, receipt.image_id)
+    if verified.journal != receipt.journal:
+        raise ProofRejectedError(
+            f"the receipt committed a different journal ({len(verified.journal)} bytes, sha256 "
+            f"0x{hashlib.sha256(verified.journal).hexdigest()}) than the file's"
+        )
+    return verified.kind

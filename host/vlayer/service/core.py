@@ -18,7 +18,7 @@ from typing import Any
 from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 
-from vlayer import __version__
+from vlayer import __version__, zkvm
 from vlayer.chain.block import pin_block
 from vlayer.chain.forks import ChainSpec, spec_for_chain
 from vlayer.errors import ChainError, InputError, UnsupportedForkError, VlayerError
@@ -33,6 +33,7 @@ from vlayer.service.jobs import JobState, JobStore
 from vlayer.service.models import CallArgs, CallContext
 from vlayer.service.rpc_errors import INVALID_PARAMS, UNKNOWN_HASH, RpcFault, fault_of
 from vlayer.service.settings import Settings
+from vlayer.zkvm import receipt_to_text
 
 API_VERSION = "1.0"
 log = logging.getLogger("vlayer.service")
@@ -91,8 +92,10 @@ class ProveService:
             "api_version": API_VERSION,
             "vlayer_version": __version__,
             "wire_format_version": WIRE_FORMAT_VERSION,
-            "risc0_version": info.get("risc0_version"),
+            "risc0_version": info.get("risc0_zkvm_version"),
+            "guest_elf_sha256": info.get("guest_elf_sha256"),
             "proof_mode": self.settings.proof_mode.value,
+            "proof_modes_available": ["fake", *zkvm.available_modes()],
             "chains": sorted(self.settings.chains),
         }
 
@@ -221,10 +224,15 @@ class ProveService:
             return
         times = {**proven.times, "total": time.perf_counter() - t0}
         done_metrics: dict[str, Any] = {"gas": proven.preflight.gas_used, "cycles": proven.cycles, "times": times}
+        if proven.segments is not None:
+            done_metrics["segments"] = proven.segments
         result = {
-            "proof": proof_to_json(proven.proof),
+            "proof": None if proven.proof is None else proof_to_json(proven.proof),
             "evm_call_result": "0x" + proven.preflight.return_data.hex(),
             "journal": "0x" + proven.journal.hex(),
+            # The zkVM receipt (base64 of RISC Zero's bincode) in the real modes; `vlayer verify` checks it.
+            "receipt": None if proven.receipt is None else receipt_to_text(proven.receipt),
+            "mode": proven.mode.value,
         }
         self.store.update(job_hash, JobState.DONE, result=result, metrics=done_metrics)
         log.info("job done", extra={"event": "done", "job": job_hash, "seconds": round(times["total"], 3)})

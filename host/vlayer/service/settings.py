@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vlayer import zkvm
 from vlayer.chain.forks import ChainSpec
 from vlayer.errors import InputError
 from vlayer.prove import MAINNET_CHAIN_IDS, ProofModeName
@@ -47,3 +48,10 @@ class Settings:
             mainnets = sorted(set(self.chains) & MAINNET_CHAIN_IDS)
             if mainnets:
                 raise InputError(f"fake proofs are refused on mainnet chain ids: {mainnets}")
+        else:
+            available = zkvm.available_modes()
+            if self.proof_mode.value not in available:
+                raise InputError(
+                    f"proof mode {self.proof_mode.value!r} cannot run on this build (it can: "
+                    f"{', '.join(available)}); see docs/proof-modes.md"
+                )

@@ -1,0 +1,10 @@
+# Sourced by setup.sh and test.sh: where the heavy builds live and how the Rust side is built.
+# Heavy Rust builds live outside the clone so fresh clones on the same machine reuse them.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/vlayer/target}"
+export VLAYER_GUEST_TARGET_DIR="${VLAYER_GUEST_TARGET_DIR:-$HOME/.cache/vlayer/guest-target}"
+# The guest ELF that guest_wrapper embeds (bash/build-guest.sh builds it there).
+export VLAYER_GUEST_ELF="$VLAYER_GUEST_TARGET_DIR/riscv32im-risc0-zkvm-elf/release/vlayer-zkvm-guest"
+# risc0-circuit-recursion's build script downloads its program archive from outside the registries unless DOCS_RS
+# is set, in which case it writes an empty archive: composite proving and all verification still work, succinct
+# and groth16 compression cannot run (docs/proof-modes.md). No other build script in the tree reads DOCS_RS.
+export DOCS_RS=1

@@ -1,0 +1,32 @@
+//! The zkVM guest: a thin shell over the guest library. All logic (and all of its tests) live in `vlayer-guest`,
+//! which runs natively too; here only input and journal cross the zkVM boundary.
+
+#![no_main]
+
+use risc0_zkvm::guest::env;
+
+risc0_zkvm::guest::entry!(main);
+
+/// The host writes the input as a little-endian u32 length and the bytes (guest_wrapper's `executor_env`).
+fn read_input() -> Vec<u8> {
+    let mut len: u32 = 0;
+    env::read_slice(core::slice::from_mut(&mut len));
+    let mut bytes = vec![0u8; len as usize];
+    env::read_slice(&mut bytes);
+    bytes
+}
+
+/// Stop with exactly `msg` as the reason the host sees ("Guest panicked: <msg>"). `panic!` would go through std's
+/// hook, which prefixes the source location; the refusal messages are an interface (docs/wire-format.md).
+fn refuse(msg: &str) -> ! {
+    // SAFETY: the pointer and length come from a live &str, which is aligned and dereferenceable for `len` bytes.
+    unsafe { risc0_zkvm_platform::syscall::sys_panic(msg.as_ptr(), msg.len()) }
+}
+
+fn main() {
+    let input = read_input();
+    match vlayer_guest::execute(&input) {
+        Ok(output) => env::commit_slice(&output.journal),
+        Err(err) => refuse(&err.to_string()),
+    }
+}

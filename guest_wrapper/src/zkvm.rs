@@ -1,0 +1,295 @@
+//! The zkVM half of guest_wrapper: the embedded guest ELF, its image ID, and execute / prove / verify on the
+//! released RISC Zero 3.0 host (local CPU prover). Pure Rust with typed errors; lib.rs maps them to Python.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use risc0_binfmt::ProgramBinary;
+use risc0_zkvm::{
+    get_prover_server, Digest, ExecutorEnv, ExecutorImpl, ExitCode, InnerReceipt, ProverOpts, Receipt, Session,
+    VerifierContext,
+};
+
+/// The guest as bash/build-guest.sh built it (the user ELF, before the kernel is added).
+pub static GUEST_ELF: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/vlayer-zkvm-guest.elf"));
+/// sha256 of [`GUEST_ELF`], to tie a wheel to a build.
+pub const GUEST_ELF_SHA256: &str = env!("VLAYER_GUEST_ELF_SHA256");
+
+/// Segment size (log2 of cycles) for execution and proving. 2^20 is RISC Zero's default and the largest that the
+/// CPU prover runs in well under 24 GiB (about 9 GiB peak per segment, measured by benches/zkvm.py).
+pub const DEFAULT_SEGMENT_PO2: u32 = 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ZkvmError {
+    #[error("embedded guest ELF is unusable: {0}")]
+    Elf(String),
+    /// The guest stopped on purpose; the message is its exact refusal (docs/wire-format.md).
+    #[error("{0}")]
+    GuestRefused(String),
+    #[error("zkVM execution failed: {0}")]
+    Execute(String),
+    #[error("guest exited with {0} instead of halting normally")]
+    Exit(String),
+    #[error("proof mode '{mode}' is not available on this build: {reason}")]
+    ModeUnavailable { mode: String, reason: String },
+    #[error("proving failed: {0}")]
+    Prove(String),
+    #[error("receipt does not verify: {0}")]
+    Verify(String),
+    #[error("receipt cannot be decoded: {0}")]
+    Decode(String),
+    #[error(
+        "RISC0_DEV_MODE is set; vlayer never fakes zkVM receipts (fake proofs are the explicit 'fake' proof mode)"
+    )]
+    DevModeEnv,
+}
+
+/// Receipt kinds the local prover is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProveMode {
+    /// One STARK per segment; verifiable anywhere, linear in the execution's length.
+    Composite,
+    /// One recursion STARK; needs the recursion circuit's programs.
+    Succinct,
+    /// A Groth16 wrap of the succinct receipt; needs the recursion programs and a Groth16 prover.
+    Groth16,
+}
+
+impl ProveMode {
+    pub fn parse(name: &str) -> Result<Self, ZkvmError> {
+        match name {
+            "composite" => Ok(Self::Composite),
+            "succinct" => Ok(Self::Succinct),
+            "groth16" => Ok(Self::Groth16),
+            other => Err(ZkvmError::ModeUnavailable {
+                mode: other.to_string(),
+                reason: "known modes are composite, succinct and groth16 (fake proofs are made by the host)".into(),
+            }),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Composite => "composite",
+            Self::Succinct => "succinct",
+            Self::Groth16 => "groth16",
+        }
+    }
+}
+
+fn program() -> Result<&'static [u8], ZkvmError> {
+    static PROGRAM: OnceLock<Result<Vec<u8>, String>> = OnceLock::new();
+    // The user ELF runs on top of RISC Zero's v1compat kernel, as risc0-build packages guests; the image ID is
+    // the ID of that combination.
+    let program = PROGRAM.get_or_init(|| {
+        let binary = ProgramBinary::new(GUEST_ELF, risc0_zkos_v1compat::V1COMPAT_ELF);
+        Ok(binary.encode())
+    });
+    program.as_deref().map_err(|err| ZkvmError::Elf(err.clone()))
+}
+
+/// The image ID of any user ELF on the v1compat kernel (what RISC Zero's tools compute for a guest).
+pub fn image_id_of(user_elf: &[u8]) -> Result<Digest, ZkvmError> {
+    ProgramBinary::new(user_elf, risc0_zkos_v1compat::V1COMPAT_ELF)
+        .compute_image_id()
+        .map_err(|err| ZkvmError::Elf(format!("{err:#}")))
+}
+
+/// The image ID of the embedded guest, computed the way RISC Zero does.
+pub fn image_id() -> Result<Digest, ZkvmError> {
+    static ID: OnceLock<Result<Digest, String>> = OnceLock::new();
+    ID.get_or_init(|| {
+        let program = program().map_err(|err| err.to_string())?;
+        risc0_binfmt::compute_image_id(program).map_err(|err| err.to_string())
+    })
+    .clone()
+    .map_err(ZkvmError::Elf)
+}
+
+fn refuse_dev_mode_env() -> Result<(), ZkvmError> {
+    let set = std::env::var("RISC0_DEV_MODE")
+        .map(|v| matches!(v.to_lowercase().as_str(), "1" | "true" | "yes"))
+        .unwrap_or(false);
+    if set {
+        return Err(ZkvmError::DevModeEnv);
+    }
+    Ok(())
+}
+
+fn executor_env(input: &[u8], segment_po2: u32) -> Result<ExecutorEnv<'static>, ZkvmError> {
+    let len = u32::try_from(input.len()).map_err(|_| ZkvmError::Execute("input longer than 4 GiB".into()))?;
+    ExecutorEnv::builder()
+        .write_slice(&len.to_le_bytes())
+        .write_slice(input)
+        .segment_limit_po2(segment_po2)
+        .build()
+        .map_err(|err| ZkvmError::Execute(format!("{err:#}")))
+}
+
+/// Maps executor failures: a guest refusal keeps its exact message.
+fn execution_error(err: anyhow::Error) -> ZkvmError {
+    for cause in err.chain() {
+        if let Some(msg) = cause.to_string().strip_prefix("Guest panicked: ") {
+            return ZkvmError::GuestRefused(msg.to_string());
+        }
+    }
+    ZkvmError::Execute(format!("{err:#}"))
+}
+
+/// What one zkVM run measured.
+#[derive(Debug, Clone)]
+pub struct ExecuteReport {
+    pub journal: Vec<u8>,
+    pub total_cycles: u64,
+    pub user_cycles: u64,
+    pub paging_cycles: u64,
+    pub reserved_cycles: u64,
+    pub segments: usize,
+    pub segment_po2: u32,
+    pub seconds: f64,
+}
+
+fn run(input: &[u8], segment_po2: u32) -> Result<(Session, ExecuteReport), ZkvmError> {
+    refuse_dev_mode_env()?;
+    let program = program()?;
+    let env = executor_env(input, segment_po2)?;
+    let start = Instant::now();
+    let session = ExecutorImpl::from_elf(env, program)
+        .map_err(|err| ZkvmError::Elf(format!("{err:#}")))?
+        .run()
+        .map_err(execution_error)?;
+    let seconds = start.elapsed().as_secs_f64();
+    if session.exit_code != ExitCode::Halted(0) {
+        return Err(ZkvmError::Exit(format!("{:?}", session.exit_code)));
+    }
+    let journal = session.journal.as_ref().map(|j| j.bytes.clone()).unwrap_or_default();
+    let report = ExecuteReport {
+        journal,
+        total_cycles: session.total_cycles,
+        user_cycles: session.user_cycles,
+        paging_cycles: session.paging_cycles,
+        reserved_cycles: session.reserved_cycles,
+        segments: session.segments.len(),
+        segment_po2,
+        seconds,
+    };
+    Ok((session, report))
+}
+
+/// Execute the guest in the zkVM (no proof): journal, cycle counts, segments.
+pub fn execute(input: &[u8], segment_po2: u32) -> Result<ExecuteReport, ZkvmError> {
+    run(input, segment_po2).map(|(_, report)| report)
+}
+
+/// A proved run: the receipt (bincode, RISC Zero's own serialisation) and what it took.
+#[derive(Debug, Clone)]
+pub struct ProveReport {
+    pub execution: ExecuteReport,
+    pub receipt: Vec<u8>,
+    pub mode: ProveMode,
+    pub prove_seconds: f64,
+    /// For Groth16 receipts, the seal an on-chain RISC Zero verifier takes.
+    pub onchain_seal: Option<Vec<u8>>,
+}
+
+/// Why succinct and Groth16 cannot run on this build (see docs/proof-modes.md).
+pub fn recursion_unavailable() -> Option<String> {
+    static REASON: OnceLock<Option<String>> = OnceLock::new();
+    REASON.get_or_init(recursion_check).clone()
+}
+
+fn recursion_check() -> Option<String> {
+    // An empty archive (what the build script writes under DOCS_RS) is not a zip file at all.
+    match risc0_circuit_recursion::prove::zkr::get_all_zkrs() {
+        Ok(programs) if !programs.is_empty() => None,
+        Ok(_) => Some("the recursion circuit's program archive (recursion_zkr.zip) in this build is empty".into()),
+        Err(err) => Some(format!(
+            "the recursion circuit's programs (recursion_zkr.zip) are not in this build ({err:#}); \
+             no registry carries them, so this build compresses nothing: use 'composite' here, or a prover \
+             built with the archive (a GPU machine or a proving service) for succinct/groth16"
+        )),
+    }
+}
+
+/// Prove the guest on the local CPU prover. The receipt is verified against the image ID before it is returned.
+pub fn prove(input: &[u8], mode: ProveMode, segment_po2: u32) -> Result<ProveReport, ZkvmError> {
+    if mode != ProveMode::Composite {
+        if let Some(reason) = recursion_unavailable() {
+            return Err(ZkvmError::ModeUnavailable { mode: mode.name().into(), reason });
+        }
+    }
+    let (session, execution) = run(input, segment_po2)?;
+    let opts = match mode {
+        ProveMode::Composite => ProverOpts::composite(),
+        ProveMode::Succinct => ProverOpts::succinct(),
+        ProveMode::Groth16 => ProverOpts::groth16(),
+    }
+    .with_dev_mode(false);
+    let prover = get_prover_server(&opts).map_err(|err| ZkvmError::Prove(format!("{err:#}")))?;
+    let start = Instant::now();
+    let info = prover
+        .prove_session(&VerifierContext::default(), &session)
+        .map_err(|err| ZkvmError::Prove(format!("{err:#}")))?;
+    let prove_seconds = start.elapsed().as_secs_f64();
+    info.receipt
+        .verify(image_id()?)
+        .map_err(|err| ZkvmError::Prove(format!("the fresh receipt does not verify: {err}")))?;
+    let onchain_seal = onchain_seal(&info.receipt);
+    let receipt = encode_receipt(&info.receipt)?;
+    Ok(ProveReport { execution, receipt, mode, prove_seconds, onchain_seal })
+}
+
+/// RISC Zero's on-chain seal: the first four bytes of the verifier parameters digest select the verifier, then the
+/// Groth16 proof. Only Groth16 receipts have one.
+pub fn onchain_seal(receipt: &Receipt) -> Option<Vec<u8>> {
+    match &receipt.inner {
+        InnerReceipt::Groth16(inner) => {
+            let mut seal = inner.verifier_parameters.as_bytes()[..4].to_vec();
+            seal.extend_from_slice(&inner.seal);
+            Some(seal)
+        }
+        _ => None,
+    }
+}
+
+pub fn encode_receipt(receipt: &Receipt) -> Result<Vec<u8>, ZkvmError> {
+    bincode::serialize(receipt).map_err(|err| ZkvmError::Decode(err.to_string()))
+}
+
+pub fn decode_receipt(bytes: &[u8]) -> Result<Receipt, ZkvmError> {
+    bincode::deserialize(bytes).map_err(|err| ZkvmError::Decode(err.to_string()))
+}
+
+/// The receipt as JSON (RISC Zero's serde layout), for people and tools that read it.
+pub fn receipt_to_json(bytes: &[u8]) -> Result<String, ZkvmError> {
+    serde_json::to_string(&decode_receipt(bytes)?).map_err(|err| ZkvmError::Decode(err.to_string()))
+}
+
+pub fn receipt_from_json(json: &str) -> Result<Vec<u8>, ZkvmError> {
+    let receipt: Receipt = serde_json::from_str(json).map_err(|err| ZkvmError::Decode(err.to_string()))?;
+    encode_receipt(&receipt)
+}
+
+/// What a verified receipt says.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub journal: Vec<u8>,
+    pub kind: &'static str,
+}
+
+/// Verify a receipt against an image ID; returns its journal. Fake receipts never verify here.
+pub fn verify(bytes: &[u8], image_id: [u8; 32]) -> Result<Verified, ZkvmError> {
+    refuse_dev_mode_env()?;
+    let receipt = decode_receipt(bytes)?;
+    let kind = match &receipt.inner {
+        InnerReceipt::Composite(_) => "composite",
+        InnerReceipt::Succinct(_) => "succinct",
+        InnerReceipt::Groth16(_) => "groth16",
+        InnerReceipt::Fake(_) => "fake",
+        _ => "unknown",
+    };
+    receipt
+        .verify(Digest::from(image_id))
+        .map_err(|err| ZkvmError::Verify(err.to_string()))?;
+    Ok(Verified { journal: receipt.journal.bytes, kind })
+}
