@@ -10,7 +10,7 @@ export PATH="$PWD/.venv/bin:$PATH"
 
 echo "== ruff"; ruff check host tests benches examples; ruff format --check host tests benches examples
 echo "== mypy"; mypy
-echo "== cargo fmt / clippy"; cargo fmt --all -- --check; cargo clippy --workspace --all-targets -q -- -D warnings
+echo "== cargo fmt / clippy"; cargo fmt --all -- --check; rustfmt --edition 2021 --check guest/zkvm/src/main.rs; cargo clippy --workspace --all-targets -q -- -D warnings
 echo "== cargo test"; cargo test -p vlayer-guest -q
 echo "== forge test (contracts and examples, offline)"
 (cd contracts && ../node_modules/.bin/forge test --offline)

@@ -14,13 +14,17 @@ fn main() {
         );
     };
     println!("cargo:rerun-if-changed={elf_path}");
-    let elf = fs::read(&elf_path).unwrap_or_else(|err| panic!("VLAYER_GUEST_ELF={elf_path}: {err}"));
+    let elf =
+        fs::read(&elf_path).unwrap_or_else(|err| panic!("VLAYER_GUEST_ELF={elf_path}: {err}"));
     if elf.get(..4) != Some(b"\x7fELF".as_slice()) {
         panic!("VLAYER_GUEST_ELF={elf_path} is not an ELF file");
     }
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR for build scripts"));
     fs::write(out.join("vlayer-zkvm-guest.elf"), &elf).expect("OUT_DIR is writable");
-    println!("cargo:rustc-env=VLAYER_GUEST_ELF_SHA256={}", hex(&Sha256::digest(&elf)));
+    println!(
+        "cargo:rustc-env=VLAYER_GUEST_ELF_SHA256={}",
+        hex(&Sha256::digest(&elf))
+    );
 }
 
 fn hex(bytes: &[u8]) -> String {

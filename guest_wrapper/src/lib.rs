@@ -17,7 +17,12 @@ create_exception!(
     PyException,
     "The guest refused its input or the call failed."
 );
-create_exception!(_native, ZkvmFailure, PyException, "The zkVM could not run the guest.");
+create_exception!(
+    _native,
+    ZkvmFailure,
+    PyException,
+    "The zkVM could not run the guest."
+);
 create_exception!(
     _native,
     ModeUnavailable,
@@ -44,7 +49,10 @@ fn to_py(err: zkvm::ZkvmError) -> PyErr {
     }
 }
 
-fn execution_dict<'py>(py: Python<'py>, report: &zkvm::ExecuteReport) -> PyResult<Bound<'py, PyDict>> {
+fn execution_dict<'py>(
+    py: Python<'py>,
+    report: &zkvm::ExecuteReport,
+) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
     dict.set_item("journal", PyBytes::new(py, &report.journal))?;
     dict.set_item("total_cycles", report.total_cycles)?;
@@ -60,33 +68,55 @@ fn execution_dict<'py>(py: Python<'py>, report: &zkvm::ExecuteReport) -> PyResul
 /// Run the embedded guest in the zkVM executor (no proof): journal, cycles, segments.
 #[pyfunction]
 #[pyo3(signature = (input, segment_po2 = zkvm::DEFAULT_SEGMENT_PO2))]
-fn zkvm_execute<'py>(py: Python<'py>, input: &[u8], segment_po2: u32) -> PyResult<Bound<'py, PyDict>> {
+fn zkvm_execute<'py>(
+    py: Python<'py>,
+    input: &[u8],
+    segment_po2: u32,
+) -> PyResult<Bound<'py, PyDict>> {
     let input = input.to_vec();
-    let report = py.allow_threads(move || zkvm::execute(&input, segment_po2)).map_err(to_py)?;
+    let report = py
+        .allow_threads(move || zkvm::execute(&input, segment_po2))
+        .map_err(to_py)?;
     execution_dict(py, &report)
 }
 
 /// Prove the embedded guest on this machine's CPU; mode is composite, succinct or groth16.
 #[pyfunction]
 #[pyo3(signature = (input, mode, segment_po2 = zkvm::DEFAULT_SEGMENT_PO2))]
-fn zkvm_prove<'py>(py: Python<'py>, input: &[u8], mode: &str, segment_po2: u32) -> PyResult<Bound<'py, PyDict>> {
+fn zkvm_prove<'py>(
+    py: Python<'py>,
+    input: &[u8],
+    mode: &str,
+    segment_po2: u32,
+) -> PyResult<Bound<'py, PyDict>> {
     let mode = zkvm::ProveMode::parse(mode).map_err(to_py)?;
     let input = input.to_vec();
-    let report = py.allow_threads(move || zkvm::prove(&input, mode, segment_po2)).map_err(to_py)?;
+    let report = py
+        .allow_threads(move || zkvm::prove(&input, mode, segment_po2))
+        .map_err(to_py)?;
     let dict = execution_dict(py, &report.execution)?;
     dict.set_item("receipt", PyBytes::new(py, &report.receipt))?;
     dict.set_item("mode", report.mode.name())?;
     dict.set_item("prove_seconds", report.prove_seconds)?;
-    let seal = report.onchain_seal.as_ref().map(|seal| PyBytes::new(py, seal));
+    let seal = report
+        .onchain_seal
+        .as_ref()
+        .map(|seal| PyBytes::new(py, seal));
     dict.set_item("onchain_seal", seal)?;
     Ok(dict)
 }
 
 /// Verify a receipt (bincode bytes) against an image ID; returns its journal and kind.
 #[pyfunction]
-fn zkvm_verify<'py>(py: Python<'py>, receipt: &[u8], image_id: [u8; 32]) -> PyResult<Bound<'py, PyDict>> {
+fn zkvm_verify<'py>(
+    py: Python<'py>,
+    receipt: &[u8],
+    image_id: [u8; 32],
+) -> PyResult<Bound<'py, PyDict>> {
     let receipt = receipt.to_vec();
-    let verified = py.allow_threads(move || zkvm::verify(&receipt, image_id)).map_err(to_py)?;
+    let verified = py
+        .allow_threads(move || zkvm::verify(&receipt, image_id))
+        .map_err(to_py)?;
     let dict = PyDict::new(py);
     dict.set_item("journal", PyBytes::new(py, &verified.journal))?;
     dict.set_item("kind", verified.kind)?;
@@ -97,7 +127,9 @@ fn zkvm_verify<'py>(py: Python<'py>, receipt: &[u8], image_id: [u8; 32]) -> PyRe
 #[pyfunction]
 fn image_id_of(py: Python<'_>, elf: &[u8]) -> PyResult<String> {
     let elf = elf.to_vec();
-    let id = py.allow_threads(move || zkvm::image_id_of(&elf)).map_err(to_py)?;
+    let id = py
+        .allow_threads(move || zkvm::image_id_of(&elf))
+        .map_err(to_py)?;
     Ok(hex::encode(id.as_bytes()))
 }
 

@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use risc0_binfmt::ProgramBinary;
 use risc0_zkvm::{
-    get_prover_server, Digest, ExecutorEnv, ExecutorImpl, ExitCode, InnerReceipt, ProverOpts, Receipt, Session,
-    VerifierContext,
+    get_prover_server, Digest, ExecutorEnv, ExecutorImpl, ExitCode, InnerReceipt, ProverOpts,
+    Receipt, Session, VerifierContext,
 };
 
 /// The guest as bash/build-guest.sh built it (the user ELF, before the kernel is added).
@@ -85,7 +85,9 @@ fn program() -> Result<&'static [u8], ZkvmError> {
         let binary = ProgramBinary::new(GUEST_ELF, risc0_zkos_v1compat::V1COMPAT_ELF);
         Ok(binary.encode())
     });
-    program.as_deref().map_err(|err| ZkvmError::Elf(err.clone()))
+    program
+        .as_deref()
+        .map_err(|err| ZkvmError::Elf(err.clone()))
 }
 
 /// The image ID of any user ELF on the v1compat kernel (what RISC Zero's tools compute for a guest).
@@ -117,7 +119,8 @@ fn refuse_dev_mode_env() -> Result<(), ZkvmError> {
 }
 
 fn executor_env(input: &[u8], segment_po2: u32) -> Result<ExecutorEnv<'static>, ZkvmError> {
-    let len = u32::try_from(input.len()).map_err(|_| ZkvmError::Execute("input longer than 4 GiB".into()))?;
+    let len = u32::try_from(input.len())
+        .map_err(|_| ZkvmError::Execute("input longer than 4 GiB".into()))?;
     ExecutorEnv::builder()
         .write_slice(&len.to_le_bytes())
         .write_slice(input)
@@ -162,7 +165,11 @@ fn run(input: &[u8], segment_po2: u32) -> Result<(Session, ExecuteReport), ZkvmE
     if session.exit_code != ExitCode::Halted(0) {
         return Err(ZkvmError::Exit(format!("{:?}", session.exit_code)));
     }
-    let journal = session.journal.as_ref().map(|j| j.bytes.clone()).unwrap_or_default();
+    let journal = session
+        .journal
+        .as_ref()
+        .map(|j| j.bytes.clone())
+        .unwrap_or_default();
     let report = ExecuteReport {
         journal,
         total_cycles: session.total_cycles,
@@ -215,7 +222,10 @@ fn recursion_check() -> Option<String> {
 pub fn prove(input: &[u8], mode: ProveMode, segment_po2: u32) -> Result<ProveReport, ZkvmError> {
     if mode != ProveMode::Composite {
         if let Some(reason) = recursion_unavailable() {
-            return Err(ZkvmError::ModeUnavailable { mode: mode.name().into(), reason });
+            return Err(ZkvmError::ModeUnavailable {
+                mode: mode.name().into(),
+                reason,
+            });
         }
     }
     let (session, execution) = run(input, segment_po2)?;
@@ -236,7 +246,13 @@ pub fn prove(input: &[u8], mode: ProveMode, segment_po2: u32) -> Result<ProveRep
         .map_err(|err| ZkvmError::Prove(format!("the fresh receipt does not verify: {err}")))?;
     let onchain_seal = onchain_seal(&info.receipt);
     let receipt = encode_receipt(&info.receipt)?;
-    Ok(ProveReport { execution, receipt, mode, prove_seconds, onchain_seal })
+    Ok(ProveReport {
+        execution,
+        receipt,
+        mode,
+        prove_seconds,
+        onchain_seal,
+    })
 }
 
 /// RISC Zero's on-chain seal: the first four bytes of the verifier parameters digest select the verifier, then the
@@ -266,7 +282,8 @@ pub fn receipt_to_json(bytes: &[u8]) -> Result<String, ZkvmError> {
 }
 
 pub fn receipt_from_json(json: &str) -> Result<Vec<u8>, ZkvmError> {
-    let receipt: Receipt = serde_json::from_str(json).map_err(|err| ZkvmError::Decode(err.to_string()))?;
+    let receipt: Receipt =
+        serde_json::from_str(json).map_err(|err| ZkvmError::Decode(err.to_string()))?;
     encode_receipt(&receipt)
 }
 
@@ -291,5 +308,8 @@ pub fn verify(bytes: &[u8], image_id: [u8; 32]) -> Result<Verified, ZkvmError> {
     receipt
         .verify(Digest::from(image_id))
         .map_err(|err| ZkvmError::Verify(err.to_string()))?;
-    Ok(Verified { journal: receipt.journal.bytes, kind })
+    Ok(Verified {
+        journal: receipt.journal.bytes,
+        kind,
+    })
 }
