@@ -2,11 +2,11 @@
 
     .venv/bin/python benches/zkvm.py [--prove erc20-balanceOf,...] [--po2 20]
 
-For an ERC20 `balanceOf`, a two-call prover (two `balanceOf`s through a contract) and a no-op prover call it prints
-total / user cycles and segments of the embedded guest in the RISC Zero 3.0 executor, beside RISC Zero Steel's
-published figures and vlayer's no-op figure. With `--prove` it proves the named calls as composite receipts on this
-CPU and prints proving time, cycles per second and the process's peak memory. Figures, not tests: nothing here
-asserts a time.
+For an ERC20 `balanceOf` (on a fresh anvil, and on the recorded fixture chain, whose deeper tries make a longer
+witness), a two-call prover (two `balanceOf`s through a contract) and a no-op prover call it prints total / user
+cycles and segments of the embedded guest in the RISC Zero 3.0 executor, beside RISC Zero Steel's published figures
+and vlayer's no-op figure. With `--prove` it proves the named calls as composite receipts on this CPU and prints
+proving time, cycles per second and the process's peak memory. Figures, not tests: nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -31,10 +31,12 @@ from vlayer.preflight.execute import CallRequest, preflight
 from vlayer.rpc import RpcClient
 
 GAS = 16_000_000
+VECTORS = Path(__file__).resolve().parents[1] / "tests" / "vectors" / "guest"
 
 #: Published figures: RISC Zero Steel's README/benchmarks (ERC20 balanceOf; two calls) and vlayer's docs (no-op).
 REFERENCE = {
     "erc20-balanceOf": ("Steel", 5_767_168, 4_307_081),
+    "erc20-recorded": ("Steel", 5_767_168, 4_307_081),
     "two-calls": ("Steel", 11_534_336, 8_885_255),
     "no-op": ("vlayer", 7_340_032, None),
 }
@@ -64,6 +66,8 @@ def main() -> None:
             client.close()
             assert result.success, name
             inputs[name] = input_for(result)
+    # The same call on the recorded fixture chain (more history: deeper tries, a longer witness).
+    inputs["erc20-recorded"] = (VECTORS / "erc20_balance_osaka.input.bin").read_bytes()
 
     head = (
         f"{'call':16} {'total cycles':>13} {'user cycles':>12} {'segs':>4} {'exec s':>7} {'native ms':>9} | "
