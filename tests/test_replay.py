@@ -18,7 +18,7 @@ from vlayer.rpc import HttpTransport, RecordingTransport, ReplayTransport, RpcCl
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-@pytest.mark.parametrize("name", ["erc20_balance_osaka", "blockhash_osaka"])
+@pytest.mark.parametrize("name", ["erc20_balance_osaka", "blockhash_osaka", "travel_history_osaka"])
 def test_committed_fixture_replays_without_a_node(name: str) -> None:
     meta = json.loads((FIXTURES / f"{name}.meta.json").read_text())
     call = CallRequest(to=parse_address(meta["to"]), data=parse_hex_bytes(meta["data"]))

@@ -46,6 +46,19 @@ pub enum GuestError {
     MissingCodeByHash(B256),
     #[error("block hash of {0} not in input")]
     MissingBlockHash(u64),
+    #[error("travel: blocks must be strictly ascending")]
+    TravelOrder,
+    #[error("travel block {0}: header not in input")]
+    TravelHeaderMissing(u64),
+    #[error("time travel to block {0} not in input")]
+    TravelBlockMissing(U256),
+    #[error("teleport to chain {0} is not supported")]
+    TeleportUnsupported(U256),
+    /// The traveler's calldata, hex without its prefix.
+    #[error("traveler: unknown request 0x{0}")]
+    TravelerRequest(String),
+    #[error("time travel: a call with value at block {0} is not supported")]
+    TravelValue(u64),
     #[error("call reverted: 0x{0}")]
     Reverted(String),
     #[error("call halted: {0}")]

@@ -4,13 +4,15 @@ use alloy_primitives::{Address, B256, U256};
 use revm::context::{BlockEnv, CfgEnv, Context, TxEnv};
 use revm::context_interface::result::{EVMError, ExecutionResult, Output};
 use revm::primitives::{Bytes, TxKind};
-use revm::{ExecuteEvm, MainBuilder, MainContext};
+use revm::{InspectEvm, MainBuilder, MainContext};
 
-use crate::chain::Rules;
-use crate::db::WrapStateDb;
+use crate::chain::{self, Rules};
+use crate::db::{DbError, WrapStateDb};
 use crate::error::GuestError;
+use crate::header::Header;
 use crate::input::CallIn;
-use crate::state::StateDb;
+use crate::state::States;
+use crate::travel::Traveler;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallOutput {
@@ -18,37 +20,16 @@ pub struct CallOutput {
     pub gas_used: u64,
 }
 
+/// Re-executes `call` on the pinned block of `states`, answering the prover's time travel (`setBlock`) from the
+/// travel blocks of `states` ([`crate::travel`]).
 pub fn run_call(
-    state: &StateDb,
-    rules: Rules,
+    states: &States,
     chain_id: u64,
+    dev_hardfork: &[u8],
     call: &CallIn,
 ) -> Result<CallOutput, GuestError> {
-    let header = &state.header;
-    let mut cfg = CfgEnv::new_with_spec(rules.spec);
-    cfg.chain_id = chain_id;
-    // eth_call: no nonce, balance, base-fee, EIP-3607 or block gas limit checks. The EIP-7825 cap stays.
-    cfg.disable_nonce_check = true;
-    cfg.disable_balance_check = true;
-    cfg.disable_base_fee = true;
-    cfg.disable_eip3607 = true;
-    cfg.disable_block_gas_limit = true;
-
-    let mut block = BlockEnv {
-        number: U256::from(header.number),
-        timestamp: U256::from(header.timestamp),
-        beneficiary: header.beneficiary,
-        basefee: header.base_fee,
-        gas_limit: header.gas_limit,
-        difficulty: header.difficulty,
-        prevrandao: Some(header.mix_hash),
-        ..Default::default()
-    };
-    block.set_blob_excess_gas_and_price(
-        header.excess_blob_gas.unwrap_or(0),
-        rules.blob_update_fraction,
-    );
-
+    let state = &states.main;
+    let rules = chain::rules(chain_id, dev_hardfork, state.header.timestamp)?;
     let tx = TxEnv {
         caller: call.caller,
         kind: TxKind::Call(call.to),
@@ -60,15 +41,18 @@ pub fn run_call(
         ..Default::default()
     };
 
-    let mut evm = Context::mainnet()
+    let mut traveler = Traveler::new(states, chain_id, dev_hardfork);
+    let result = Context::mainnet()
         .with_db(WrapStateDb::new(state))
-        .with_cfg(cfg)
-        .with_block(block)
-        .build_mainnet();
-    let result = evm.transact(tx).map_err(|e| match e {
-        EVMError::Database(db) => db.0,
-        other => GuestError::Evm(other.to_string()),
-    })?;
+        .with_cfg(cfg_env(rules, chain_id))
+        .with_block(block_env(&state.header, rules))
+        .build_mainnet_with_inspector(&mut traveler)
+        .inspect_tx(tx);
+    // A refused travel request aborts the execution; whatever revm made of that abort is not the reason.
+    if let Some(err) = traveler.take_error() {
+        return Err(err);
+    }
+    let result = result.map_err(evm_error)?;
     match result.result {
         ExecutionResult::Success { gas, output, .. } => {
             let data = match output {
@@ -84,6 +68,46 @@ pub fn run_call(
             Err(GuestError::Reverted(alloy_primitives::hex::encode(output)))
         }
         ExecutionResult::Halt { reason, .. } => Err(GuestError::Halted(format!("{reason:?}"))),
+    }
+}
+
+/// eth_call's configuration: no nonce, balance, base-fee, EIP-3607 or block gas limit checks. The EIP-7825 cap
+/// stays.
+pub(crate) fn cfg_env(rules: Rules, chain_id: u64) -> CfgEnv {
+    let mut cfg = CfgEnv::new_with_spec(rules.spec);
+    cfg.chain_id = chain_id;
+    cfg.disable_nonce_check = true;
+    cfg.disable_balance_check = true;
+    cfg.disable_base_fee = true;
+    cfg.disable_eip3607 = true;
+    cfg.disable_block_gas_limit = true;
+    cfg
+}
+
+/// The block environment a call on `header`'s block sees.
+pub(crate) fn block_env(header: &Header, rules: Rules) -> BlockEnv {
+    let mut block = BlockEnv {
+        number: U256::from(header.number),
+        timestamp: U256::from(header.timestamp),
+        beneficiary: header.beneficiary,
+        basefee: header.base_fee,
+        gas_limit: header.gas_limit,
+        difficulty: header.difficulty,
+        prevrandao: Some(header.mix_hash),
+        ..Default::default()
+    };
+    block.set_blob_excess_gas_and_price(
+        header.excess_blob_gas.unwrap_or(0),
+        rules.blob_update_fraction,
+    );
+    block
+}
+
+/// A database error carries the guest's own error (what the input lacked); anything else is revm's.
+pub(crate) fn evm_error(e: EVMError<DbError>) -> GuestError {
+    match e {
+        EVMError::Database(db) => db.0,
+        other => GuestError::Evm(other.to_string()),
     }
 }
 

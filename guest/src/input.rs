@@ -6,7 +6,7 @@ use alloy_rlp::{Decodable, RlpDecodable, RlpEncodable};
 use crate::error::GuestError;
 
 pub const MAGIC: &[u8; 4] = b"VLYR";
-pub const VERSION: u64 = 1;
+pub const VERSION: u64 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, RlpDecodable, RlpEncodable)]
 pub struct SlotIn {
@@ -33,6 +33,13 @@ pub struct CallIn {
     pub gas_limit: u64,
 }
 
+/// State read at an ancestor block the call travelled to (`setBlock`), proven under that block's state root.
+#[derive(Debug, Clone, PartialEq, Eq, RlpDecodable, RlpEncodable)]
+pub struct TravelIn {
+    pub block_number: u64,
+    pub accounts: Vec<AccountIn>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, RlpDecodable, RlpEncodable)]
 pub struct GuestInput {
     pub version: u64,
@@ -45,6 +52,7 @@ pub struct GuestInput {
     pub codes: Vec<Bytes>,
     pub accounts: Vec<AccountIn>,
     pub call: CallIn,
+    pub travels: Vec<TravelIn>,
 }
 
 impl GuestInput {
@@ -65,6 +73,13 @@ impl GuestInput {
             ));
         }
         Ok(input)
+    }
+
+    /// The wire bytes of this input (magic and RLP body), as the host writes them.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        alloy_rlp::Encodable::encode(self, &mut out);
+        out
     }
 
     fn decode_raw(buf: &mut &[u8]) -> Result<Self, GuestError> {

@@ -1,7 +1,8 @@
 //! The vlayer guest library: everything the zkVM guest does, as plain Rust that also runs (and is tested) natively.
 //!
 //! Pure: no networking, no async, no filesystem. The input is decoded and every piece of it checked
-//! ([`state::StateDb`]), the call is re-executed with revm over [`db::WrapStateDb`], and the journal is built.
+//! ([`state::States`]), the call is re-executed with revm over [`db::WrapStateDb`] (calls made after a `setBlock`
+//! run over the travelled block's state, [`travel`]), and the journal is built.
 
 pub mod chain;
 pub mod db;
@@ -12,6 +13,7 @@ pub mod input;
 pub mod mpt;
 pub mod rlp_util;
 pub mod state;
+pub mod travel;
 
 use error::GuestError;
 use input::GuestInput;
@@ -27,15 +29,16 @@ pub struct GuestOutput {
 /// The whole guest: decode, verify, execute, build the journal.
 pub fn execute(input_bytes: &[u8]) -> Result<GuestOutput, GuestError> {
     let input = GuestInput::decode(input_bytes)?;
-    let state = state::StateDb::new(&input)?;
-    let rules = chain::rules(input.chain_id, &input.dev_hardfork, state.header.timestamp)?;
-    let out = exec::run_call(&state, rules, input.chain_id, &input.call)?;
+    let states = state::States::new(&input)?;
+    let out = exec::run_call(&states, input.chain_id, &input.dev_hardfork, &input.call)?;
+    // The call assumptions name the pinned block even when the call travelled: the travel blocks are its
+    // hash-chained ancestors, so the verifier's check of the pinned block's hash covers them.
     let journal = exec::journal(
         input.call.to,
         &input.call.data,
         input.chain_id,
-        state.header.number,
-        state.block_hash,
+        states.main.header.number,
+        states.main.block_hash,
         &out.return_data,
     );
     Ok(GuestOutput {

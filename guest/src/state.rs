@@ -1,13 +1,15 @@
-//! StateDb: the state of one block built only from the input, every piece checked before it is used.
+//! StateDb: the state of one block (the pinned block or a block the call travelled to), built only from the input,
+//! every piece checked before it is used.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use alloy_rlp::{Decodable, RlpEncodable};
 
 use crate::error::GuestError;
 use crate::header::Header;
-use crate::input::GuestInput;
+use crate::input::{AccountIn, GuestInput};
 use crate::mpt::{NodePool, EMPTY_ROOT};
 
 /// keccak256 of empty code.
@@ -39,15 +41,25 @@ pub struct AccountState {
     pub code_hash: B256,
 }
 
+/// The state of one block: the pinned block, or an ancestor the call travelled to. Codes and the verified block
+/// hashes are the same for every block of one input, so they are shared rather than copied per block.
 pub struct StateDb {
     pub header: Header,
     pub block_hash: B256,
     pub accounts: HashMap<Address, ProvenAccount>,
-    pub codes: HashMap<B256, Bytes>,
-    pub block_hashes: HashMap<u64, B256>,
+    pub codes: Rc<HashMap<B256, Bytes>>,
+    pub block_hashes: Rc<HashMap<u64, B256>>,
 }
 
-impl StateDb {
+/// Every block state of one input, each checked before it is used.
+pub struct States {
+    /// The pinned block.
+    pub main: StateDb,
+    /// The blocks the call may travel to, strictly ascending by number.
+    pub travels: Vec<StateDb>,
+}
+
+impl States {
     pub fn new(input: &GuestInput) -> Result<Self, GuestError> {
         let computed = keccak256(&input.header);
         if computed != input.block_hash {
@@ -62,96 +74,161 @@ impl StateDb {
         if header.number > 0 {
             block_hashes.insert(header.number - 1, header.parent_hash);
         }
+        // ancestors[i] is block header.number - 1 - i, with its hash; kept for the travel blocks.
+        let mut ancestors = Vec::with_capacity(input.ancestors.len());
         let mut expected = header.parent_hash;
         for (i, raw) in input.ancestors.iter().enumerate() {
             let number = header.number.saturating_sub(1 + i as u64);
             if keccak256(raw) != expected || number == 0 {
                 return Err(GuestError::AncestorChain(number));
             }
-            expected = Header::decode(raw)
-                .map_err(|_| GuestError::AncestorChain(number))?
-                .parent_hash;
+            let ancestor = Header::decode(raw).map_err(|_| GuestError::AncestorChain(number))?;
+            let hash = expected;
+            expected = ancestor.parent_hash;
             block_hashes.insert(number - 1, expected);
+            ancestors.push((ancestor, hash));
+        }
+
+        // The pinned block closes the list: it is the bound every travel block must stay below.
+        let mut bound = header.number;
+        for travel in input.travels.iter().rev() {
+            if travel.block_number >= bound {
+                return Err(GuestError::TravelOrder);
+            }
+            bound = travel.block_number;
+        }
+        let mut travel_headers = Vec::with_capacity(input.travels.len());
+        for travel in &input.travels {
+            let n = travel.block_number;
+            // n < header.number was checked above, so the distance cannot underflow; on a 32-bit target it may
+            // not fit an index, and then it is certainly past the ancestors.
+            let ancestor = usize::try_from(header.number - 1 - n)
+                .ok()
+                .and_then(|i| ancestors.get(i))
+                .ok_or(GuestError::TravelHeaderMissing(n))?;
+            // The hash chain places the header at n; its own number field must agree, as the travel block's
+            // environment and lookups read it.
+            if ancestor.0.number != n {
+                return Err(GuestError::AncestorChain(n));
+            }
+            travel_headers.push(ancestor.clone());
         }
 
         let pool = NodePool::new(input.nodes.iter().map(|n| n.to_vec()));
-        let codes: HashMap<B256, Bytes> = input
-            .codes
-            .iter()
-            .map(|c| (keccak256(c), c.clone()))
-            .collect();
-        let mut accounts = HashMap::with_capacity(input.accounts.len());
-        for acc in &input.accounts {
-            let address = acc.address;
-            let proven = pool
-                .get(header.state_root, &keccak256(address))
-                .map_err(|reason| GuestError::InvalidAccountProof { address, reason })?;
-            let claimed = acc.exists.then(|| {
-                alloy_rlp::encode(TrieAccount {
-                    nonce: acc.nonce,
-                    balance: acc.balance,
-                    storage_root: acc.storage_root,
-                    code_hash: acc.code_hash,
-                })
-            });
-            if proven != claimed {
-                return Err(GuestError::AccountMismatch(address));
-            }
-            if !acc.exists && (acc.storage_root != EMPTY_ROOT || acc.code_hash != KECCAK_EMPTY) {
-                return Err(GuestError::AccountMismatch(address));
-            }
-            if acc.code_hash != KECCAK_EMPTY && !codes.contains_key(&acc.code_hash) {
-                return Err(GuestError::MissingCode {
-                    address,
-                    code_hash: acc.code_hash,
-                });
-            }
-            let mut storage = HashMap::with_capacity(acc.storage.len());
-            for st in &acc.storage {
-                let slot = st.slot;
-                let raw = pool
-                    .get(acc.storage_root, &keccak256(slot))
-                    .map_err(|reason| GuestError::InvalidStorageProof {
-                        address,
-                        slot,
-                        reason,
-                    })?;
-                let proven = match raw {
-                    None => U256::ZERO,
-                    Some(bytes) => U256::decode(&mut bytes.as_slice()).map_err(|e| {
-                        GuestError::InvalidStorageProof {
-                            address,
-                            slot,
-                            reason: format!("bad leaf value: {e}"),
-                        }
-                    })?,
-                };
-                if proven != st.value {
-                    return Err(GuestError::StorageValueMismatch {
-                        address,
-                        slot,
-                        claimed: st.value,
-                        proven,
-                    });
-                }
-                storage.insert(U256::from_be_bytes(slot.0), proven);
-            }
-            let info = acc.exists.then_some(AccountState {
-                nonce: acc.nonce,
-                balance: acc.balance,
-                code_hash: acc.code_hash,
-            });
-            accounts.insert(address, ProvenAccount { info, storage });
-        }
-        Ok(StateDb {
+        let codes: Rc<HashMap<B256, Bytes>> = Rc::new(
+            input
+                .codes
+                .iter()
+                .map(|c| (keccak256(c), c.clone()))
+                .collect(),
+        );
+        let block_hashes = Rc::new(block_hashes);
+
+        let accounts = prove_accounts(&pool, &codes, header.state_root, &input.accounts)?;
+        let main = StateDb {
             header,
             block_hash: input.block_hash,
             accounts,
-            codes,
-            block_hashes,
-        })
+            codes: Rc::clone(&codes),
+            block_hashes: Rc::clone(&block_hashes),
+        };
+        let mut travels = Vec::with_capacity(input.travels.len());
+        for (travel, (header, block_hash)) in input.travels.iter().zip(travel_headers) {
+            let accounts = prove_accounts(&pool, &codes, header.state_root, &travel.accounts)?;
+            travels.push(StateDb {
+                header,
+                block_hash,
+                accounts,
+                codes: Rc::clone(&codes),
+                block_hashes: Rc::clone(&block_hashes),
+            });
+        }
+        Ok(States { main, travels })
     }
 
+    /// The state of travel block `number`, if the input has it.
+    pub fn travel(&self, number: u64) -> Option<&StateDb> {
+        self.travels
+            .binary_search_by_key(&number, |s| s.header.number)
+            .ok()
+            .map(|i| &self.travels[i])
+    }
+}
+
+/// Checks every account and slot claim against `state_root` and returns them by address.
+fn prove_accounts(
+    pool: &NodePool,
+    codes: &HashMap<B256, Bytes>,
+    state_root: B256,
+    claims: &[AccountIn],
+) -> Result<HashMap<Address, ProvenAccount>, GuestError> {
+    let mut accounts = HashMap::with_capacity(claims.len());
+    for acc in claims {
+        let address = acc.address;
+        let proven = pool
+            .get(state_root, &keccak256(address))
+            .map_err(|reason| GuestError::InvalidAccountProof { address, reason })?;
+        let claimed = acc.exists.then(|| {
+            alloy_rlp::encode(TrieAccount {
+                nonce: acc.nonce,
+                balance: acc.balance,
+                storage_root: acc.storage_root,
+                code_hash: acc.code_hash,
+            })
+        });
+        if proven != claimed {
+            return Err(GuestError::AccountMismatch(address));
+        }
+        if !acc.exists && (acc.storage_root != EMPTY_ROOT || acc.code_hash != KECCAK_EMPTY) {
+            return Err(GuestError::AccountMismatch(address));
+        }
+        if acc.code_hash != KECCAK_EMPTY && !codes.contains_key(&acc.code_hash) {
+            return Err(GuestError::MissingCode {
+                address,
+                code_hash: acc.code_hash,
+            });
+        }
+        let mut storage = HashMap::with_capacity(acc.storage.len());
+        for st in &acc.storage {
+            let slot = st.slot;
+            let raw = pool
+                .get(acc.storage_root, &keccak256(slot))
+                .map_err(|reason| GuestError::InvalidStorageProof {
+                    address,
+                    slot,
+                    reason,
+                })?;
+            let proven = match raw {
+                None => U256::ZERO,
+                Some(bytes) => U256::decode(&mut bytes.as_slice()).map_err(|e| {
+                    GuestError::InvalidStorageProof {
+                        address,
+                        slot,
+                        reason: format!("bad leaf value: {e}"),
+                    }
+                })?,
+            };
+            if proven != st.value {
+                return Err(GuestError::StorageValueMismatch {
+                    address,
+                    slot,
+                    claimed: st.value,
+                    proven,
+                });
+            }
+            storage.insert(U256::from_be_bytes(slot.0), proven);
+        }
+        let info = acc.exists.then_some(AccountState {
+            nonce: acc.nonce,
+            balance: acc.balance,
+            code_hash: acc.code_hash,
+        });
+        accounts.insert(address, ProvenAccount { info, storage });
+    }
+    Ok(accounts)
+}
+
+impl StateDb {
     pub fn account(&self, address: &Address) -> Result<&ProvenAccount, GuestError> {
         self.accounts
             .get(address)

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use vlayer_guest::error::GuestError;
 use vlayer_guest::execute;
+use vlayer_guest::input::{GuestInput, TravelIn};
 
 fn vector(name: &str) -> (Vec<u8>, Vec<u8>) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/guest");
@@ -33,6 +34,18 @@ fn blockhash_vector() {
 }
 
 #[test]
+fn travel_history_vector() {
+    // TravelProbe.history(owner, [b1, b2], pinned) recorded on anvil: setBlock to two past blocks and back, the
+    // preflight's (py-evm) journal and gas.
+    let (input, journal) = vector("travel_history_osaka");
+    let decoded = vlayer_guest::input::GuestInput::decode(&input).expect("vector decodes");
+    assert_eq!(decoded.travels.len(), 2);
+    let out = execute(&input).expect("guest accepts the vector");
+    assert_eq!(out.journal, journal);
+    assert_eq!(out.gas_used, 39853);
+}
+
+#[test]
 fn refuses_bad_framing() {
     let (mut input, _) = vector("erc20_balance_osaka");
     assert_eq!(execute(b"nope"), Err(GuestError::BadMagic));
@@ -43,12 +56,14 @@ fn refuses_bad_framing() {
 #[test]
 fn refuses_other_versions() {
     let (input, _) = vector("erc20_balance_osaka");
-    // The body is a long list; its first item (the version, 0x01) follows the list header.
+    // The body is a long list; its first item (the version, 0x02) follows the list header.
     let header_len = 1 + (input[4] - 0xf7) as usize;
     let mut bumped = input.clone();
-    assert_eq!(bumped[4 + header_len], 0x01);
-    bumped[4 + header_len] = 0x02;
-    assert_eq!(execute(&bumped), Err(GuestError::UnsupportedVersion(2)));
+    assert_eq!(bumped[4 + header_len], 0x02);
+    bumped[4 + header_len] = 0x03;
+    assert_eq!(execute(&bumped), Err(GuestError::UnsupportedVersion(3)));
+    bumped[4 + header_len] = 0x01;
+    assert_eq!(execute(&bumped), Err(GuestError::UnsupportedVersion(1)));
 }
 
 #[test]
@@ -58,4 +73,78 @@ fn truncated_input_is_malformed() {
         execute(&input[..input.len() - 1]),
         Err(GuestError::Malformed(_))
     ));
+}
+
+/// The vector re-encoded with `travels` (block number, accounts) as field 10.
+fn with_travels(name: &str, travels: &[(u64, bool)]) -> Vec<u8> {
+    let (bytes, _) = vector(name);
+    let mut input = GuestInput::decode(&bytes).expect("vector decodes");
+    assert_eq!(input.encode(), bytes, "the encoder reproduces the vector");
+    input.travels = travels
+        .iter()
+        .map(|&(block_number, with_main_accounts)| TravelIn {
+            block_number,
+            accounts: if with_main_accounts {
+                input.accounts.clone()
+            } else {
+                Vec::new()
+            },
+        })
+        .collect();
+    input.encode()
+}
+
+// blockhash_osaka pins block 303 with the headers of 302 and 301; erc20_balance_osaka pins 303 with none.
+
+#[test]
+fn travel_blocks_must_ascend_below_the_pinned_block() {
+    for travels in [
+        &[(301, false), (301, false)][..],
+        &[(302, false), (301, false)],
+        &[(303, false)],
+        &[(304, false)],
+        &[(301, false), (u64::MAX, false)],
+    ] {
+        let err = execute(&with_travels("blockhash_osaka", travels)).unwrap_err();
+        assert_eq!(err, GuestError::TravelOrder, "{travels:?}");
+        assert_eq!(err.to_string(), "travel: blocks must be strictly ascending");
+    }
+}
+
+#[test]
+fn a_travel_block_needs_its_header_in_the_ancestors() {
+    let err = execute(&with_travels("blockhash_osaka", &[(300, false)])).unwrap_err();
+    assert_eq!(err, GuestError::TravelHeaderMissing(300));
+    assert_eq!(err.to_string(), "travel block 300: header not in input");
+    assert_eq!(
+        execute(&with_travels("erc20_balance_osaka", &[(302, false)])),
+        Err(GuestError::TravelHeaderMissing(302))
+    );
+}
+
+#[test]
+fn travels_the_call_never_visits_change_nothing() {
+    let (_, journal) = vector("blockhash_osaka");
+    let (plain, _) = vector("blockhash_osaka");
+    let plain = execute(&plain).expect("vector");
+    let out = execute(&with_travels(
+        "blockhash_osaka",
+        &[(301, false), (302, false)],
+    ))
+    .expect("travels with nothing to prove");
+    assert_eq!(out, plain);
+    assert_eq!(out.journal, journal);
+}
+
+#[test]
+fn travel_accounts_are_proven_under_their_own_blocks_state_root() {
+    // The pinned block's claims do not hold under block 302's state root.
+    let err = execute(&with_travels("blockhash_osaka", &[(302, true)])).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            GuestError::InvalidAccountProof { .. } | GuestError::AccountMismatch(_)
+        ),
+        "{err}"
+    );
 }

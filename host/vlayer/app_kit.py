@@ -98,9 +98,13 @@ class Kit:
             raise AppError(f"{what}: {exc}") from None
         return self._wait(tx_hash, what)
 
-    def view(self, to: str, signature: str, types: list[str], args: list[Any], out: list[str]) -> tuple[Any, ...]:
+    def view(
+        self, to: str, signature: str, types: list[str], args: list[Any], out: list[str], block: int | None = None
+    ) -> tuple[Any, ...]:
+        """A view call at `block` (default: the pending block)."""
         data = _selector(signature) + encode(types, args)
-        raw = self.rpc.call("eth_call", [{"to": to, "data": "0x" + data.hex()}, "pending"])
+        tag = "pending" if block is None else hex(block)
+        raw = self.rpc.call("eth_call", [{"to": to, "data": "0x" + data.hex()}, tag])
         return tuple(decode(out, bytes.fromhex(raw[2:])))
 
     def call_error(self, to: str, data: bytes) -> bytes | None:

@@ -101,6 +101,7 @@ def _summary(r: PreflightResult) -> dict[str, Any]:
             "storage_slots": r.access.slot_count,
             "code_hashes": len(r.access.code_hashes),
             "block_hashes": len(r.access.blockhash_numbers),
+            "travelled_blocks": {str(n): len(a) for n, a in r.access.travelled_accounts.items()},
         },
         "witness": {
             "bytes": r.bundle.witness_bytes,
@@ -198,6 +199,9 @@ def preflight_cmd(
             f"touched      {t['accounts']} accounts, {t['storage_slots']} slots, {t['code_hashes']} codes, "
             f"{t['block_hashes']} block hashes"
         )
+        if t["travelled_blocks"]:
+            travelled = ", ".join(f"{n} ({k} accounts)" for n, k in t["travelled_blocks"].items())
+            click.echo(f"travelled    {travelled}")
         click.echo(
             f"witness      {w['bytes']} bytes ({w['trie_nodes']} trie nodes, {w['codes']} codes, "
             f"{w['ancestor_headers']} ancestor headers)"

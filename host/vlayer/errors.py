@@ -105,6 +105,10 @@ class CallGasError(PreflightError):
     """The call's gas limit is below its intrinsic cost or above what the fork allows."""
 
 
+class TravelError(PreflightError):
+    """A prover's `setBlock`/`setChain` asked for a block or chain this prover cannot run the call on."""
+
+
 # --- Proofs --------------------------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Host -> guest wire format, version 1 (docs/wire-format.md), and the journal the guest must commit."""
+"""Host -> guest wire format, version 2 (docs/wire-format.md), and the journal the guest must commit."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import rlp
 from eth_abi.abi import encode as abi_encode
 
 from vlayer.preflight.execute import CallRequest, PreflightResult
-from vlayer.proofs.bundle import ProofBundle
+from vlayer.proofs.bundle import AccountClaim, ProofBundle
 
 MAGIC = b"VLYR"
-VERSION = 1
+VERSION = 2
 
 
-def encode_input(bundle: ProofBundle, call: CallRequest, gas_limit: int, dev_hardfork: str | None) -> bytes:
-    accounts: list[Any] = [
+def _accounts(claims: tuple[AccountClaim, ...]) -> list[Any]:
+    return [
         [
             a.address,
             a.exists,
@@ -25,8 +25,11 @@ def encode_input(bundle: ProofBundle, call: CallRequest, gas_limit: int, dev_har
             a.code_hash,
             [[s.slot.to_bytes(32, "big"), s.value] for s in a.storage],
         ]
-        for a in bundle.accounts
+        for a in claims
     ]
+
+
+def encode_input(bundle: ProofBundle, call: CallRequest, gas_limit: int, dev_hardfork: str | None) -> bytes:
     body = [
         VERSION,
         bundle.chain_id,
@@ -36,8 +39,9 @@ def encode_input(bundle: ProofBundle, call: CallRequest, gas_limit: int, dev_har
         list(bundle.ancestors),
         list(bundle.nodes),
         list(bundle.codes),
-        accounts,
+        _accounts(bundle.accounts),
         [call.sender, call.to, call.data, gas_limit],
+        [[t.block_number, _accounts(t.accounts)] for t in bundle.travels],
     ]
     return MAGIC + bytes(rlp.encode(body))
 

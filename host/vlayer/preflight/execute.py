@@ -26,6 +26,7 @@ from vlayer.evm.osaka import OSAKA_TX_GAS_LIMIT_CAP
 from vlayer.hexutil import hex_bytes
 from vlayer.preflight.evm_state import build_state
 from vlayer.preflight.proofdb import ProofDb, access_list_hint
+from vlayer.preflight.travel import Traveler, state_with_traveler
 from vlayer.proofs.bundle import ProofBundle, verify_bundle
 from vlayer.rpc.client import RpcClient
 
@@ -58,6 +59,8 @@ class AccessRecord:
     slots: dict[bytes, list[int]]
     code_hashes: tuple[bytes, ...]
     blockhash_numbers: tuple[int, ...]
+    #: Accounts read at each ancestor block the call travelled to (`setBlock`).
+    travelled_accounts: dict[int, tuple[bytes, ...]] = field(default_factory=dict)
 
     @property
     def slot_count(self) -> int:
@@ -137,10 +140,11 @@ def resolve_gas(call: CallRequest, pinned: PinnedBlock, fork: Fork) -> int:
     return gas
 
 
-def run_message(state: StateAPI, fork: Fork, call: CallRequest, gas: int) -> tuple[ComputationAPI, int]:
-    """Execute the call as eth_call does: no fee, no nonce or balance checks, sender/target/coinbase warm."""
-    intrinsic, floor = intrinsic_gas(call.data)
-    sender, to = Address(call.sender), Address(call.to)
+def apply_top_frame(
+    state: StateAPI, fork: Fork, sender: Address, to: Address, data: bytes, gas: int, is_static: bool = False
+) -> ComputationAPI:
+    """Run a top-level call frame with `gas` for execution, warming what a transaction warms (sender, target and
+    an EIP-7702 delegate). Shared by the prover call and every call it makes at a block it travelled to."""
     state.mark_address_warm(sender)
     state.mark_address_warm(to)
     code = state.get_code(to)
@@ -150,18 +154,25 @@ def run_message(state: StateAPI, fork: Fork, call: CallRequest, gas: int) -> tup
         state.mark_address_warm(target)
         code, is_delegation = state.get_code(target), True
     message = Message(
-        gas=gas - intrinsic,
+        gas=gas,
         to=to,
         sender=sender,
         value=0,
-        data=call.data,
+        data=data,
         code=code,
         is_delegation=is_delegation,
+        is_static=is_static,
     )
     # Cancun's context class (all our forks use it) takes the blob hashes; the abstract API does not declare them.
     context_cls: Any = state.get_transaction_context_class()
     tx_context = context_cls(gas_price=0, origin=sender, blob_versioned_hashes=[])
-    computation = state.computation_class.apply_message(state, message, tx_context)
+    return state.computation_class.apply_message(state, message, tx_context)
+
+
+def run_message(state: StateAPI, fork: Fork, call: CallRequest, gas: int) -> tuple[ComputationAPI, int]:
+    """Execute the call as eth_call does: no fee, no nonce or balance checks, sender/target/coinbase warm."""
+    intrinsic, floor = intrinsic_gas(call.data)
+    computation = apply_top_frame(state, fork, Address(call.sender), Address(call.to), call.data, gas - intrinsic)
     used = intrinsic + computation.get_gas_used()
     used -= min(computation.get_gas_refund(), used // 5)
     if fork >= Fork.PRAGUE:
@@ -223,7 +234,8 @@ def preflight(
     proofdb.account(call.sender)
     proofdb.account(coinbase)
     state = build_state(proofdb, fork, spec.blob_params_at(pinned.header.timestamp), chain_id)
-    computation, gas_used = run_message(state, fork, call, gas)
+    traveler = Traveler(proofdb, spec, chain_id)
+    computation, gas_used = run_message(state_with_traveler(state, traveler), fork, call, gas)
     t_exec = time.perf_counter()
 
     bundle = proofdb.bundle(chain_id, fork.label)
@@ -238,7 +250,9 @@ def preflight(
         reason = decode_revert(output) if isinstance(err, Revert) else f"{type(err).__name__}: {err}"
         if not isinstance(err, Revert):
             output = b""
+    travelled = {n: tuple(db.touched_accounts) for n, db in sorted(proofdb.travel_dbs.items())}
     access = AccessRecord(
+        travelled_accounts=travelled,
         accounts=tuple(proofdb.touched_accounts),
         slots=proofdb.touched_slots,
         code_hashes=tuple(proofdb.touched_code_hashes),

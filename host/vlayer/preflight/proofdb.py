@@ -18,15 +18,18 @@ from eth.rlp.accounts import Account
 from eth_hash.auto import keccak
 
 from vlayer.chain.block import PinnedBlock, fetch_ancestors
-from vlayer.errors import HeaderMismatchError, ProofMismatchError, RpcResponseError
+from vlayer.errors import HeaderMismatchError, ProofMismatchError, RpcResponseError, TravelError
 from vlayer.hexutil import hex_bytes, hex_word, parse_hex_bytes, parse_hex_int
-from vlayer.proofs.bundle import AccountClaim, ProofBundle, StorageClaim, node_pool, trie_get
+from vlayer.proofs.bundle import AccountClaim, ProofBundle, StorageClaim, TravelState, node_pool, trie_get
 from vlayer.rpc.client import Call, RpcClient
 
 #: Storage keys per eth_getProof request; providers cap the key list, 1,000 is within every common limit.
 PROOF_KEY_CHUNK = 1000
 #: BLOCKHASH reaches back this many blocks.
 BLOCKHASH_WINDOW = 256
+#: How far back `setBlock` may travel: the guest checks every header between the pinned block and the travel
+#: target, so the input grows by about 600 bytes (and the proof by its hashing) per block of distance.
+MAX_TRAVEL_DISTANCE = 8192
 ZERO_HASH = b"\x00" * 32
 
 
@@ -47,11 +50,18 @@ class _Account:
 
 
 class ProofDb:
-    """State of one pinned block, as py-evm's preflight sees it, with a record of what it touched."""
+    """State of one pinned block, as py-evm's preflight sees it, with a record of what it touched.
 
-    def __init__(self, client: RpcClient, pinned: PinnedBlock) -> None:
+    The root ProofDb is the pinned block's. A call that travels (`setBlock`) gets one more ProofDb per ancestor block
+    it visits (`travel_db`), keyed by that ancestor's hash; their ancestor headers and BLOCKHASH reads go through the
+    root, whose bundle carries them all.
+    """
+
+    def __init__(self, client: RpcClient, pinned: PinnedBlock, root: ProofDb | None = None) -> None:
         self.client = client
         self.pinned = pinned
+        self.root = root
+        self.travel_dbs: dict[int, ProofDb] = {}
         self.state_root: bytes = pinned.header.state_root
         self.stats = FetchStats()
         # Raw, unverified answers (from the prefetch); verified and moved on first use.
@@ -63,6 +73,7 @@ class ProofDb:
         self._codes: dict[bytes, bytes] = {}
         self._nodes: dict[bytes, bytes] = {}
         self._ancestors: dict[int, bytes] = {}  # number -> RLP header
+        self._ancestor_headers: dict[int, Any] = {}  # number -> py-evm header
         self.blockhash_numbers: set[int] = set()
 
     # --- prefetch ------------------------------------------------------------------------------------------------
@@ -149,17 +160,44 @@ class ProofDb:
         top = self.pinned.number
         if not (top - BLOCKHASH_WINDOW <= number < top):
             return ZERO_HASH
-        self.blockhash_numbers.add(number)
-        needed = [n for n in range(number + 1, top) if n not in self._ancestors]
-        if needed:
-            self.stats.ancestor_headers += len(needed)
-            fetched = fetch_ancestors(self.client, self.pinned, needed)
-            for n, (_, encoded) in fetched.items():
-                self._ancestors[n] = encoded
-            self._check_ancestor_chain(number + 1)
-        if number == top - 1:
-            return bytes(self.pinned.header.parent_hash)
-        return bytes(rlp.decode(self._ancestors[number + 1])[0])
+        root = self.root or self
+        root.blockhash_numbers.add(number)
+        root._fetch_ancestors_down_to(number + 1)
+        if number == root.pinned.number - 1:
+            return bytes(root.pinned.header.parent_hash)
+        return bytes(rlp.decode(root._ancestors[number + 1])[0])
+
+    def travel_db(self, number: int) -> ProofDb:
+        """The ProofDb of ancestor block `number`, its header proven by the hash chain down from the pinned block."""
+        if self.root is not None:
+            return self.root.travel_db(number)
+        top = self.pinned.number
+        if number >= top:
+            raise TravelError(f"time travel to block {number}: it is not before the pinned block {top}")
+        if top - number > MAX_TRAVEL_DISTANCE:
+            raise TravelError(
+                f"time travel to block {number}: {top - number} blocks before the pinned block {top}, "
+                f"more than the {MAX_TRAVEL_DISTANCE} this prover checks headers for"
+            )
+        db = self.travel_dbs.get(number)
+        if db is None:
+            self._fetch_ancestors_down_to(number)
+            encoded = self._ancestors[number]
+            pinned = PinnedBlock(number, bytes(keccak(encoded)), self._ancestor_headers[number], encoded)
+            db = ProofDb(self.client, pinned, root=self)
+            self.travel_dbs[number] = db
+        return db
+
+    def _fetch_ancestors_down_to(self, lowest: int) -> None:
+        needed = [n for n in range(lowest, self.pinned.number) if n not in self._ancestors]
+        if not needed:
+            return
+        self.stats.ancestor_headers += len(needed)
+        fetched = fetch_ancestors(self.client, self.pinned, needed)
+        for n, (header, encoded) in fetched.items():
+            self._ancestors[n] = encoded
+            self._ancestor_headers[n] = header
+        self._check_ancestor_chain(lowest)
 
     # --- verification --------------------------------------------------------------------------------------------
 
@@ -235,17 +273,30 @@ class ProofDb:
     def touched_code_hashes(self) -> list[bytes]:
         return list(self._codes)
 
-    def bundle(self, chain_id: int, fork: str) -> ProofBundle:
-        accounts = tuple(
+    def _claims(self) -> tuple[AccountClaim, ...]:
+        return tuple(
             AccountClaim(
                 **{**r.claim.__dict__, "storage": tuple(StorageClaim(s, v) for s, v in sorted(r.slots.items()))}
             )
             for r in self._accounts.values()
         )
+
+    def bundle(self, chain_id: int, fork: str) -> ProofBundle:
+        lows = [min(self.blockhash_numbers) + 1] if self.blockhash_numbers else []
+        lows += list(self.travel_dbs)
         ancestors: tuple[bytes, ...] = ()
-        if self.blockhash_numbers:
-            lowest = min(self.blockhash_numbers) + 1
-            ancestors = tuple(self._ancestors[n] for n in range(self.pinned.number - 1, lowest - 1, -1))
+        if lows:
+            ancestors = tuple(self._ancestors[n] for n in range(self.pinned.number - 1, min(lows) - 1, -1))
+        codes = dict(self._codes)
+        nodes = dict(self._nodes)
+        travels = []
+        for number in sorted(self.travel_dbs):
+            db = self.travel_dbs[number]
+            travels.append(TravelState(number, db._claims()))
+            for h, code in db._codes.items():
+                codes.setdefault(h, code)
+            for h, node in db._nodes.items():
+                nodes.setdefault(h, node)
         return ProofBundle(
             chain_id=chain_id,
             fork=fork,
@@ -253,10 +304,11 @@ class ProofDb:
             block_hash=self.pinned.hash,
             header_rlp=self.pinned.header_rlp,
             ancestors=ancestors,
-            accounts=accounts,
-            codes=tuple(self._codes.values()),
-            nodes=tuple(self._nodes.values()),
+            accounts=self._claims(),
+            codes=tuple(codes.values()),
+            nodes=tuple(nodes.values()),
             blockhash_numbers=tuple(sorted(self.blockhash_numbers)),
+            travels=tuple(travels),
         )
 
 

@@ -39,13 +39,23 @@ class AccountClaim:
 
 
 @dataclass(frozen=True)
+class TravelState:
+    """State a time-travelling call read at an ancestor of the pinned block (`setBlock`), proven under that
+    ancestor's state root. Its header is `ancestors[pinned - 1 - block_number]`."""
+
+    block_number: int
+    accounts: tuple[AccountClaim, ...]
+
+
+@dataclass(frozen=True)
 class ProofBundle:
     chain_id: int
     fork: str
     block_number: int
     block_hash: bytes
     header_rlp: bytes
-    #: RLP headers of ancestors needed by BLOCKHASH, newest first (block_number-1, -2, ...), contiguous.
+    #: RLP headers of ancestors needed by BLOCKHASH or time travel, newest first (block_number-1, -2, ...),
+    #: contiguous.
     ancestors: tuple[bytes, ...]
     accounts: tuple[AccountClaim, ...]
     #: Bytecode of every touched account with code, deduplicated by hash.
@@ -54,6 +64,8 @@ class ProofBundle:
     nodes: tuple[bytes, ...]
     #: Block numbers whose hash the call read with BLOCKHASH.
     blockhash_numbers: tuple[int, ...] = field(default=())
+    #: Ancestor blocks the call travelled to, ascending; their nodes and codes share the pools above.
+    travels: tuple[TravelState, ...] = field(default=())
 
     @property
     def witness_bytes(self) -> int:
@@ -63,7 +75,9 @@ class ProofBundle:
 
     @property
     def storage_slot_count(self) -> int:
-        return sum(len(a.storage) for a in self.accounts)
+        return sum(len(a.storage) for a in self.accounts) + sum(
+            len(a.storage) for t in self.travels for a in t.accounts
+        )
 
 
 def encode_account(claim: AccountClaim) -> bytes:
@@ -105,8 +119,29 @@ def verify_bundle(bundle: ProofBundle) -> None:
 
     pool = node_pool(bundle.nodes)
     code_hashes = {bytes(keccak(c)) for c in bundle.codes}
-    for acc in bundle.accounts:
-        label = "0x" + acc.address.hex()
+    _verify_accounts(pool, code_hashes, state_root, bundle.accounts, "")
+    last = bundle.block_number
+    for travel in reversed(bundle.travels):
+        n = travel.block_number
+        if n >= last:
+            raise HeaderMismatchError("bundle travel blocks are not strictly ascending below the pinned block")
+        last = n
+        index = bundle.block_number - 1 - n
+        if index >= len(bundle.ancestors):
+            raise HeaderMismatchError(f"bundle travels to block {n} but lacks its header")
+        travel_root = bytes(rlp.decode(bundle.ancestors[index])[3])
+        _verify_accounts(pool, code_hashes, travel_root, travel.accounts, f" at block {n}")
+
+
+def _verify_accounts(
+    pool: dict[bytes, bytes],
+    code_hashes: set[bytes],
+    state_root: bytes,
+    accounts: tuple[AccountClaim, ...],
+    where: str,
+) -> None:
+    for acc in accounts:
+        label = "0x" + acc.address.hex() + where
         got = trie_get(pool, state_root, bytes(keccak(acc.address)), f"account {label}")
         want = encode_account(acc) if acc.exists else b""
         if got != want:

@@ -1,0 +1,125 @@
+"""Time travel in the preflight: a prover's `setBlock(n)` / `setChain(chainId, n)` and the calls that follow it.
+
+`Prover.setBlock` CALLs the traveler address; we answer it here, without running any code there, and from then on
+every CALL or STATICCALL the call makes (at any depth) runs against block `n` instead: as a top-level frame of a
+fresh EVM over block `n`'s state (a ProofDb of its own), with the gas the CALL forwarded, no intrinsic cost, and
+its state changes, logs and refunds dropped. DELEGATECALL, CALLCODE and CREATE stay where they are (they run the
+prover's own code). The guest (`guest/src/travel.rs`) implements exactly these rules; docs/wire-format.md states
+them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth.abc import ComputationAPI, MessageAPI, StateAPI
+from eth_typing import Address
+
+from vlayer.chain.forks import ChainSpec
+from vlayer.errors import TravelError
+from vlayer.preflight.evm_state import build_state
+from vlayer.preflight.proofdb import ProofDb
+
+#: The low 20 bytes of keccak256("vlayer.traveler"), as in vlayer v1 and contracts/src/Prover.sol.
+TRAVELER = bytes.fromhex("76dc9aa45aa006a0f63942d8f9f21bd4537972a3")
+SET_BLOCK = bytes.fromhex("87cea3ae")  # setBlock(uint256)
+SET_CHAIN = bytes.fromhex("ffbc5638")  # setChain(uint256,uint256)
+TRUE_WORD = (1).to_bytes(32, "big")
+
+_CALL, _STATICCALL = 0xF1, 0xFA
+
+
+class Traveler:
+    """Where the call currently runs, and the fresh per-call states of the blocks it travels to."""
+
+    def __init__(self, root: ProofDb, spec: ChainSpec, chain_id: int) -> None:
+        self.root = root
+        self.spec = spec
+        self.chain_id = chain_id
+        #: None: the pinned block. Otherwise the ancestor block calls run on.
+        self.location: int | None = None
+        self.travelled_calls = 0
+
+    # --- the traveler's own requests --------------------------------------------------------------------------
+
+    def answer(self, data: bytes) -> None:
+        """Handle a call to the traveler address; raises TravelError for anything it cannot honour."""
+        if data[:4] == SET_BLOCK and len(data) == 36:
+            self._go(int.from_bytes(data[4:36], "big"))
+        elif data[:4] == SET_CHAIN and len(data) == 68:
+            chain = int.from_bytes(data[4:36], "big")
+            if chain != self.chain_id:
+                raise TravelError(
+                    f"teleport to chain {chain} is not supported: this prover runs on chain {self.chain_id} only"
+                )
+            self._go(int.from_bytes(data[36:68], "big"))
+        else:
+            raise TravelError(f"traveler: unknown request 0x{data.hex()}")
+
+    def _go(self, number: int) -> None:
+        top = self.root.pinned.number
+        if number == top:
+            self.location = None
+            return
+        if self.spec.dev_hardfork and number == 0:
+            raise TravelError("time travel to block 0 of a dev chain: anvil's genesis state root is wrong")
+        self.root.travel_db(number)  # checks the distance and proves the header chain down to it
+        self.location = number
+
+    # --- calls while travelling ------------------------------------------------------------------------------
+
+    def intercepts(self, parent: ComputationAPI, msg: MessageAPI) -> bool:
+        if self.location is None or msg.is_create:
+            return False
+        # The opcode that made this call sits just before the parent's program counter.
+        opcode = parent.msg.code[parent.code.program_counter - 1]
+        return opcode in (_CALL, _STATICCALL)
+
+    def run(self, msg: MessageAPI) -> ComputationAPI:
+        from vlayer.preflight.execute import apply_top_frame
+
+        number = self.location
+        assert number is not None  # intercepts() returned True
+        if msg.value:
+            raise TravelError(f"time travel: a call with value at block {number} is not supported")
+        db = self.root.travel_db(number)
+        # The guest's nested frame loads its caller the way a transaction does, and may warm the coinbase: prove
+        # both at that block whether or not the frame reads them (an extra proven account costs nothing).
+        db.account(bytes(msg.sender))
+        db.account(bytes(db.pinned.header.coinbase))
+        timestamp = db.pinned.header.timestamp
+        fork = self.spec.fork_at(timestamp)
+        state = build_state(db, fork, self.spec.blob_params_at(timestamp), self.chain_id)
+        self.travelled_calls += 1
+        return apply_top_frame(
+            state, fork, Address(msg.sender), Address(msg.to), bytes(msg.data_as_bytes), msg.gas, msg.is_static
+        )
+
+
+def travelling_computation(base: type[Any], traveler: Traveler) -> type[Any]:
+    """The fork's computation class with the traveler hooked into its child calls."""
+
+    def apply_child_computation(self: Any, child_msg: MessageAPI) -> ComputationAPI:
+        if not child_msg.is_create and bytes(child_msg.to) == TRAVELER:
+            traveler.answer(bytes(child_msg.data_as_bytes))
+            # Nothing runs at the traveler: the CALL gets all its gas back and the answer `true`.
+            answered: ComputationAPI = type(self)(self.state, child_msg, self.transaction_context)
+            answered.output = TRUE_WORD
+            self.return_data = TRUE_WORD
+            return answered
+        if traveler.intercepts(self, child_msg):
+            # A foreign block's frame: unlike add_child_computation, its refunds and logs do not join this
+            # transaction's; only its return data does (what add_child_computation sets for a non-create call).
+            child = traveler.run(child_msg)
+            self.return_data = b"" if child.is_error and child.should_burn_gas else child.output
+            return child
+        return base.apply_child_computation(self, child_msg)  # type: ignore[no-any-return]
+
+    return type(f"Travelling{base.__name__}", (base,), {"apply_child_computation": apply_child_computation})
+
+
+def state_with_traveler(state: StateAPI, traveler: Traveler) -> StateAPI:
+    """Swap the state's computation class for the travelling one (the class is per run, so this is local)."""
+    cls = type(state)
+    cls.computation_class = travelling_computation(cls.computation_class, traveler)
+    return state
