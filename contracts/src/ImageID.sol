@@ -4,5 +4,5 @@ pragma solidity ^0.8.28;
 
 /// @notice The image ID of the call guest this build produced.
 library ImageID {
-    bytes32 public constant RISC0_CALL_GUEST_ID = 0x99c2d87e060946e57bf8296ea8b39a241c22d6ade4d24aa56b85b6e4d2b72e52;
+    bytes32 public constant RISC0_CALL_GUEST_ID = 0x4b283ba58d42d07a40b6ef4d50273365045d9642a18bc785422671f03493fbee;
 }
