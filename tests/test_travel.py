@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 from eth_abi import decode, encode
+from eth_utils import to_checksum_address
 
 from tests.support.contracts import CONTRACTS, compile_sources, selector
 from vlayer.chain.forks import ChainSpec
@@ -163,7 +164,8 @@ def test_a_travelled_claim_that_differs_from_its_proof_is_refused_by_host_and_gu
     forged = dataclasses.replace(bundle, travels=(forged_state,))
     with pytest.raises(ProofMismatchError, match=f"at block {number}: proven value"):
         verify_bundle(forged)
-    with pytest.raises(GuestError, match=f"storage slot 0x{slot.slot:064x} of 0x{travel.ledger.hex()}"):
+    message = f"storage slot 0x{slot.slot:064x} of {to_checksum_address(travel.ledger)}: input value {slot.value + 1}"
+    with pytest.raises(GuestError, match=f"{message} differs from proven value {slot.value}"):
         execute_native(encode_input(forged, result.call, result.gas_limit, result.dev_hardfork))
     # Without the travelled block's header the guest cannot place its state.
     cut = dataclasses.replace(bundle, ancestors=bundle.ancestors[: travel.head - 1 - number])
