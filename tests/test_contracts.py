@@ -25,6 +25,7 @@ from tests.support.contracts import (
     send,
 )
 from vlayer.devnet import Anvil
+from vlayer.guest import run_and_check
 from vlayer.proof_encoding import PROOF_TYPE, Proof, ProofMode, Seal, fake_proof, verifier_calldata
 
 CLAIM = selector(f"claim({PROOF_TYPE},address,uint256)")
@@ -168,10 +169,13 @@ def test_rejected_in_groth16_mode(app: App) -> None:
     assert revert_of(app.anvil, app.verifier, verifier_calldata(CLAIM, relabelled, journal)) == error
 
 
-def test_time_travel_fails_clearly_until_the_host_implements_it(app: App) -> None:
+def test_time_travel_runs_on_the_host_and_fails_clearly_on_a_plain_node(app: App) -> None:
     n = app.head()
     data = selector("balanceAt(address,uint256)") + encode(["address", "uint256"], [app.holder, n - 1])
+    result = app.preflight(data, n)
+    assert result.success, result.revert_reason
+    assert decode(["uint256"], result.return_data[-32:]) == (250 * 10**18,)
+    run_and_check(result)
     message = "vlayer: setBlock (time travel) is not supported by this executor"
-    assert app.preflight(data, n).revert_reason == message
     revert = revert_of(app.anvil, app.prover, data, n)
     assert revert == selector("Error(string)") + encode(["string"], [message])

@@ -146,14 +146,25 @@ def test_request_errors_get_their_codes(client: TestClient, app_chain: App) -> N
 
 
 def test_reverting_call_fails_its_job_with_the_reason(client: TestClient, app_chain: App) -> None:
-    data = selector("balanceAt(address,uint256)") + encode(["address", "uint256"], [app_chain.holder, 1])
+    data = bytes.fromhex("deadbeef")  # no such function and no fallback: Solidity reverts with no data
     job = rpc(client, "v_call", [{"to": "0x" + app_chain.prover.hex(), "data": "0x" + data.hex()},
                                  {"chain_id": 31337}])["result"]  # fmt: skip
     receipt = wait_done(client, job)
     assert receipt["state"] == "failed" and receipt["status"] == 0
     assert receipt["error"]["code"] == codes.CALL_REVERTED
-    assert receipt["error"]["data"]["reason"] == "vlayer: setBlock (time travel) is not supported by this executor"
+    assert receipt["error"]["data"]["reason"] == "reverted without a reason"
     assert "data" not in receipt
+
+
+def test_a_time_travel_the_host_cannot_serve_fails_its_job_with_the_reason(client: TestClient, app_chain: App) -> None:
+    future = app_chain.head() + 100
+    data = selector("balanceAt(address,uint256)") + encode(["address", "uint256"], [app_chain.holder, future])
+    job = rpc(client, "v_call", [{"to": "0x" + app_chain.prover.hex(), "data": "0x" + data.hex()},
+                                 {"chain_id": 31337}])["result"]  # fmt: skip
+    receipt = wait_done(client, job)
+    assert receipt["state"] == "failed" and receipt["status"] == 0
+    assert receipt["error"]["code"] == codes.CHAIN
+    assert f"time travel to block {future}: it is not before the pinned block" in receipt["error"]["message"]
 
 
 def test_unreachable_rpc_and_bad_settings(app_chain: App, tmp_path: Path) -> None:

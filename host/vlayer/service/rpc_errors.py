@@ -19,6 +19,7 @@ from vlayer.errors import (
     ProofError,
     ProvingError,
     RpcError,
+    TravelError,
     VlayerError,
 )
 
@@ -69,7 +70,7 @@ def fault_of(exc: VlayerError) -> RpcFault:
         return RpcFault(INVALID_PARAMS, str(exc))
     if isinstance(exc, RpcError):
         return RpcFault(UPSTREAM_RPC, str(exc))
-    if isinstance(exc, BlockNotFoundError | ChainError):
+    if isinstance(exc, BlockNotFoundError | ChainError | TravelError):
         return RpcFault(CHAIN, str(exc))
     if isinstance(exc, ProofError | GuestError | ProvingError | PreflightError):
         return RpcFault(PROVING, str(exc))
