@@ -133,6 +133,16 @@ class Kit:
     def verifier_call(self, signature: str, proven: Proven) -> bytes:
         return verifier_calldata(_selector(signature), proven.proof, proven.journal)
 
+    def expect_tampered_refused(self, verifier: str, data: bytes, what: str) -> None:
+        """Flip the last bit of a verified call's last output and require the verifier to refuse it."""
+        self.echo("checking that a tampered proof is refused")
+        tampered = bytearray(data)
+        tampered[-1] ^= 1  # `what` is off by one from what was proven
+        error = self.call_error(verifier, bytes(tampered))
+        if error != _selector("VerificationFailed()"):
+            raise AppError(f"a tampered proof ({what}) was not refused with VerificationFailed() (got {error!r})")
+        self.echo("  tampered proof rejected: VerificationFailed()")
+
 
 def load_app(example: Path) -> Any:
     path = example / "vlayer" / "app.py"
