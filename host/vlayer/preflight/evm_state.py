@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import rlp
-from eth.abc import AtomicDatabaseAPI, StateAPI
+from eth.abc import AtomicDatabaseAPI, ComputationAPI, StateAPI
 from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
 from eth.db.account import AccountDB
 from eth.db.atomic import AtomicDB
@@ -21,6 +21,7 @@ from eth.db.storage import AccountStorageDB, StorageLookup
 from eth.rlp.accounts import Account
 from eth.vm.execution_context import ExecutionContext
 from eth.vm.forks.cancun.constants import MIN_BLOB_BASE_FEE
+from eth.vm.message import Message
 from eth_typing import Address, Hash32
 from eth_utils.encoding import big_endian_to_int
 
@@ -28,6 +29,9 @@ from vlayer.chain.forks import BlobParams, Fork
 from vlayer.errors import PreflightError
 from vlayer.evm import STATE_CLASSES
 from vlayer.preflight.proofdb import BLOCKHASH_WINDOW, ProofDb
+
+#: EIP-7702: the code of a delegated account is this prefix and the delegate's address.
+DELEGATION_PREFIX = b"\xef\x01\x00"
 
 #: Marks a storage lookup that still reads the pinned block's storage (no wipe since the call began).
 _REMOTE_ROOT = Hash32(b"\xff" * 32)
@@ -170,3 +174,32 @@ def build_state(proofdb: ProofDb, fork: Fork, blob_params: BlobParams, chain_id:
     )
     state: StateAPI = state_cls(AtomicDB(), context, header.state_root)
     return state
+
+
+def apply_top_frame(
+    state: StateAPI, fork: Fork, sender: Address, to: Address, data: bytes, gas: int, is_static: bool = False
+) -> ComputationAPI:
+    """Run a top-level call frame with `gas` for execution, warming what a transaction warms (sender, target and
+    an EIP-7702 delegate). Shared by the prover call and every call it makes at a block it travelled to."""
+    state.mark_address_warm(sender)
+    state.mark_address_warm(to)
+    code = state.get_code(to)
+    is_delegation = False
+    if fork >= Fork.PRAGUE and len(code) == 23 and code.startswith(DELEGATION_PREFIX):
+        target = Address(code[3:])
+        state.mark_address_warm(target)
+        code, is_delegation = state.get_code(target), True
+    message = Message(
+        gas=gas,
+        to=to,
+        sender=sender,
+        value=0,
+        data=data,
+        code=code,
+        is_delegation=is_delegation,
+        is_static=is_static,
+    )
+    # Cancun's context class (all our forks use it) takes the blob hashes; the abstract API does not declare them.
+    context_cls: Any = state.get_transaction_context_class()
+    tx_context = context_cls(gas_price=0, origin=sender, blob_versioned_hashes=[])
+    return state.computation_class.apply_message(state, message, tx_context)

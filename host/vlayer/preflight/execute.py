@@ -8,7 +8,6 @@ from typing import Any
 
 from eth.abc import ComputationAPI, StateAPI
 from eth.exceptions import Revert
-from eth.vm.message import Message
 from eth_abi.abi import decode as abi_decode
 from eth_typing import Address
 
@@ -24,7 +23,7 @@ from vlayer.errors import (
 )
 from vlayer.evm.osaka import OSAKA_TX_GAS_LIMIT_CAP
 from vlayer.hexutil import hex_bytes
-from vlayer.preflight.evm_state import build_state
+from vlayer.preflight.evm_state import apply_top_frame, build_state
 from vlayer.preflight.proofdb import ProofDb, access_list_hint
 from vlayer.preflight.travel import Traveler, state_with_traveler
 from vlayer.proofs.bundle import ProofBundle, verify_bundle
@@ -32,7 +31,6 @@ from vlayer.rpc.client import RpcClient
 
 ZERO_ADDRESS = b"\x00" * 20
 TX_BASE_GAS = 21000
-DELEGATION_PREFIX = b"\xef\x01\x00"
 
 
 @dataclass(frozen=True)
@@ -138,35 +136,6 @@ def resolve_gas(call: CallRequest, pinned: PinnedBlock, fork: Fork) -> int:
     if cap is not None and gas > cap:
         raise CallGasError(f"gas limit {gas} is above Osaka's transaction gas cap {cap} (EIP-7825)")
     return gas
-
-
-def apply_top_frame(
-    state: StateAPI, fork: Fork, sender: Address, to: Address, data: bytes, gas: int, is_static: bool = False
-) -> ComputationAPI:
-    """Run a top-level call frame with `gas` for execution, warming what a transaction warms (sender, target and
-    an EIP-7702 delegate). Shared by the prover call and every call it makes at a block it travelled to."""
-    state.mark_address_warm(sender)
-    state.mark_address_warm(to)
-    code = state.get_code(to)
-    is_delegation = False
-    if fork >= Fork.PRAGUE and len(code) == 23 and code.startswith(DELEGATION_PREFIX):
-        target = Address(code[3:])
-        state.mark_address_warm(target)
-        code, is_delegation = state.get_code(target), True
-    message = Message(
-        gas=gas,
-        to=to,
-        sender=sender,
-        value=0,
-        data=data,
-        code=code,
-        is_delegation=is_delegation,
-        is_static=is_static,
-    )
-    # Cancun's context class (all our forks use it) takes the blob hashes; the abstract API does not declare them.
-    context_cls: Any = state.get_transaction_context_class()
-    tx_context = context_cls(gas_price=0, origin=sender, blob_versioned_hashes=[])
-    return state.computation_class.apply_message(state, message, tx_context)
 
 
 def run_message(state: StateAPI, fork: Fork, call: CallRequest, gas: int) -> tuple[ComputationAPI, int]:

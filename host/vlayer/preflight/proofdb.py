@@ -189,15 +189,24 @@ class ProofDb:
         return db
 
     def _fetch_ancestors_down_to(self, lowest: int) -> None:
-        needed = [n for n in range(lowest, self.pinned.number) if n not in self._ancestors]
-        if not needed:
+        """Fetch headers `lowest .. pinned-1`. They are only ever fetched down from the pin, so the ones held are
+        a contiguous, already checked run `checked .. pinned-1`; only the new run below it is checked."""
+        checked = min(self._ancestors, default=self.pinned.number)
+        if lowest >= checked:
             return
+        needed = list(range(lowest, checked))
         self.stats.ancestor_headers += len(needed)
         fetched = fetch_ancestors(self.client, self.pinned, needed)
-        for n, (header, encoded) in fetched.items():
-            self._ancestors[n] = encoded
-            self._ancestor_headers[n] = header
-        self._check_ancestor_chain(lowest)
+        expected = bytes(
+            self.pinned.header.parent_hash if checked == self.pinned.number else rlp.decode(self._ancestors[checked])[0]
+        )
+        for n in reversed(needed):
+            header, encoded = fetched[n]
+            if bytes(keccak(encoded)) != expected:
+                raise HeaderMismatchError(f"header {n} is not the parent of header {n + 1} (reorg or bad node)")
+            expected = bytes(header.parent_hash)
+        for n in needed:
+            self._ancestors[n], self._ancestor_headers[n] = fetched[n][1], fetched[n][0]
 
     # --- verification --------------------------------------------------------------------------------------------
 
@@ -246,14 +255,6 @@ class ProofDb:
             raise ProofMismatchError(f"{label}: the node's echoed value differs from its proof")
         self._add_nodes(proof)
         return int(value)
-
-    def _check_ancestor_chain(self, lowest: int) -> None:
-        expected = bytes(self.pinned.header.parent_hash)
-        for n in range(self.pinned.number - 1, lowest - 1, -1):
-            encoded = self._ancestors[n]
-            if bytes(keccak(encoded)) != expected:
-                raise HeaderMismatchError(f"header {n} is not the parent of header {n + 1} (reorg or bad node)")
-            expected = bytes(rlp.decode(encoded)[0])
 
     def _add_nodes(self, nodes: list[bytes]) -> None:
         for n in nodes:

@@ -17,7 +17,7 @@ from eth_typing import Address
 
 from vlayer.chain.forks import ChainSpec
 from vlayer.errors import TravelError
-from vlayer.preflight.evm_state import build_state
+from vlayer.preflight.evm_state import apply_top_frame, build_state
 from vlayer.preflight.proofdb import ProofDb
 
 #: The low 20 bytes of keccak256("vlayer.traveler"), as in vlayer v1 and contracts/src/Prover.sol.
@@ -38,7 +38,6 @@ class Traveler:
         self.chain_id = chain_id
         #: None: the pinned block. Otherwise the ancestor block calls run on.
         self.location: int | None = None
-        self.travelled_calls = 0
 
     # --- the traveler's own requests --------------------------------------------------------------------------
 
@@ -76,8 +75,6 @@ class Traveler:
         return opcode in (_CALL, _STATICCALL)
 
     def run(self, msg: MessageAPI) -> ComputationAPI:
-        from vlayer.preflight.execute import apply_top_frame
-
         number = self.location
         assert number is not None  # intercepts() returned True
         if msg.value:
@@ -90,7 +87,6 @@ class Traveler:
         timestamp = db.pinned.header.timestamp
         fork = self.spec.fork_at(timestamp)
         state = build_state(db, fork, self.spec.blob_params_at(timestamp), self.chain_id)
-        self.travelled_calls += 1
         return apply_top_frame(
             state, fork, Address(msg.sender), Address(msg.to), bytes(msg.data_as_bytes), msg.gas, msg.is_static
         )
