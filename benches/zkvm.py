@@ -3,9 +3,10 @@
     .venv/bin/python benches/zkvm.py [--prove erc20-balanceOf,...] [--po2 20]
 
 For an ERC20 `balanceOf` (on a fresh anvil, and on the recorded fixture chain, whose deeper tries make a longer
-witness), a two-call prover (two `balanceOf`s through a contract) and a no-op prover call it prints total / user
-cycles and segments of the embedded guest in the RISC Zero 3.0 executor, beside RISC Zero Steel's published figures
-and vlayer's no-op figure. With `--prove` it proves the named calls as composite receipts on this CPU and prints
+witness), a two-call prover (two `balanceOf`s through a contract), a no-op prover call and a time-travelling call
+(the recorded `travel_history_osaka` vector: setBlock to two past blocks and back) it prints total / user cycles and
+segments of the embedded guest in the RISC Zero 3.0 executor, beside RISC Zero Steel's published figures and
+vlayer's no-op figure (no figure is published for time travel; compare it with erc20-recorded). With `--prove` it proves the named calls as composite receipts on this CPU and prints
 proving time, cycles per second and the process's peak memory. Figures, not tests: nothing here asserts a time.
 """
 
@@ -34,11 +35,13 @@ GAS = 16_000_000
 VECTORS = Path(__file__).resolve().parents[1] / "tests" / "vectors" / "guest"
 
 #: Published figures: RISC Zero Steel's README/benchmarks (ERC20 balanceOf; two calls) and vlayer's docs (no-op).
-REFERENCE = {
+REFERENCE: dict[str, tuple[str, int | None, int | None]] = {
     "erc20-balanceOf": ("Steel", 5_767_168, 4_307_081),
     "erc20-recorded": ("Steel", 5_767_168, 4_307_081),
     "two-calls": ("Steel", 11_534_336, 8_885_255),
     "no-op": ("vlayer", 7_340_032, None),
+    # No published figure for a time-travelling call; compare it with erc20-recorded (one read, no travel).
+    "travel-history": ("-", None, None),
 }
 
 
@@ -68,6 +71,8 @@ def main() -> None:
             inputs[name] = input_for(result)
     # The same call on the recorded fixture chain (more history: deeper tries, a longer witness).
     inputs["erc20-recorded"] = (VECTORS / "erc20_balance_osaka.input.bin").read_bytes()
+    # Time travel (recorded): setBlock to two past blocks and back, a storage read at each (TravelProbe.history).
+    inputs["travel-history"] = (VECTORS / "travel_history_osaka.input.bin").read_bytes()
 
     head = (
         f"{'call':16} {'total cycles':>13} {'user cycles':>12} {'segs':>4} {'exec s':>7} {'native ms':>9} | "
@@ -82,10 +87,12 @@ def main() -> None:
         run = zkvm.execute(data, args.po2)
         assert run.journal == native.journal, name
         who, ref_total, ref_user = REFERENCE[name]
+        ref_total_text = f"{ref_total:>11,}" if ref_total else f"{'-':>11}"
         ref_user_text = f"{ref_user:>10,}" if ref_user else f"{'-':>10}"
+        ratio = f"{run.total_cycles / ref_total:>8.2f}" if ref_total else f"{'-':>8}"
         print(
             f"{name:16} {run.total_cycles:>13,} {run.user_cycles:>12,} {run.segments:>4} {run.execute_seconds:>7.2f} "
-            f"{native_ms:>9.1f} | {who:9} {ref_total:>11,} {ref_user_text} {run.total_cycles / ref_total:>8.2f}"
+            f"{native_ms:>9.1f} | {who:9} {ref_total_text} {ref_user_text} {ratio}"
         )
 
     for name in to_prove:
