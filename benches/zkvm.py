@@ -6,8 +6,9 @@ For an ERC20 `balanceOf` (on a fresh anvil, and on the recorded fixture chain, w
 witness), a two-call prover (two `balanceOf`s through a contract), a no-op prover call and a time-travelling call
 (the recorded `travel_history_osaka` vector: setBlock to two past blocks and back) it prints total / user cycles and
 segments of the embedded guest in the RISC Zero 3.0 executor, beside RISC Zero Steel's published figures and
-vlayer's no-op figure (no figure is published for time travel; compare it with erc20-recorded). With `--prove` it proves the named calls as composite receipts on this CPU and prints
-proving time, cycles per second and the process's peak memory. Figures, not tests: nothing here asserts a time.
+vlayer's no-op figure (no figure is published for time travel; compare it with erc20-recorded). With `--prove` it
+proves the named calls as composite receipts on this CPU and prints proving time, cycles per second and the
+process's peak memory. Figures, not tests: nothing here asserts a time.
 """
 
 from __future__ import annotations
