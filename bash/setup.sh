@@ -8,6 +8,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
 
 source bash/env.sh
+source bash/phases.sh
+[ "${VLAYER_PHASE_OWNER:-}" = "$$" ] && trap phase_report EXIT
 mkdir -p "$CARGO_TARGET_DIR"
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "setup: $1 is required but not installed ($2)" >&2; exit 1; }; }
@@ -19,15 +21,18 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 
 # --- zkVM guest (Debian's Rust with library sources; rustup's toolchains have no rust-src) -----------------------
+phase "install: Debian guest toolchain (apt)"
 guest_pkgs=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22)
 if ! dpkg -s "${guest_pkgs[@]}" >/dev/null 2>&1; then
   echo "setup: installing the guest toolchain from Debian: ${guest_pkgs[*]}" >&2
   apt-get update -qq && apt-get install -y -qq "${guest_pkgs[@]}" >/dev/null
 fi
+phase "build: zkVM guest ELF"
 echo "setup: building the zkVM guest (first build takes minutes)" >&2
 bash bash/build-guest.sh "$VLAYER_GUEST_TARGET_DIR" >/dev/null
 
 # --- EVM tools (npm) ------------------------------------------------------------------------------------------
+phase "install: anvil, forge, solc (npm)"
 npm_stamp=node_modules/.vlayer-stamp
 npm_hash=$(cat package.json package-lock.json | sha256sum | cut -c1-16)
 if [ ! -f "$npm_stamp" ] || [ "$(cat "$npm_stamp")" != "$npm_hash" ]; then
@@ -44,9 +49,20 @@ py_stamp=.venv/.vlayer-stamp
 py_hash=$(cat pyproject.toml Cargo.toml Cargo.lock "$VLAYER_GUEST_ELF" \
   $(find guest guest_wrapper -name Cargo.toml -o -name '*.rs' | sort) | sha256sum | cut -c1-16)
 if [ ! -f "$py_stamp" ] || [ "$(cat "$py_stamp")" != "$py_hash" ]; then
-  echo "setup: installing the vlayer package and its Python dependencies" >&2
+  phase "install: Python dependencies (pip)"
+  echo "setup: installing the Python dependencies" >&2
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  # The dependencies first, then the package alone, so the host build is timed on its own.
+  .venv/bin/python -m pip install -q maturin $(.venv/bin/python - <<'PY'
+import tomllib, shlex
+project = tomllib.load(open("pyproject.toml", "rb"))["project"]
+print(" ".join(shlex.quote(d) for d in project["dependencies"] + project["optional-dependencies"]["dev"]))
+PY
+)
+  phase "build: host (guest_wrapper + RISC Zero prover, maturin release)"
+  echo "setup: building the vlayer package (first build compiles RISC Zero's C++ prover)" >&2
+  .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
   echo "$py_hash" > "$py_stamp"
 fi
+phase_end
 echo "setup: ready ($root)" >&2

@@ -2,7 +2,7 @@
 
     .venv/bin/python benches/verifier_gas.py
 
-Verifies RISC Zero's real 3.0 receipt (../shared/vectors/) with our `RiscZeroGroth16Verifier`, directly and through
+Verifies RISC Zero's real 3.0 receipt (contracts/test/vectors/) with our `RiscZeroGroth16Verifier`, directly and through
 `RiscZeroVerifierRouter`, in transactions: gas used as the receipt reports it, and the execution share (minus the
 transaction's intrinsic cost). RISC Zero quotes about 280k-300k gas for its own verifier. The precompile floor is
 what BN254 verification with five public inputs costs at EIP-1108 prices before any other work. A figure, not a test.

@@ -1,4 +1,4 @@
-"""The off-chain Groth16 check (py_ecc) against RISC Zero's real 3.0 receipt from ../shared/vectors/."""
+"""The off-chain Groth16 check (py_ecc) against RISC Zero's real 3.0 receipt from contracts/test/vectors/."""
 
 from __future__ import annotations
 

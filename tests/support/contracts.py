@@ -1,5 +1,6 @@
-"""The Solidity contracts of contracts/ compiled by the pinned solc, the shared receipt vector, and an app setup on a
-real anvil (token, prover, image id repository, fake proof verifier, verifier) for the dev-mode proof tests."""
+"""The Solidity contracts of contracts/ compiled by the pinned solc, the receipt vectors in contracts/test/vectors,
+and an app setup on a real anvil (token, prover, image id repository, fake proof verifier, verifier) for the dev-mode
+proof tests."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ from vlayer.proof_encoding import Proof, fake_proof
 from vlayer.rpc import RpcClient
 
 CONTRACTS = REPO_ROOT / "contracts"
-#: The shared vectors live beside the repository (CI clones them there).
-VECTORS = REPO_ROOT.parent / "shared" / "vectors"
+#: RISC Zero's public Groth16 test receipts (sources in contracts/test/vectors/README.md); forge reads them too.
+VECTORS = CONTRACTS / "test" / "vectors"
 RECEIPT_VECTOR = VECTORS / "risc0_groth16_receipt_v3_0.json"
 #: A test-only image id, registered by the tests that use it (dev mode involves no zkVM image).
 TEST_IMAGE_ID = keccak(text="vlayer test call guest")

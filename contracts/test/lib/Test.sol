@@ -69,10 +69,9 @@ abstract contract Test {
     }
 }
 
-/// @notice The real RISC Zero 3.0 Groth16 receipt shared by all vlayer implementations (`../shared/vectors/`
-///         beside the repository; CI clones it there).
+/// @notice The real RISC Zero 3.0 Groth16 receipt (`test/vectors/`, sources in its README).
 library ReceiptVector {
-    string internal constant PATH = "../../shared/vectors/risc0_groth16_receipt_v3_0.json";
+    string internal constant PATH = "test/vectors/risc0_groth16_receipt_v3_0.json";
 
     struct Receipt {
         bytes seal;

@@ -1,0 +1,152 @@
+//! The FFI surface of `risc0-circuit-keccak-sys` 4.0.3 with no kernels behind it.
+//!
+//! The vlayer guest hashes keccak in software and never calls RISC Zero's keccak accelerator, so the keccak
+//! circuit's generated C++ (about 38 MB, the largest single cost of a cold build) is never run. A keccak proof
+//! could not be used here anyway: its receipt is an assumption that only recursion resolves, and the recursion
+//! programs are in no registry. Every entry point that starts keccak proving returns an error through RISC Zero's
+//! own error channel (`risc0_sys::ffi_wrap`, which frees the message with `free`), so a guest that does use the
+//! accelerator fails loudly with [`REFUSAL`] instead of producing anything.
+#![allow(clippy::missing_safety_doc)]
+
+use std::os::raw::c_char;
+
+#[cfg(feature = "cuda")]
+use cust::memory::DevicePointer;
+use risc0_core::field::baby_bear::{BabyBearElem, BabyBearExtElem};
+
+/// What every refused entry point reports.
+pub const REFUSAL: &str =
+    "keccak accelerator unavailable: this vlayer build has no keccak circuit kernels \
+(the guest hashes keccak in software; see docs/ci.md)";
+
+#[derive(Debug)]
+#[repr(C)]
+pub struct ScatterInfo {
+    pub offset: u32,
+    pub row: u32,
+    pub col: u16,
+    pub count: u16,
+    pub bits: u32,
+}
+
+#[repr(C)]
+pub struct RawPreflightTrace {
+    pub preimages: *const [u64; 25],
+    pub preimages_count: u32,
+    pub preimage_idxs: *const u32,
+    pub run_order: *const u32,
+}
+
+#[repr(C)]
+pub struct RawExecBuffers {
+    pub global: RawBuffer,
+    pub data: RawBuffer,
+}
+
+#[repr(C)]
+pub struct RawBuffer {
+    pub buf: *const BabyBearElem,
+    pub rows: usize,
+    pub cols: usize,
+    pub checked_reads: bool,
+}
+
+/// A `malloc`ed copy of [`REFUSAL`]: the caller (`ffi_wrap`) reads it and releases it with `free`.
+fn refusal() -> *const c_char {
+    extern "C" {
+        fn strdup(s: *const c_char) -> *mut c_char;
+    }
+    let msg = std::ffi::CString::new(REFUSAL).expect("REFUSAL has no NUL byte");
+    // SAFETY: `msg` is a valid NUL-terminated string for the duration of the call; strdup copies it.
+    unsafe { strdup(msg.as_ptr()) }
+}
+
+pub unsafe extern "C" fn risc0_circuit_keccak_cpu_witgen(
+    _mode: u32,
+    _buffers: *const RawExecBuffers,
+    _preflight: *const RawPreflightTrace,
+    _cycles: u32,
+) -> *const c_char {
+    refusal()
+}
+
+/// Only reached after a successful witness generation, which [`risc0_circuit_keccak_cpu_witgen`] never allows;
+/// the caller ignores this function's status, so reaching it must not return quietly.
+pub unsafe extern "C" fn risc0_circuit_keccak_cpu_poly_fp(
+    _cycle: usize,
+    _steps: usize,
+    _poly_mixs: *const BabyBearExtElem,
+    _args_ptr: *const *const BabyBearElem,
+    _result: *mut BabyBearExtElem,
+) -> *const c_char {
+    eprintln!("{REFUSAL}");
+    std::process::abort()
+}
+
+#[cfg(feature = "cuda")]
+pub unsafe extern "C" fn risc0_circuit_keccak_cuda_scatter(
+    _into: DevicePointer<u8>,
+    _infos: *const ScatterInfo,
+    _from: DevicePointer<u8>,
+    _rows: u32,
+    _count: u32,
+) -> *const c_char {
+    refusal()
+}
+
+#[cfg(feature = "cuda")]
+pub unsafe extern "C" fn risc0_circuit_keccak_cuda_witgen(
+    _mode: u32,
+    _buffers: *const RawExecBuffers,
+    _preflight: *const RawPreflightTrace,
+    _cycles: u32,
+) -> *const c_char {
+    refusal()
+}
+
+#[cfg(feature = "cuda")]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn risc0_circuit_keccak_cuda_eval_check(
+    _check: DevicePointer<u8>,
+    _ctrl: DevicePointer<u8>,
+    _data: DevicePointer<u8>,
+    _accum: DevicePointer<u8>,
+    _mix: DevicePointer<u8>,
+    _out: DevicePointer<u8>,
+    _rou: *const BabyBearElem,
+    _po2: u32,
+    _domain: u32,
+    _poly_mix_pows: *const u32,
+) -> *const c_char {
+    refusal()
+}
+
+/// Called when a keccak prover is dropped; there is no device state to release, so it succeeds.
+#[cfg(feature = "cuda")]
+pub unsafe extern "C" fn risc0_circuit_keccak_cuda_reset() -> *const c_char {
+    std::ptr::null()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn witgen_refuses_with_a_freeable_message() {
+        extern "C" {
+            fn free(p: *const c_char);
+        }
+        // SAFETY: the stub never dereferences its arguments.
+        let ptr =
+            unsafe { risc0_circuit_keccak_cpu_witgen(0, std::ptr::null(), std::ptr::null(), 0) };
+        assert!(!ptr.is_null());
+        // SAFETY: `ptr` is the NUL-terminated string strdup returned.
+        let msg = unsafe { std::ffi::CStr::from_ptr(ptr) }
+            .to_str()
+            .unwrap()
+            .to_owned();
+        // SAFETY: allocated by strdup, released exactly once, as ffi_wrap does.
+        unsafe { free(ptr) };
+        assert_eq!(msg, REFUSAL);
+    }
+}
