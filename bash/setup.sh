@@ -47,18 +47,18 @@ if [ ! -x .venv/bin/python ]; then
 fi
 py_stamp=.venv/.vlayer-stamp
 py_hash=$(cat pyproject.toml Cargo.toml Cargo.lock "$VLAYER_GUEST_ELF" \
-  $(find guest guest_wrapper -name Cargo.toml -o -name '*.rs' | sort) | sha256sum | cut -c1-16)
+  $(find guest guest_wrapper patches -name Cargo.toml -o -name '*.rs' | sort) | sha256sum | cut -c1-16)
 if [ ! -f "$py_stamp" ] || [ "$(cat "$py_stamp")" != "$py_hash" ]; then
   phase "install: Python dependencies (pip)"
   echo "setup: installing the Python dependencies" >&2
   .venv/bin/python -m pip install -q --upgrade pip
   # The dependencies first, then the package alone, so the host build is timed on its own.
-  .venv/bin/python -m pip install -q maturin $(.venv/bin/python - <<'PY'
-import tomllib, shlex
+  .venv/bin/python - > .venv/requirements.txt <<'PY'
+import tomllib
 project = tomllib.load(open("pyproject.toml", "rb"))["project"]
-print(" ".join(shlex.quote(d) for d in project["dependencies"] + project["optional-dependencies"]["dev"]))
+print("\n".join(["maturin>=1.7,<2", *project["dependencies"], *project["optional-dependencies"]["dev"]]))
 PY
-)
+  .venv/bin/python -m pip install -q -r .venv/requirements.txt
   phase "build: host (guest_wrapper + RISC Zero prover, maturin release)"
   echo "setup: building the vlayer package (first build compiles RISC Zero's C++ prover)" >&2
   .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .

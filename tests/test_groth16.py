@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.support.contracts import CONTRACTS, receipt_vector
+from tests.support.contracts import CONTRACTS, RECEIPT_VECTOR_V2_2, receipt_vector
 from vlayer.claim import SYSTEM_STATE_ZERO_DIGEST, ok_claim_digest, tagged_list, tagged_struct
 from vlayer.groth16 import (
     RISC0_3_0_BN254_CONTROL_ID,
@@ -22,6 +22,7 @@ from vlayer.groth16 import (
 
 Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583
 R = receipt_vector()
+R22 = receipt_vector(RECEIPT_VECTOR_V2_2)
 
 
 @pytest.fixture(scope="module")
@@ -67,13 +68,22 @@ def test_flipping_a_seal_byte_fails(verifier: Groth16Verifier, index: int) -> No
         verifier.verify(flipped(R.seal, index), R.image_id, R.journal)
 
 
-def test_verifier_for_another_control_root_rejects() -> None:
-    other = Groth16Verifier(flipped(R.control_root, 31), R.bn254_control_id)
-    assert other.selector != R.seal[:4]
+def test_verifier_for_another_control_root_rejects(verifier: Groth16Verifier) -> None:
+    """RISC Zero 2.2's real receipt: same key and BN254 control id, another control root; each release's verifier
+    takes its own receipt and refuses the other's, by selector and, once retagged, by the pairing."""
+    assert R22.bn254_control_id == R.bn254_control_id and R22.control_root != R.control_root
+    assert R22.verifying_key == R.verifying_key
+    other = Groth16Verifier(R22.control_root, R22.bn254_control_id)
+    assert other.selector == R22.seal[:4] == bytes.fromhex("bb001d44")
+    other.verify(R22.seal, R22.image_id, R22.journal)
     with pytest.raises(SelectorMismatchError, match="0x73c457ba"):
         other.verify(R.seal, R.image_id, R.journal)
+    with pytest.raises(SelectorMismatchError, match="0xbb001d44"):
+        verifier.verify(R22.seal, R22.image_id, R22.journal)
     with pytest.raises(ProofRejectedError):
         other.verify(other.selector + R.seal[4:], R.image_id, R.journal)
+    with pytest.raises(ProofRejectedError):
+        verifier.verify(verifier.selector + R22.seal[4:], R22.image_id, R22.journal)
 
 
 def test_malformed_seals_are_typed_errors(verifier: Groth16Verifier) -> None:

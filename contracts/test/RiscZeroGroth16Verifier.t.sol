@@ -88,22 +88,41 @@ contract RiscZeroGroth16VerifierTest is Test {
         }
     }
 
+    /// @dev RISC Zero 2.2's real receipt and parameters: same verifying key and BN254 control id, another control
+    ///      root. Each release's verifier takes its own receipts and refuses the other's.
     function test_verifierForAnotherControlRootRejects() public {
-        RiscZeroGroth16Verifier other = new RiscZeroGroth16Verifier(r.controlRoot ^ bytes32(uint256(1)), r.bn254ControlId);
-        assertTrue(other.SELECTOR() != verifier.SELECTOR(), "the control root is part of the selector");
+        ReceiptVector.Receipt memory v22 = ReceiptVector.loadFrom(vm, ReceiptVector.PATH_V2_2);
+        assertEq(v22.bn254ControlId, r.bn254ControlId, "2.2 and 3.0 share the BN254 control id");
+        assertTrue(v22.controlRoot != r.controlRoot, "2.2 has its own control root");
+        RiscZeroGroth16Verifier other = new RiscZeroGroth16Verifier(v22.controlRoot, v22.bn254ControlId);
+        assertEq(bytes32(other.SELECTOR()), bytes32(bytes4(v22.seal)), "2.2 selector vs its receipt's seal");
+        assertEq(bytes32(other.SELECTOR()), bytes32(bytes4(0xbb001d44)), "RISC Zero 2.2 Groth16 selector");
+        other.verify(v22.seal, v22.imageId, sha256(v22.journal));
+
+        assertRevertsWith(
+            address(verifier),
+            _verifyCall(v22.seal, v22.imageId, v22.journal),
+            abi.encodeWithSelector(SelectorMismatch.selector, other.SELECTOR(), verifier.SELECTOR()),
+            "2.2 receipt, 3.0 verifier"
+        );
         assertRevertsWith(
             address(other),
             _verifyCall(r.seal, r.imageId, r.journal),
             abi.encodeWithSelector(SelectorMismatch.selector, verifier.SELECTOR(), other.SELECTOR()),
-            "the receipt as it is"
+            "3.0 receipt, 2.2 verifier"
         );
-        // Retagged for the other verifier, the seal reaches the pairing check, which binds the control root too.
-        bytes memory retagged = bytes.concat(other.SELECTOR(), _body(r.seal));
+        // Retagged for the other verifier, each seal reaches the pairing check, which binds the control root too.
+        assertRevertsWith(
+            address(verifier),
+            _verifyCall(bytes.concat(verifier.SELECTOR(), _body(v22.seal)), v22.imageId, v22.journal),
+            abi.encodeWithSelector(VerificationFailed.selector),
+            "2.2 receipt retagged for 3.0"
+        );
         assertRevertsWith(
             address(other),
-            _verifyCall(retagged, r.imageId, r.journal),
+            _verifyCall(bytes.concat(other.SELECTOR(), _body(r.seal)), r.imageId, r.journal),
             abi.encodeWithSelector(VerificationFailed.selector),
-            "the receipt retagged"
+            "3.0 receipt retagged for 2.2"
         );
     }
 

@@ -9,6 +9,7 @@ import json
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from eth_abi import decode, encode
@@ -25,6 +26,8 @@ CONTRACTS = REPO_ROOT / "contracts"
 #: RISC Zero's public Groth16 test receipts (sources in contracts/test/vectors/README.md); forge reads them too.
 VECTORS = CONTRACTS / "test" / "vectors"
 RECEIPT_VECTOR = VECTORS / "risc0_groth16_receipt_v3_0.json"
+#: RISC Zero 2.2's receipt: the same verifying key and BN254 control id, another control root.
+RECEIPT_VECTOR_V2_2 = VECTORS / "risc0_groth16_receipt_v2_2.json"
 #: A test-only image id, registered by the tests that use it (dev mode involves no zkVM image).
 TEST_IMAGE_ID = keccak(text="vlayer test call guest")
 HARDFORK = "osaka"
@@ -95,8 +98,8 @@ class ReceiptVector:
     verifying_key: dict[str, str]
 
 
-def receipt_vector() -> ReceiptVector:
-    raw = json.loads(RECEIPT_VECTOR.read_text())
+def receipt_vector(path: Path = RECEIPT_VECTOR) -> ReceiptVector:
+    raw = json.loads(path.read_text())
 
     def hex_field(key: str) -> bytes:
         return bytes.fromhex(raw[key][2:])

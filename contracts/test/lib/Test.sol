@@ -69,9 +69,11 @@ abstract contract Test {
     }
 }
 
-/// @notice The real RISC Zero 3.0 Groth16 receipt (`test/vectors/`, sources in its README).
+/// @notice Real RISC Zero Groth16 receipts (`test/vectors/`, sources in its README): 3.0, the release this project
+///         verifies, and 2.2, whose control root differs.
 library ReceiptVector {
     string internal constant PATH = "test/vectors/risc0_groth16_receipt_v3_0.json";
+    string internal constant PATH_V2_2 = "test/vectors/risc0_groth16_receipt_v2_2.json";
 
     struct Receipt {
         bytes seal;
@@ -82,7 +84,11 @@ library ReceiptVector {
     }
 
     function load(Vm vm) internal view returns (Receipt memory r) {
-        string memory json = vm.readFile(PATH);
+        return loadFrom(vm, PATH);
+    }
+
+    function loadFrom(Vm vm, string memory path) internal view returns (Receipt memory r) {
+        string memory json = vm.readFile(path);
         r.seal = vm.parseJsonBytes(json, ".seal");
         r.journal = vm.parseJsonBytes(json, ".journal");
         r.imageId = vm.parseJsonBytes32(json, ".image_id");
