@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything vlayer needs, from the registries only, into this checkout: Debian's Rust 1.96 toolchain for
 # the zkVM guest, the guest ELF (bash/build-guest.sh), a Python venv (.venv) with the vlayer package built by
-# maturin (embedding that ELF), and the pinned EVM tools (anvil, forge, solc) from npm (node_modules).
+# maturin (embedding that ELF), the pinned EVM tools (anvil, forge, solc) from npm (node_modules), and Debian's
+# chromium and chromedriver for the dashboard's browser test.
 # Idempotent: a second run with nothing changed does no work.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -41,6 +42,14 @@ if [ ! -f "$npm_stamp" ] || [ "$(cat "$npm_stamp")" != "$npm_hash" ]; then
   echo "$npm_hash" > "$npm_stamp"
 fi
 
+# --- Test browser (Debian): tests/test_dashboard.py drives chromium through chromedriver (selenium) -------------
+phase "install: chromium, chromedriver (apt)"
+browser_pkgs=(chromium chromium-driver)
+if ! dpkg -s "${browser_pkgs[@]}" >/dev/null 2>&1; then
+  echo "setup: installing the test browser from Debian: ${browser_pkgs[*]}" >&2
+  apt-get update -qq && apt-get install -y -qq "${browser_pkgs[@]}" >/dev/null
+fi
+
 # --- Python (venv + maturin editable install) -----------------------------------------------------------------
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
@@ -61,7 +70,8 @@ PY
   .venv/bin/python -m pip install -q -r .venv/requirements.txt
   phase "build: host (guest_wrapper + RISC Zero prover, maturin release)"
   echo "setup: building the vlayer package (first build compiles RISC Zero's C++ prover)" >&2
-  .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
+  # Without build isolation pip runs the venv's maturin, which must be on PATH.
+  PATH="$root/.venv/bin:$PATH" .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
   echo "$py_hash" > "$py_stamp"
 fi
 phase_end
