@@ -31,12 +31,12 @@ phase_report() {
   awk -F'\t' -v total="$((SECONDS - VLAYER_RUN_START))" '
     { secs[$1] += $2; if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } }
     END {
-      printf "\nphase                                     seconds   share\n"
+      printf "\n%-64s %8s  %6s\n", "phase", "seconds", "share"
       for (i = 0; i < n; i++) {
         p = order[i]
-        printf "%-40s %8d  %5.1f%%\n", p, secs[p], total ? 100 * secs[p] / total : 0
+        printf "%-64s %8d  %5.1f%%\n", p, secs[p], total ? 100 * secs[p] / total : 0
       }
-      printf "%-40s %8d  %5.1f%%\n", "total (wall)", total, 100
+      printf "%-64s %8d  %5.1f%%\n", "total (wall)", total, 100
     }' "$VLAYER_PHASE_LOG" >&2
   rm -f "$VLAYER_PHASE_LOG"
 }

@@ -9,10 +9,10 @@ root=$PWD
 status=0
 
 # What reaching out of the tree looks like in shell, Python, Solidity and TOML. docs/ci.md explains this check and
-# so quotes the patterns.
+# tests/test_self_contained.py plants violations, so both quote the patterns.
 pattern='\.\./shared|\.\./\.\./shared|parent[s]?(\[[0-9]+\])? */ *"shared"|/work/(main|shared)'
 if hits=$(git ls-files -z --cached --others --exclude-standard \
-    | grep -zv -e '^bash/self-contained\.sh$' -e '^docs/ci\.md$' \
+    | grep -zv -e '^bash/self-contained\.sh$' -e '^docs/ci\.md$' -e '^tests/test_self_contained\.py$' \
     | xargs -0 grep -nIE "$pattern" -- 2>/dev/null); then
   echo "self-contained: these lines read outside the repository:" >&2
   echo "$hits" >&2
