@@ -22,14 +22,14 @@ def run_example(name: str) -> str:
 
 def test_simple_example_end_to_end() -> None:
     out = run_example("simple")
-    assert "badge #1 minted to 0x70997970c51812dc3a010c7d01b50e0d17dc79c8" in out
+    assert "badge #1 minted to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8" in out
     assert "replaying the same proof is refused: AlreadyClaimed" in out
 
 
 def test_vault_position_example_end_to_end() -> None:
     """The cross-contract example: prover -> token and prover -> vault -> token, one proof."""
     out = run_example("vault-position")
-    assert "gold tier granted to 0x70997970c51812dc3a010c7d01b50e0d17dc79c8" in out
+    assert "gold tier granted to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8" in out
     assert "replaying the same proof is refused: StaleProof" in out
 
 
@@ -38,7 +38,7 @@ def test_simple_time_travel_example_end_to_end() -> None:
     out = run_example("simple-time-travel")
     assert "[100, 80, 60, 40] EXT, average 70.0 EXT" in out
     assert "proven average 70.0 EXT matches the node's balance history" in out
-    assert "0x70997970c51812dc3a010c7d01b50e0d17dc79c8 is loyal (average 70.0 EXT)" in out
+    assert "0x70997970C51812dc3A010C7d01b50e0d17dc79C8 is loyal (average 70.0 EXT)" in out
     assert "replaying the same proof is refused: AlreadyLoyal" in out
 
 

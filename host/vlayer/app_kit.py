@@ -1,5 +1,6 @@
-"""What an example app needs to run end to end on a chain: forge artifacts, deployments from unlocked accounts,
-proofs from the prove service, and the verifier calls that carry them.
+"""What an example app needs to run end to end on a chain: web3.py on the node, forge artifacts as web3.py contracts
+deployed from unlocked accounts, and `vlayer.sdk`'s client of the prove service; the apps prove and submit with
+them as a Python user would.
 
 `python -m vlayer.app_kit EXAMPLE_DIR --rpc-url URL --service URL` loads `EXAMPLE_DIR/vlayer/app.py` and calls its
 `run(kit)`; `bash/vlayer-build.sh` does that after building, starting anvil and the service.
@@ -10,20 +11,22 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
-from eth_abi.abi import decode, encode
+import requests
 from eth_utils.abi import function_signature_to_4byte_selector
+from web3 import Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractConstructor, ContractFunction
+from web3.exceptions import ContractLogicError, Web3Exception
+from web3.types import TxReceipt
 
-from vlayer.errors import InputError, RpcResponseError, VlayerError
-from vlayer.proof_encoding import PROOF_TYPE, Proof, journal_of, proof_from_json, verifier_calldata
-from vlayer.rpc import RpcClient
-from vlayer.service.client import ProveClient
+from vlayer.errors import InputError, VlayerError
+from vlayer.hexutil import parse_hex_bytes
+from vlayer.sdk import Client
 
 
 class AppError(VlayerError):
@@ -32,28 +35,29 @@ class AppError(VlayerError):
     exit_code = 12
 
 
-@dataclass(frozen=True)
-class Proven:
-    proof: Proof
-    journal: bytes
-    return_data: bytes
-
-
-def _selector(signature: str) -> bytes:
-    return bytes(function_signature_to_4byte_selector(signature.replace("Proof", PROOF_TYPE)))
+def revert_data(exc: ContractLogicError) -> bytes:
+    """The raw revert data web3.py attaches to a reverted call (custom errors included)."""
+    data = exc.data
+    return bytes.fromhex(data[2:]) if isinstance(data, str) and data.startswith("0x") else b""
 
 
 class Kit:
+    """What an example's `run(kit)` gets: `w3` (web3.py on a node whose unlocked accounts send the transactions),
+    `client` (`vlayer.sdk.Client` on the prove service) and the example's forge artifacts as web3.py contracts."""
+
     def __init__(self, example: Path, rpc_url: str, service_url: str, out: Callable[[str], None] | None = None) -> None:
         self.example = example
-        self.rpc = RpcClient.http(rpc_url)
-        self.service = ProveClient(service_url)
-        self.chain_id = int(self.rpc.call("eth_chainId", []), 16)
-        self.accounts: list[str] = list(self.rpc.call("eth_accounts", []))
+        self.echo = out or (lambda line: click.echo(line))
+        self.w3 = Web3(Web3.HTTPProvider(rpc_url))
+        self.client = Client(service_url)
+        try:
+            self.chain_id = self.w3.eth.chain_id
+            self.accounts: list[str] = [str(a) for a in self.w3.eth.accounts]
+        except requests.RequestException as exc:
+            raise AppError(f"no node answers at {rpc_url}: {type(exc).__name__}") from None
         if not self.accounts:
             raise AppError("the node has no unlocked accounts to deploy from (use anvil, or a node with unlocked keys)")
-        self.call_guest_id = bytes.fromhex(self.service.request("v_versions", [])["call_guest_id"][2:])
-        self.echo = out or (lambda line: click.echo(line))
+        self.call_guest_id = self.client.call_guest_id()
 
     def artifact(self, name: str) -> dict[str, Any]:
         matches = sorted((self.example / "out").glob(f"*.sol/{name}.json"))
@@ -62,84 +66,52 @@ class Kit:
         doc: dict[str, Any] = json.loads(matches[0].read_text())
         return doc
 
-    def head(self) -> int:
-        return int(self.rpc.call("eth_blockNumber", []), 16)
+    def deploy(self, name: str, *args: Any, sender: str | None = None) -> Contract:
+        """Deploy the artifact `name` with constructor `args`; the web3.py contract at its address."""
+        doc = self.artifact(name)
+        factory = self.w3.eth.contract(abi=doc["abi"], bytecode=doc["bytecode"]["object"])
+        receipt = self.transact(factory.constructor(*args), f"deploy {name}", sender)
+        address = receipt["contractAddress"]
+        if address is None:
+            raise AppError(f"deploy {name}: the receipt names no contract address")
+        contract = self.w3.eth.contract(address=address, abi=doc["abi"])
+        self.echo(f"  deployed {name:24} {contract.address}")
+        return contract
 
-    def _wait(self, tx_hash: str, what: str) -> dict[str, Any]:
-        deadline = time.monotonic() + 60
-        while (receipt := self.rpc.call("eth_getTransactionReceipt", [tx_hash])) is None:
-            if time.monotonic() > deadline:
-                raise AppError(f"{what}: transaction {tx_hash} not mined within 60s")
-            time.sleep(0.05)
-        if receipt["status"] != "0x1":
-            raise AppError(f"{what}: transaction {tx_hash} reverted")
-        result: dict[str, Any] = receipt
-        return result
-
-    def deploy(self, name: str, types: list[str], args: list[Any], sender: str | None = None) -> str:
-        code = bytes.fromhex(self.artifact(name)["bytecode"]["object"].removeprefix("0x")) + encode(types, args)
-        tx = {"from": sender or self.accounts[0], "data": "0x" + code.hex()}
-        receipt = self._wait(self.rpc.call("eth_sendTransaction", [tx]), f"deploy {name}")
-        address = str(receipt["contractAddress"])
-        self.echo(f"  deployed {name:24} {address}")
-        return address
-
-    def send(
-        self, to: str, signature: str, types: list[str], args: list[Any], sender: str | None = None
-    ) -> dict[str, Any]:
-        data = _selector(signature) + encode(types, args)
-        return self.send_raw(to, data, signature, sender)
-
-    def send_raw(self, to: str, data: bytes, what: str, sender: str | None = None) -> dict[str, Any]:
-        tx = {"from": sender or self.accounts[0], "to": to, "data": "0x" + data.hex()}
+    def transact(self, call: ContractFunction | ContractConstructor, what: str, sender: str | None = None) -> TxReceipt:
+        """Send `call` from `sender` (default: the first account) and wait until it is mined; it must succeed."""
         try:
-            tx_hash = self.rpc.call("eth_sendTransaction", [tx])
-        except RpcResponseError as exc:
+            tx_hash = call.transact({"from": sender or self.accounts[0]})
+            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)
+        except Web3Exception as exc:  # a call that would revert already fails at web3's gas estimate
             raise AppError(f"{what}: {exc}") from None
-        return self._wait(tx_hash, what)
+        if receipt["status"] != 1:
+            raise AppError(f"{what}: transaction {tx_hash.to_0x_hex()} reverted")
+        return receipt
 
-    def view(
-        self, to: str, signature: str, types: list[str], args: list[Any], out: list[str], block: int | None = None
-    ) -> tuple[Any, ...]:
-        """A view call at `block` (default: the pending block)."""
-        data = _selector(signature) + encode(types, args)
-        tag = "pending" if block is None else hex(block)
-        raw = self.rpc.call("eth_call", [{"to": to, "data": "0x" + data.hex()}, tag])
-        return tuple(decode(out, bytes.fromhex(raw[2:])))
+    def progress(self, state: str) -> None:
+        """`on_state` for `client.prove`: one line per job state."""
+        self.echo(f"    {state}")
 
-    def call_error(self, to: str, data: bytes) -> bytes | None:
-        """The revert data of a call, or None when it succeeds."""
+    def revert_of(self, call: ContractFunction, sender: str | None = None) -> bytes | None:
+        """The revert data of `call` run as an eth_call on the pending block, or None when it succeeds."""
         try:
-            self.rpc.call("eth_call", [{"to": to, "data": "0x" + data.hex()}, "pending"])
-        except RpcResponseError as exc:
-            revert = exc.data if isinstance(exc.data, str) and exc.data.startswith("0x") else "0x"
-            return bytes.fromhex(revert[2:])
+            call.call({"from": sender or self.accounts[0]}, block_identifier="pending")
+        except ContractLogicError as exc:
+            return revert_data(exc)
         return None
 
-    def prove(self, prover: str, signature: str, types: list[str], args: list[Any]) -> Proven:
-        data = _selector(signature) + encode(types, args)
-        t0 = time.perf_counter()
-        job = self.service.call(prover, "0x" + data.hex(), self.chain_id)
-        self.echo(f"  v_call {signature} -> job {job}")
-        receipt = self.service.wait(job, on_state=lambda s: self.echo(f"    {s}"))
-        proof = proof_from_json(receipt["data"]["proof"])
-        return_data = bytes.fromhex(receipt["data"]["evm_call_result"][2:])
-        mode = proof.seal.mode.name
-        self.echo(
-            f"  proved at block {proof.call_assumptions.block_number} ({mode}) in {time.perf_counter() - t0:.2f}s"
-        )
-        return Proven(proof, journal_of(proof, return_data), return_data)
-
-    def verifier_call(self, signature: str, proven: Proven) -> bytes:
-        return verifier_calldata(_selector(signature), proven.proof, proven.journal)
-
-    def expect_tampered_refused(self, verifier: str, data: bytes, what: str) -> None:
+    def expect_tampered_refused(self, call: ContractFunction, what: str) -> None:
         """Flip the last bit of a verified call's last output and require the verifier to refuse it."""
         self.echo("checking that a tampered proof is refused")
-        tampered = bytearray(data)
+        tampered = bytearray(parse_hex_bytes(call._encode_transaction_data()))
         tampered[-1] ^= 1  # `what` is off by one from what was proven
-        error = self.call_error(verifier, bytes(tampered))
-        if error != _selector("VerificationFailed()"):
+        try:
+            self.w3.eth.call({"to": call.address, "data": bytes(tampered)}, "pending")
+            error = None
+        except ContractLogicError as exc:
+            error = revert_data(exc)
+        if error != function_signature_to_4byte_selector("VerificationFailed()"):
             raise AppError(f"a tampered proof ({what}) was not refused with VerificationFailed() (got {error!r})")
         self.echo("  tampered proof rejected: VerificationFailed()")
 
@@ -168,6 +140,9 @@ def main(example: str, rpc_url: str, service_url: str) -> None:
     except VlayerError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except Web3Exception as exc:  # an app's own web3.py calls (a claim transaction, a view) failed
+        click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(AppError.exit_code)
 
 
 if __name__ == "__main__":
