@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything vlayer needs, from the registries only, into this checkout: Debian's Rust 1.96 toolchain for
 # the zkVM guest, the guest ELF (bash/build-guest.sh), a Python venv (.venv) with the vlayer package built by
-# maturin (embedding that ELF), the pinned EVM tools (anvil, forge, solc) from npm (node_modules), and Debian's
-# chromium and chromedriver for the dashboard's browser test.
+# maturin (embedding that ELF), and the pinned EVM tools (anvil, forge, solc) from npm (node_modules).
 # Idempotent: a second run with nothing changed does no work.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -40,14 +39,6 @@ if [ ! -f "$npm_stamp" ] || [ "$(cat "$npm_stamp")" != "$npm_hash" ]; then
   echo "setup: installing anvil, forge and solc from npm" >&2
   npm ci --no-audit --no-fund --loglevel=error
   echo "$npm_hash" > "$npm_stamp"
-fi
-
-# --- Test browser (Debian): tests/test_dashboard.py drives chromium through chromedriver (selenium) -------------
-phase "install: chromium, chromedriver (apt)"
-browser_pkgs=(chromium chromium-driver)
-if ! dpkg -s "${browser_pkgs[@]}" >/dev/null 2>&1; then
-  echo "setup: installing the test browser from Debian: ${browser_pkgs[*]}" >&2
-  apt-get update -qq && apt-get install -y -qq "${browser_pkgs[@]}" >/dev/null
 fi
 
 # --- Python (venv + maturin editable install) -----------------------------------------------------------------

@@ -10,6 +10,23 @@ trap phase_report EXIT
 bash bash/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 
+# What only the tests need, not vlayer itself: Debian's chromium and chromedriver for the dashboard's browser test
+# (tests/test_dashboard.py, through selenium), and vlayer v1's published SDK, which tests/test_vlayer_sdk.py drives
+# against the service.
+phase "install: chromium, chromedriver (apt; browser test)"
+browser_pkgs=(chromium chromium-driver)
+if ! dpkg -s "${browser_pkgs[@]}" >/dev/null 2>&1; then
+  echo "test: installing the test browser from Debian: ${browser_pkgs[*]}" >&2
+  apt-get update -qq && apt-get install -y -qq "${browser_pkgs[@]}" >/dev/null
+fi
+phase "install: vlayer SDK 1.3.0 + viem for the compatibility test (npm)"
+sdk_stamp=tests/js/node_modules/.vlayer-stamp
+sdk_hash=$(cat tests/js/package.json tests/js/package-lock.json | sha256sum | cut -c1-16)
+if [ ! -f "$sdk_stamp" ] || [ "$(cat "$sdk_stamp")" != "$sdk_hash" ]; then
+  (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$sdk_hash" > "$sdk_stamp"
+fi
+
 phase "check: the tree stands alone"; bash bash/self-contained.sh
 phase "lint: ruff, mypy"
 ruff check host tests benches examples; ruff format --check host tests benches examples

@@ -1,5 +1,6 @@
-"""The prove service against a real anvil: the whole v_call -> proof -> on-chain verification path, every error
-code, deduplication, 50 concurrent calls, and a crash in the middle of a job (SIGKILL) that loses nothing."""
+"""The prove service against a real anvil: the whole v_call -> proof -> on-chain verification path, vlayer v1's
+shapes (vgas budget, receipt states, errors), every error code, deduplication, 50 concurrent calls, and a crash in
+the middle of a job (SIGKILL) that loses nothing."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from vlayer.proof_encoding import PROOF_TYPE, journal_of, proof_from_json, verif
 from vlayer.prove import ProofModeName
 from vlayer.service import rpc_errors as codes
 from vlayer.service.app import create_app
-from vlayer.service.client import ProveClient, ServiceError
+from vlayer.service.client import ProveClient, ServiceAuthError, ServiceError
 from vlayer.service.settings import ChainConfig, Settings
 
 CLAIM = selector(f"claim({PROOF_TYPE},address,uint256)")
@@ -68,7 +69,7 @@ def wait_done(c: TestClient, job: str, timeout: float = 60) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result: dict[str, Any] = rpc(c, "v_getProofReceipt", {"hash": job})["result"]
-        if result["state"] in ("done", "failed"):
+        if result["state"] == "done" or result["status"] == 0:
             return result
         time.sleep(0.05)
     raise AssertionError(f"job {job} did not finish")
@@ -78,7 +79,14 @@ def test_v_call_proof_is_accepted_on_chain(client: TestClient, app_chain: App) -
     job = rpc(client, "v_call", [balance_call(app_chain), {"chain_id": 31337}])["result"]
     receipt = wait_done(client, job)
     assert receipt["state"] == "done" and receipt["status"] == 1, receipt
-    assert receipt["metrics"]["gas"] > 21000 and receipt["metrics"]["times"]["preflight"] > 0
+    assert "error" not in receipt and "error_detail" not in receipt
+    metrics = receipt["metrics"]
+    assert metrics["gas"] == metrics["evm_gas_used"] > 21000 and metrics["cycles"] == 0  # no budget: no count
+    assert isinstance(metrics["times"]["preflight"], int) and metrics["times"]["preflight"] > 0  # milliseconds
+    seal = receipt["data"]["proof"]["seal"]
+    assert seal["mode"] == 1 and seal["verifierSelector"] == "0xdeafbeef"  # vlayer v1: FAKE is the number 1
+    assumptions = receipt["data"]["proof"]["callAssumptions"]
+    assert assumptions["settleChainId"] == "0x7a69" and assumptions["settleBlockNumber"] == hex(app_chain.head())
     proof = proof_from_json(receipt["data"]["proof"])
     journal = journal_of(proof, bytes.fromhex(receipt["data"]["evm_call_result"][2:]))
     assert "0x" + journal.hex() == receipt["data"]["journal"]
@@ -101,8 +109,9 @@ def test_same_call_twice_is_one_job(client: TestClient, app_chain: App) -> None:
 
 def test_v_versions(client: TestClient) -> None:
     result = rpc(client, "v_versions")["result"]
-    assert result["api_version"] == "1.0" and result["proof_mode"] == "fake" and result["chains"] == [31337]
-    assert result["call_guest_id"] == "0x" + call_guest_id().hex()
+    # Every field vlayer's SDK requires, api_version as semver with major 1.
+    assert result["api_version"] == "1.3.0" and result["proof_mode"] == "fake" and result["chains"] == [31337]
+    assert result["call_guest_id"] == result["chain_guest_id"] == "0x" + call_guest_id().hex()
     assert result["guest_embedded"] is True and result["risc0_version"] == "3.0.6"
     assert result["proof_modes_available"] == ["fake", "composite"]
 
@@ -125,7 +134,7 @@ def test_malformed_requests_get_standard_codes(client: TestClient, app_chain: Ap
     code, _ = error_of(rpc(client, "v_call", [balance_call(app_chain), {"chain_id": "31337"}]))
     assert code == codes.INVALID_PARAMS
     code, message = error_of(rpc(client, "v_getProofReceipt", {"hash": "0x" + "ab" * 32}))
-    assert code == codes.UNKNOWN_HASH and "no proving job" in message
+    assert (code, message) == (codes.INVALID_REQUEST, "Hash not found: 0x" + "ab" * 32)  # vlayer v1's answer
     batch = client.post("/", json=[{"jsonrpc": "2.0", "id": 1, "method": "v_versions"}, {"id": 2}]).json()
     assert "result" in batch[0] and batch[1]["error"]["code"] == codes.INVALID_REQUEST
 
@@ -137,10 +146,13 @@ def test_request_errors_get_their_codes(client: TestClient, app_chain: App) -> N
     big = {**call, "data": "0x" + "00" * (128 * 1024 + 1)}
     code, message = error_of(rpc(client, "v_call", [big, {"chain_id": 31337}]))
     assert code == codes.INVALID_PARAMS and "calldata is 131073 bytes" in message
-    code, message = error_of(rpc(client, "v_call", [{**call, "gas_limit": 2**25}, {"chain_id": 31337}]))
+    code, message = error_of(rpc(client, "v_call", [{**call, "evm_gas_limit": 2**25}, {"chain_id": 31337}]))
     assert code == codes.GAS_LIMIT and "EIP-7825" in message
-    code, message = error_of(rpc(client, "v_call", [{**call, "gas_limit": 100}, {"chain_id": 31337}]))
+    code, message = error_of(rpc(client, "v_call", [{**call, "evm_gas_limit": 100}, {"chain_id": 31337}]))
     assert code == codes.GAS_LIMIT and "intrinsic" in message
+    both = {**call, "gas_limit": 500, "vgas_limit": 400}
+    code, message = error_of(rpc(client, "v_call", [both, {"chain_id": 31337}]))
+    assert code == codes.INVALID_PARAMS and "alias of vgas_limit" in message
     code, message = error_of(rpc(client, "v_call", [call, {"chain_id": 31337, "block_number": 10**6}]))
     assert code == codes.CHAIN and "does not exist" in message
 
@@ -150,9 +162,11 @@ def test_reverting_call_fails_its_job_with_the_reason(client: TestClient, app_ch
     job = rpc(client, "v_call", [{"to": "0x" + app_chain.prover.hex(), "data": "0x" + data.hex()},
                                  {"chain_id": 31337}])["result"]  # fmt: skip
     receipt = wait_done(client, job)
-    assert receipt["state"] == "failed" and receipt["status"] == 0
-    assert receipt["error"]["code"] == codes.CALL_REVERTED
-    assert receipt["error"]["data"]["reason"] == "reverted without a reason"
+    # vlayer v1: the state names the stage that failed, `error` is its message, `data` is absent.
+    assert receipt["state"] == "preflight" and receipt["status"] == 0
+    assert receipt["error"] == "call reverted: reverted without a reason"
+    assert receipt["error_detail"]["code"] == codes.CALL_REVERTED
+    assert receipt["error_detail"]["data"]["reason"] == "reverted without a reason"
     assert "data" not in receipt
 
 
@@ -162,9 +176,9 @@ def test_a_time_travel_the_host_cannot_serve_fails_its_job_with_the_reason(clien
     job = rpc(client, "v_call", [{"to": "0x" + app_chain.prover.hex(), "data": "0x" + data.hex()},
                                  {"chain_id": 31337}])["result"]  # fmt: skip
     receipt = wait_done(client, job)
-    assert receipt["state"] == "failed" and receipt["status"] == 0
-    assert receipt["error"]["code"] == codes.CHAIN
-    assert f"time travel to block {future}: it is not before the pinned block" in receipt["error"]["message"]
+    assert receipt["state"] == "preflight" and receipt["status"] == 0
+    assert receipt["error_detail"]["code"] == codes.CHAIN
+    assert f"time travel to block {future}: it is not before the pinned block" in receipt["error"]
 
 
 def test_unreachable_rpc_and_bad_settings(app_chain: App, tmp_path: Path) -> None:
@@ -185,12 +199,17 @@ def test_unreachable_rpc_and_bad_settings(app_chain: App, tmp_path: Path) -> Non
 
 def test_bearer_token(app_chain: App, tmp_path: Path) -> None:
     with TestClient(create_app(settings(app_chain, tmp_path / "j.db", auth_token="s3cret"))) as c:
+        # vlayer v1's 401 body, which its SDK reports as an authorization error.
         denied = c.post("/", json={"jsonrpc": "2.0", "id": 1, "method": "v_versions"})
-        assert denied.status_code == 401 and denied.json()["error"]["code"] == codes.UNAUTHORIZED
+        assert denied.status_code == 401 and denied.json() == {"error": "missing or wrong bearer token"}
         wrong = rpc(c, "v_versions", authorization="Bearer nope")
-        assert wrong["error"]["code"] == codes.UNAUTHORIZED
+        assert wrong == {"error": "missing or wrong bearer token"}
         assert "result" in rpc(c, "v_versions", authorization="Bearer s3cret")
         assert c.get("/health").status_code == 200
+    with Serve(app_chain.anvil.url, tmp_path / "jobs.db", HARDFORK, "--auth-token", "s3cret") as serve:
+        with pytest.raises(ServiceAuthError, match="refused the token: missing or wrong bearer token"):
+            ProveClient(serve.url, "nope").request("v_versions", [])
+        assert ProveClient(serve.url, "s3cret").request("v_versions", [])["api_version"] == "1.3.0"
 
 
 def test_fifty_concurrent_distinct_calls_all_finish(app_chain: App, tmp_path: Path) -> None:
@@ -222,15 +241,18 @@ def test_restart_mid_job_loses_nothing(app_chain: App, tmp_path: Path) -> None:
         job = client.call(call["to"], call["data"], 31337)
         proxy.pause()  # the job's preflight now waits on the chain ...
         time.sleep(0.5)
-        assert client.receipt(job)["state"] in ("queued", "preflight")
+        running = client.receipt(job)
+        # vlayer v1: status 1 while a job runs; neither data nor error until it ends.
+        assert running["state"] in ("queued", "preflight") and running["status"] == 1
+        assert "data" not in running and "error" not in running
         first.kill()  # ... and the process dies under it
         proxy.resume()
         with Serve(proxy.url, db, HARDFORK) as second:
             again = ProveClient(second.url)
             receipt = again.wait(job, timeout=60)
             assert receipt["state"] == "done"
-            assert again.call(call["to"], call["data"], 31337, receipt["data"]["proof"]["callAssumptions"][
-                "settleBlockNumber"]) == job  # fmt: skip
+            settled = int(receipt["data"]["proof"]["callAssumptions"]["settleBlockNumber"], 16)
+            assert again.call(call["to"], call["data"], 31337, settled) == job
             assert '"event": "resume"' in second.logs()
     finally:
         proxy.close()
@@ -242,3 +264,25 @@ def test_client_raises_job_errors(app_chain: App, tmp_path: Path) -> None:
         with pytest.raises(ServiceError, match="unknown chain id 5") as info:
             client.call("0x" + app_chain.prover.hex(), "0x", 5)
         assert info.value.code == codes.INVALID_PARAMS
+
+
+def test_vgas_budget_as_vlayer_v1(client: TestClient, app_chain: App) -> None:
+    """`gas_limit` is vlayer v1's vgas (1 vgas = 1,000,000 zkVM cycles): the SDK's default 500 proves, a budget
+    below the call's cycles fails the job at `estimating_vgas` with v1's message; `vgas_limit` is the same field."""
+    call = balance_call(app_chain)
+    head = app_chain.head()
+    job = rpc(client, "v_call", [{**call, "gas_limit": 500}, {"chain_id": 31337, "block_number": head}])["result"]
+    receipt = wait_done(client, job)
+    assert receipt["state"] == "done" and receipt["status"] == 1, receipt
+    metrics = receipt["metrics"]
+    assert metrics["cycles"] > 0 and metrics["vgas"] == -(-metrics["cycles"] // 1_000_000)
+    assert metrics["gas"] == metrics["vgas"] and metrics["evm_gas_used"] > 21000  # v1: gas becomes vgas
+    assert metrics["segments"] >= 1 and metrics["times"]["estimating_vgas"] > 0
+    same = rpc(client, "v_call", [{**call, "vgas_limit": 500}, {"chain_id": 31337, "block_number": head}])
+    assert same["result"] == job
+
+    short = rpc(client, "v_call", [{**call, "gas_limit": 1}, {"chain_id": 31337, "block_number": head}])["result"]
+    failed = wait_done(client, short)
+    assert failed["state"] == "estimating_vgas" and failed["status"] == 0 and "data" not in failed
+    assert failed["error"] == f"Insufficient vgas_limit: provided 1, estimated vgas: {metrics['vgas']}"
+    assert failed["error_detail"]["code"] == codes.GAS_LIMIT

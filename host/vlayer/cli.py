@@ -286,7 +286,9 @@ def _proof_file(
 @click.option("--block", default="latest", show_default=True, help="Block number or tag to prove at.")
 @click.option("--to", "to", required=True, help="Prover contract address.")
 @click.option("--data", "data", default="0x", show_default=True, help="Calldata of the proving function, 0x-hex.")
-@click.option("--gas", type=int, default=None, help="Gas limit.")
+@click.option("--gas", type=int, default=None, help="EVM gas limit of the call.")
+@click.option("--vgas-limit", type=int, default=None,
+              help="Proving budget in vgas (1 vgas = 1,000,000 zkVM cycles), as vlayer v1's gas_limit.")  # fmt: skip
 @click.option("--hardfork", default=None, help="Dev chain hardfork (local proving).")
 @click.option("--dev", is_flag=True, help="Dev mode: a FAKE proof that proves nothing (dev chains only).")
 @click.option("--mode", "mode", type=click.Choice([m.value for m in ProofModeName]), default=None,
@@ -301,6 +303,7 @@ def prove_cmd(
     to: str,
     data: str,
     gas: int | None,
+    vgas_limit: int | None,
     hardfork: str | None,
     dev: bool,
     mode: str | None,
@@ -321,9 +324,9 @@ def prove_cmd(
         number = None if ref in ("latest",) else int(ref, 16) if ref.startswith("0x") else None
         if number is None and ref != "latest":
             raise InputError("--service takes a block number or latest")
-        steps = {"queued": "queued", "preflight": "preflight", "proving": "proving", "done": "done"}
+        steps = {"queued", "preflight", "estimating_vgas", "proving", "done"}
         with click.progressbar(length=len(steps), label="proving via service", file=sys.stderr) as bar:
-            job = client.call(hex_bytes(address), hex_bytes(calldata), chain_id, number, gas)
+            job = client.call(hex_bytes(address), hex_bytes(calldata), chain_id, number, gas, vgas_limit)
             seen: set[str] = set()
 
             def advance(state: str) -> None:
@@ -354,6 +357,7 @@ def prove_cmd(
                 mode=proof_mode,
                 dev_mode=dev,
                 chain_spec=spec,
+                vgas_limit=vgas_limit,
             )
             bar.update(1)
         rpc.close()
@@ -400,7 +404,7 @@ def serve_cmd(
     port: int,
     log_level: str,
 ) -> None:
-    """Run the prove service (JSON-RPC: v_call, v_getProofReceipt, v_versions; GET /health)."""
+    """Run the prove service (JSON-RPC: v_call, v_getProofReceipt, v_versions; GET /health, /metrics, /dashboard)."""
     import uvicorn
 
     from vlayer.service import logs

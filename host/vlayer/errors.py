@@ -105,6 +105,17 @@ class CallGasError(PreflightError):
     """The call's gas limit is below its intrinsic cost or above what the fork allows."""
 
 
+class VgasLimitError(PreflightError):
+    """The call needs more zkVM cycles than its vgas budget allows (1 vgas = 1,000,000 cycles, as in vlayer v1)."""
+
+    def __init__(self, vgas_limit: int, estimated_vgas: int, cycles: int) -> None:
+        # vlayer v1's exact wording: its SDK shows this message to the user as is.
+        super().__init__(f"Insufficient vgas_limit: provided {vgas_limit}, estimated vgas: {estimated_vgas}")
+        self.vgas_limit = vgas_limit
+        self.estimated_vgas = estimated_vgas
+        self.cycles = cycles
+
+
 class TravelError(PreflightError):
     """A prover's `setBlock`/`setChain` asked for a block or chain this prover cannot run the call on."""
 
@@ -150,3 +161,36 @@ class ProvingError(VlayerError):
 
 class ReorgError(ChainError):
     """The block a request was pinned to is no longer the canonical block at its height."""
+
+
+# --- SDK (vlayer.sdk) ----------------------------------------------------------------------------------------------
+
+
+class ProveError(VlayerError):
+    """`vlayer.sdk` got no proof: the prove service answered a JSON-RPC error or its job failed.
+
+    `code` and `data` are that error's members (codes in `vlayer.service.rpc_errors`). Local mode reports the same
+    failures with the codes the service would send, so one `except` clause serves both modes.
+    """
+
+    exit_code = 11
+
+    def __init__(self, message: str, code: int, data: object = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.data = data
+
+
+class ProverRevertedError(ProveError):
+    """The prover function reverted, so there is nothing to prove; `reason` is the decoded revert reason and
+    `output` the raw revert data."""
+
+    def __init__(self, reason: str, output: bytes, code: int, data: object = None) -> None:
+        super().__init__(f"prover call reverted: {reason}", code, data)
+        self.reason = reason
+        self.output = output
+
+
+class UnknownChainError(ProveError):
+    """The chain id names a chain the prover cannot prove on: not one of the service's chains, or not the chain the
+    local RPC node serves."""

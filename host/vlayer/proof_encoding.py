@@ -163,21 +163,23 @@ def journal_of(proof: Proof, return_data: bytes) -> bytes:
 
 
 def proof_to_json(proof: Proof) -> dict[str, object]:
-    """vlayer v1's JSON form of a `Proof` (what `v_getProofReceipt` returns), field names as in Solidity."""
+    """vlayer v1's JSON form of a `Proof` (what `v_getProofReceipt` returns), field names as in Solidity, values
+    as v1 writes them so that viem encodes the object unchanged: `mode` is the enum's number (0 Groth16, 1 fake),
+    the two uint256 fields of the call assumptions are minimal 0x-hex strings, `length` a number."""
     ca = proof.call_assumptions
     return {
         "seal": {
             "verifierSelector": "0x" + proof.seal.verifier_selector.hex(),
             "seal": ["0x" + w.hex() for w in proof.seal.words],
-            "mode": proof.seal.mode.name,
+            "mode": int(proof.seal.mode),
         },
         "callGuestId": "0x" + proof.call_guest_id.hex(),
         "length": proof.length,
         "callAssumptions": {
             "proverContractAddress": "0x" + ca.prover.hex(),
             "functionSelector": "0x" + ca.selector.hex(),
-            "settleChainId": ca.chain_id,
-            "settleBlockNumber": ca.block_number,
+            "settleChainId": hex(ca.chain_id),
+            "settleBlockNumber": hex(ca.block_number),
             "settleBlockHash": "0x" + ca.block_hash.hex(),
         },
     }
@@ -195,6 +197,26 @@ def _hex(value: object, what: str, length: int | None = None) -> bytes:
     return raw
 
 
+def _mode(value: object) -> ProofMode:
+    """The enum's number, as v1 writes it; the name (our earlier form) is read too."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return ProofMode(value)
+    return ProofMode[str(value)]
+
+
+def _uint(value: object, what: str) -> int:
+    """A number, or a 0x-hex or decimal string: the forms v1 and viem use for uint256."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str):
+        number = int(value, 16) if value.startswith(("0x", "0X")) else int(value)
+    else:
+        raise ProofEncodingError(f"{what} must be a number or a 0x-hex string")
+    if not 0 <= number < 2**256:
+        raise ProofEncodingError(f"{what} is outside uint256")
+    return number
+
+
 def proof_from_json(doc: object) -> Proof:
     """Inverse of `proof_to_json`; every field is checked."""
     if not isinstance(doc, dict):
@@ -204,7 +226,7 @@ def proof_from_json(doc: object) -> Proof:
         words = seal["seal"]
         if not isinstance(words, list):
             raise ProofEncodingError("seal.seal must be a list of 8 words")
-        mode = ProofMode[str(seal["mode"])]
+        mode = _mode(seal["mode"])
         return Proof(
             Seal(
                 _hex(seal["verifierSelector"], "seal.verifierSelector", 4),
@@ -212,12 +234,12 @@ def proof_from_json(doc: object) -> Proof:
                 mode,
             ),
             _hex(doc["callGuestId"], "callGuestId", 32),
-            int(doc["length"]),
+            _uint(doc["length"], "length"),
             CallAssumptions(
                 _hex(ca["proverContractAddress"], "proverContractAddress", 20),
                 _hex(ca["functionSelector"], "functionSelector", 4),
-                int(ca["settleChainId"]),
-                int(ca["settleBlockNumber"]),
+                _uint(ca["settleChainId"], "settleChainId"),
+                _uint(ca["settleBlockNumber"], "settleBlockNumber"),
                 _hex(ca["settleBlockHash"], "settleBlockHash", 32),
             ),
         )

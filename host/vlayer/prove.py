@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from vlayer import zkvm
 from vlayer.chain.forks import ChainSpec
-from vlayer.errors import CallRevertedError, HostGuestMismatchError, ProvingError, ReorgError
+from vlayer.errors import CallRevertedError, HostGuestMismatchError, ProvingError, ReorgError, VgasLimitError
 from vlayer.guest import call_guest_id, run_and_check
 from vlayer.guest_input import input_for
 from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
@@ -27,6 +27,22 @@ from vlayer.rpc import RpcClient
 MAINNET_CHAIN_IDS = frozenset(
     {1, 10, 56, 100, 137, 324, 480, 747, 1101, 5000, 8453, 34443, 42161, 42170, 43114, 59144, 81457, 534352}
 )
+
+
+#: vlayer v1's unit of proving work: a `vgas_limit` of N allows N x 1,000,000 zkVM cycles.
+CYCLES_PER_VGAS = 1_000_000
+
+
+class Stage(enum.StrEnum):
+    """What a proving run is doing; the prove service reports it as the job's state (vlayer v1's names)."""
+
+    PREFLIGHT = "preflight"
+    ESTIMATING_VGAS = "estimating_vgas"
+    PROVING = "proving"
+
+
+def vgas_of(cycles: int) -> int:
+    return -(-cycles // CYCLES_PER_VGAS)
 
 
 class ProofModeName(enum.StrEnum):
@@ -58,6 +74,8 @@ class Proven:
     #: The zkVM receipt (RISC Zero's bincode); None in fake mode.
     receipt: bytes | None = None
     segments: int | None = None
+    #: vgas the call needs (cycles / 1,000,000, rounded up), when its cycles were counted.
+    vgas: int | None = None
 
 
 def check_mode_allowed(mode: ProofModeName, chain_id: int, dev_mode: bool) -> None:
@@ -84,10 +102,16 @@ def prove_call(
     mode: ProofModeName,
     dev_mode: bool,
     chain_spec: ChainSpec | None = None,
-    on_proving: Callable[[], None] | None = None,
+    vgas_limit: int | None = None,
+    on_stage: Callable[[Stage], None] | None = None,
 ) -> Proven:
-    """Preflight, check the guest, prove. Raises `CallRevertedError` when the call reverts (nothing to prove)."""
+    """Preflight, check the guest, prove. Raises `CallRevertedError` when the call reverts (nothing to prove).
+
+    With a `vgas_limit` (vlayer v1's budget), the guest first runs in the zkVM executor to count its cycles, and a
+    call that needs more than the budget fails with `VgasLimitError` before any proving work."""
     check_mode_allowed(mode, pinned.chain_id, dev_mode)
+    stage = on_stage or (lambda _s: None)
+    stage(Stage.PREFLIGHT)
     t0 = time.perf_counter()
     result = preflight(client, call, pinned.block_number, chain_spec=chain_spec)
     if result.block_hash != pinned.block_hash:
@@ -98,16 +122,40 @@ def prove_call(
     if not result.success:
         raise CallRevertedError(result.revert_reason or "no reason", result.return_data, result.gas_used)
     t1 = time.perf_counter()
-    if on_proving is not None:
-        on_proving()
-    run = run_and_check(result)
+    times = {"preflight": t1 - t0}
+    estimated: zkvm.ZkvmRun | None = None
+    if vgas_limit is not None:
+        stage(Stage.ESTIMATING_VGAS)
+        estimated = zkvm.execute(input_for(result))
+        times["estimating_vgas"] = time.perf_counter() - t1
+        if estimated.total_cycles > vgas_limit * CYCLES_PER_VGAS:
+            raise VgasLimitError(vgas_limit, vgas_of(estimated.total_cycles), estimated.total_cycles)
+    stage(Stage.PROVING)
     t2 = time.perf_counter()
+    run = run_and_check(result)
+    t3 = time.perf_counter()
     image_id = call_guest_id()
-    times = {"preflight": t1 - t0, "guest": t2 - t1}
+    times["guest"] = t3 - t2
+    if estimated is not None and estimated.journal != run.journal:
+        raise HostGuestMismatchError(
+            f"zkVM journal differs from the native guest's: zkVM 0x{estimated.journal.hex()}, "
+            f"native 0x{run.journal.hex()}"
+        )
     if mode is ProofModeName.FAKE:
         proof = fake_proof(image_id, run.journal)
         times["proving"] = time.perf_counter() - t2
-        return Proven(proof, run.journal, result, mode, times)
+        if estimated is None:
+            return Proven(proof, run.journal, result, mode, times)
+        return Proven(
+            proof,
+            run.journal,
+            result,
+            mode,
+            times,
+            cycles=estimated.total_cycles,
+            segments=estimated.segments,
+            vgas=vgas_of(estimated.total_cycles),
+        )
     proved = zkvm.prove(input_for(result), mode.value)
     if proved.run.journal != run.journal:
         raise HostGuestMismatchError(
@@ -128,4 +176,5 @@ def prove_call(
         cycles=proved.run.total_cycles,
         receipt=proved.receipt,
         segments=proved.run.segments,
+        vgas=vgas_of(proved.run.total_cycles),
     )

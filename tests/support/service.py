@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import collections
 import http.server
+import json
 import os
 import signal
 import subprocess
@@ -78,19 +80,28 @@ class Serve:
 
 
 class PausableProxy:
-    """Forwards JSON-RPC POSTs to a node; while paused, requests wait (the node looks stalled, not down)."""
+    """Forwards JSON-RPC POSTs to a node; while paused, requests wait (the node looks stalled, not down).
+
+    `pause(methods)` holds only requests that call one of `methods`. `calls` counts every forwarded call by
+    (method, "ok" | "error"), as the node answered it: what the service's chain RPC metric must count too."""
 
     def __init__(self, target: str) -> None:
         self.target = target
         self.running = threading.Event()
         self.running.set()
+        self.held: frozenset[str] | None = None
+        self.calls: collections.Counter[tuple[str, str]] = collections.Counter()
+        self._lock = threading.Lock()
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                proxy.running.wait()
+                held = proxy.held
+                if held is None or held & {str(call.get("method")) for call in _calls(body)}:
+                    proxy.running.wait()
                 resp = requests.post(proxy.target, data=body, headers={"content-type": "application/json"}, timeout=30)
+                proxy._tally(body, resp.content)
                 self.send_response(resp.status_code)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(resp.content)))
@@ -106,7 +117,8 @@ class PausableProxy:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
-    def pause(self) -> None:
+    def pause(self, methods: frozenset[str] | None = None) -> None:
+        self.held = methods
         self.running.clear()
 
     def resume(self) -> None:
@@ -116,3 +128,20 @@ class PausableProxy:
         self.running.set()
         self.server.shutdown()
         self.server.server_close()
+
+    def _tally(self, request: bytes, response: bytes) -> None:
+        try:
+            answers = {a.get("id"): a for a in _calls(response)}
+        except ValueError:
+            answers = {}
+        with self._lock:
+            for call in _calls(request):
+                answer = answers.get(call.get("id"), {})
+                ok = answer.get("error") is None and "result" in answer
+                self.calls[(str(call.get("method")), "ok" if ok else "error")] += 1
+
+
+def _calls(body: bytes) -> list[dict[str, object]]:
+    """The request or answer objects of a JSON-RPC body, single or batch."""
+    doc = json.loads(body)
+    return [c for c in (doc if isinstance(doc, list) else [doc]) if isinstance(c, dict)]

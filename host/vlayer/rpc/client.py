@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from vlayer.errors import RpcMethodUnsupportedError, RpcResponseError
@@ -21,6 +21,9 @@ METHOD_HINTS = {
 METHOD_NOT_FOUND = -32601
 
 Call = tuple[str, Sequence[Any]]
+#: Told of every call sent to the node: its method, and whether it got a result (False: an error answer, a malformed
+#: answer, or none at all). Cached answers are not sent, so not observed.
+RpcObserver = Callable[[str, bool], None]
 
 
 class RpcClient:
@@ -28,18 +31,20 @@ class RpcClient:
 
     `max_batch` bounds the number of calls per HTTP request; many providers reject larger batches.
     Only calls explicitly marked `cache=True` are cached, and callers mark only block-pinned queries.
+    `observer`, when given, is told of each call sent (the prove service's metrics); it changes nothing else.
     """
 
-    def __init__(self, transport: Transport, *, max_batch: int = 100) -> None:
+    def __init__(self, transport: Transport, *, max_batch: int = 100, observer: RpcObserver | None = None) -> None:
         self.transport = transport
         self.max_batch = max_batch
+        self.observer = observer
         self._ids = itertools.count(1)
         self._cache: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     @classmethod
-    def http(cls, url: str, **kwargs: Any) -> RpcClient:
-        return cls(HttpTransport(url, **kwargs))
+    def http(cls, url: str, *, observer: RpcObserver | None = None, **kwargs: Any) -> RpcClient:
+        return cls(HttpTransport(url, **kwargs), observer=observer)
 
     @property
     def stats(self):  # type: ignore[no-untyped-def]  # re-exports the transport's TransportStats
@@ -62,12 +67,26 @@ class RpcClient:
             pending.append((i, {"jsonrpc": "2.0", "id": rid, "method": method, "params": list(params)}))
         for start in range(0, len(pending), self.max_batch):
             chunk = pending[start : start + self.max_batch]
-            resps = self.transport.send([req for _, req in chunk])
+            resps = self._send([req for _, req in chunk])
             for (i, req), resp in zip(chunk, resps, strict=True):
                 results[i] = _result(req, resp)
                 if cache:
                     self._cache[canonical_key(req["method"], req["params"])] = results[i]
         return results
+
+    def _send(self, reqs: list[JsonObj]) -> list[JsonObj]:
+        if self.observer is None:
+            return self.transport.send(reqs)
+        try:
+            resps = self.transport.send(reqs)
+        except Exception:
+            for req in reqs:
+                self.observer(str(req["method"]), False)
+            raise
+        # Observed before `_result` can raise on one answer, so every call of a batch is counted.
+        for req, resp in zip(reqs, resps, strict=False):
+            self.observer(str(req["method"]), resp.get("error") is None and "result" in resp)
+        return resps
 
     def close(self) -> None:
         self.transport.close()

@@ -2,7 +2,8 @@
 
 `POST /` takes JSON-RPC 2.0 (single requests and batches); `GET /health` answers without touching a chain. Every
 answer to a JSON-RPC request is HTTP 200 with a JSON-RPC body, errors included, except a missing or wrong bearer
-token (HTTP 401).
+token (HTTP 401 with `{"error": "..."}`, as vlayer v1 answers). The operator's routes (`/metrics`, `/dashboard`,
+`/jobs/{hash}`) are in `operator_routes.py`.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ from pydantic import TypeAdapter, ValidationError
 
 from vlayer.errors import VlayerError
 from vlayer.service.core import ProveService
-from vlayer.service.models import METHODS, RpcRequest, RpcResponse, VCall, VGetProofReceipt, VVersions
+from vlayer.service.models import METHODS, AuthErrorBody, RpcRequest, RpcResponse, VCall, VGetProofReceipt, VVersions
+from vlayer.service.operator_routes import add_operator_routes
 from vlayer.service.rpc_errors import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
     INVALID_REQUEST,
     METHOD_NOT_FOUND,
     PARSE_ERROR,
-    UNAUTHORIZED,
     RpcFault,
     fault_of,
 )
@@ -56,7 +57,14 @@ def _request_id(obj: Any) -> Any:
 
 
 def handle_one(service: ProveService, obj: Any) -> dict[str, Any]:
-    """One JSON-RPC request object to its response object (never raises)."""
+    """One JSON-RPC request object to its response object (never raises); error answers are counted."""
+    answer = _answer_one(service, obj)
+    if "error" in answer:
+        service.metrics.request_failed(answer["error"]["code"])
+    return answer
+
+
+def _answer_one(service: ProveService, obj: Any) -> dict[str, Any]:
     rid = _request_id(obj)
     if not isinstance(obj, dict) or obj.get("jsonrpc") != "2.0" or not isinstance(obj.get("method"), str):
         return _error(rid, RpcFault(INVALID_REQUEST, "not a JSON-RPC 2.0 request (jsonrpc '2.0' and a method)"))
@@ -89,7 +97,8 @@ def _authorized(settings: Settings, request: Request) -> bool:
         return True
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip(), settings.auth_token)
+    # As bytes: compare_digest refuses str with non-ASCII characters, which a client may send.
+    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), settings.auth_token.encode())
 
 
 RPC_BODY_SCHEMA = _request_adapter.json_schema(ref_template="#/components/schemas/{model}")
@@ -117,6 +126,13 @@ def create_app(settings: Settings) -> FastAPI:
         "content": {"application/json": {"schema": {"anyOf": [RPC_BODY_SCHEMA, {"type": "array"}]}}},
     }
 
+    def refused(fault: RpcFault) -> JSONResponse:
+        """A body refused whole (not JSON, a batch out of bounds): answered, and counted like any error answer."""
+        service_holder["service"].metrics.request_failed(fault.code)
+        return JSONResponse(_error(None, fault))
+
+    add_operator_routes(app, settings, lambda: service_holder["service"])
+
     @app.get("/health")
     def health() -> dict[str, Any]:
         service = service_holder.get("service")
@@ -127,22 +143,22 @@ def create_app(settings: Settings) -> FastAPI:
         "/",
         openapi_extra={"requestBody": openapi_body},
         response_model=RpcResponse | list[RpcResponse],
-        responses={401: {"model": RpcResponse, "description": "missing or wrong bearer token"}},
+        responses={401: {"model": AuthErrorBody, "description": "missing or wrong bearer token"}},
     )
     async def rpc(request: Request) -> JSONResponse:
         if not _authorized(settings, request):
-            fault = RpcFault(UNAUTHORIZED, "missing or wrong bearer token")
-            return JSONResponse(_error(None, fault), status_code=401, headers={"WWW-Authenticate": "Bearer"})
+            # vlayer v1's 401 body: its SDK shows `error` to the user when it is a string.
+            body = {"error": "missing or wrong bearer token"}
+            return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
         raw = await request.body()
         try:
             body = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            return JSONResponse(_error(None, RpcFault(PARSE_ERROR, f"parse error: {exc}")))
+            return refused(RpcFault(PARSE_ERROR, f"parse error: {exc}"))
         service = service_holder["service"]
         if isinstance(body, list):
             if not body or len(body) > MAX_BATCH:
-                fault = RpcFault(INVALID_REQUEST, f"a batch holds 1 to {MAX_BATCH} requests, got {len(body)}")
-                return JSONResponse(_error(None, fault))
+                return refused(RpcFault(INVALID_REQUEST, f"a batch holds 1 to {MAX_BATCH} requests, got {len(body)}"))
             answers = [await run_in_threadpool(handle_one, service, item) for item in body]
             return JSONResponse(answers)
         return JSONResponse(await run_in_threadpool(handle_one, service, body))

@@ -17,10 +17,20 @@ class ServiceError(VlayerError):
 
     exit_code = 11
 
-    def __init__(self, code: int, message: str, data: Any = None) -> None:
-        super().__init__(f"{message} (JSON-RPC error {code})")
+    def __init__(self, code: int, message: str, data: Any = None, stage: str | None = None) -> None:
+        where = f"{stage} failed: " if stage else ""
+        super().__init__(f"{where}{message} (JSON-RPC error {code})")
         self.code = code
+        self.message = message
         self.data = data
+        #: For a failed job, the stage that failed (vlayer v1's state names); None for a refused request.
+        self.stage = stage
+
+
+class ServiceAuthError(VlayerError):
+    """The prove service wants a bearer token and this one is missing or wrong (HTTP 401)."""
+
+    exit_code = 11
 
 
 class ProveClient:
@@ -47,17 +57,31 @@ class ProveClient:
             doc = resp.json()
         except ValueError:
             raise RpcError(f"prove service answered HTTP {resp.status_code} without JSON") from None
+        if resp.status_code == 401:
+            # vlayer v1's 401 body: {"error": "<why>"}.
+            why = doc.get("error") if isinstance(doc, dict) else None
+            raise ServiceAuthError(f"prove service at {self.url} refused the token: {why or 'unauthorized'}")
         if "error" in doc and doc["error"] is not None:
             err = doc["error"]
             raise ServiceError(int(err.get("code", 0)), str(err.get("message")), err.get("data"))
         return doc["result"]
 
     def call(
-        self, to: str, data: str, chain_id: int, block_number: int | None = None, gas_limit: int | None = None
+        self,
+        to: str,
+        data: str,
+        chain_id: int,
+        block_number: int | None = None,
+        evm_gas_limit: int | None = None,
+        vgas_limit: int | None = None,
     ) -> str:
+        """`v_call`: `vgas_limit` is vlayer v1's proving budget (1 vgas = 1,000,000 cycles), `evm_gas_limit` the
+        call's EVM gas."""
         args: dict[str, Any] = {"to": to, "data": data}
-        if gas_limit is not None:
-            args["gas_limit"] = gas_limit
+        if evm_gas_limit is not None:
+            args["evm_gas_limit"] = evm_gas_limit
+        if vgas_limit is not None:
+            args["vgas_limit"] = vgas_limit
         context: dict[str, Any] = {"chain_id": chain_id}
         if block_number is not None:
             context["block_number"] = block_number
@@ -73,21 +97,23 @@ class ProveClient:
         timeout: float = 600.0,
         on_state: Callable[[str], None] | None = None,
     ) -> dict[str, Any]:
-        """Poll until done; a failed job raises its error as `ServiceError`."""
+        """Poll until done; a failed job (`status` 0) raises its error as `ServiceError`."""
         deadline = time.monotonic() + timeout
         last = ""
         delay = 0.05
         while True:
             receipt = self.receipt(job_hash)
             state = receipt["state"]
+            if receipt.get("status") == 0:
+                detail = receipt.get("error_detail") or {}
+                raise ServiceError(
+                    int(detail.get("code", 0)), str(receipt.get("error")), detail.get("data"), stage=state
+                )
             if state != last and on_state is not None:
                 on_state(state)
             last = state
             if state == "done":
                 return receipt
-            if state == "failed":
-                err = receipt.get("error") or {}
-                raise ServiceError(int(err.get("code", 0)), str(err.get("message")), err.get("data"))
             if time.monotonic() > deadline:
                 raise ProvingError(f"job {job_hash} still {state} after {timeout:.0f}s")
             time.sleep(delay)

@@ -27,15 +27,17 @@ from vlayer.guest_input import VERSION as WIRE_FORMAT_VERSION
 from vlayer.hexutil import parse_address, parse_hex_bytes
 from vlayer.preflight.execute import CallRequest, resolve_gas
 from vlayer.proof_encoding import proof_to_json
-from vlayer.prove import Pinned, ProofModeName, prove_call
+from vlayer.prove import Pinned, ProofModeName, Proven, Stage, prove_call
 from vlayer.rpc import RpcClient
 from vlayer.service.jobs import JobState, JobStore
+from vlayer.service.metrics import ServiceMetrics
 from vlayer.service.models import CallArgs, CallContext
-from vlayer.service.rpc_errors import INVALID_PARAMS, UNKNOWN_HASH, RpcFault, fault_of
+from vlayer.service.rpc_errors import INTERNAL_ERROR, INVALID_PARAMS, UNKNOWN_HASH, RpcFault, fault_of
 from vlayer.service.settings import Settings
 from vlayer.zkvm import receipt_to_text
 
-API_VERSION = "1.0"
+#: The vlayer v1 JSON-RPC API this service speaks (vlayer's SDK requires semver with major 1).
+API_VERSION = "1.3.0"
 log = logging.getLogger("vlayer.service")
 
 
@@ -49,6 +51,7 @@ class ProveService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store = JobStore(settings.database_url)
+        self.metrics = ServiceMetrics(self.store)
         self.pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="vlayer-prover")
         self._verified_chains: set[int] = set()
         self._lock = threading.Lock()
@@ -86,13 +89,17 @@ class ProveService:
 
     def versions(self) -> dict[str, Any]:
         info = build_info()
+        guest_id = "0x" + call_guest_id().hex()
         return {
-            "call_guest_id": "0x" + call_guest_id().hex(),
-            "guest_embedded": bool(info.get("guest_embedded")),
+            "call_guest_id": guest_id,
+            # v1 proves block ancestry in a separate chain guest; here the call guest proves it itself (time
+            # travel's hash chain), so the guest that stands behind chain proofs is the call guest.
+            "chain_guest_id": guest_id,
             "api_version": API_VERSION,
+            "risc0_version": str(info.get("risc0_zkvm_version") or "unknown"),
+            "guest_embedded": bool(info.get("guest_embedded")),
             "vlayer_version": __version__,
             "wire_format_version": WIRE_FORMAT_VERSION,
-            "risc0_version": info.get("risc0_zkvm_version"),
             "guest_elf_sha256": info.get("guest_elf_sha256"),
             "proof_mode": self.settings.proof_mode.value,
             "proof_modes_available": ["fake", *zkvm.available_modes()],
@@ -110,9 +117,9 @@ class ProveService:
                 INVALID_PARAMS,
                 f"calldata is {len(data)} bytes, above this service's {self.settings.max_calldata_bytes}",
             )
-        call = CallRequest(to=parse_address(args.to, "to"), data=data, gas=args.gas_limit)
+        call = CallRequest(to=parse_address(args.to, "to"), data=data, gas=args.evm_gas_limit)
         spec = chain.spec(context.chain_id)
-        client = RpcClient.http(chain.rpc_url, timeout=self.settings.rpc_timeout)
+        client = RpcClient.http(chain.rpc_url, timeout=self.settings.rpc_timeout, observer=self.metrics.chain_call)
         try:
             self._check_chain(client, context.chain_id)
             pinned = pin_block(client, "latest" if context.block_number is None else context.block_number)
@@ -123,36 +130,44 @@ class ProveService:
         schedule = spec or self._schedule(context.chain_id)
         gas = resolve_gas(call, pinned, schedule.fork_at(pinned.header.timestamp))
         mode = self.settings.proof_mode.value
-        job_hash = call_hash(context.chain_id, pinned.number, pinned.hash, call.to, data, gas, mode)
+        vgas = args.vgas
+        job_hash = call_hash(context.chain_id, pinned.number, pinned.hash, call.to, data, gas, mode, vgas)
         request = {
             "to": "0x" + call.to.hex(),
             "data": "0x" + data.hex(),
             "gas_limit": gas,
+            "vgas_limit": vgas,
             "chain_id": context.chain_id,
             "block_number": pinned.number,
             "block_hash": "0x" + pinned.hash.hex(),
             "mode": mode,
         }
         created = self.store.create(job_hash, request)
+        self.metrics.job_accepted(created)
         if created:
             log.info("job accepted", extra={"event": "accepted", "job": job_hash, "block": pinned.number})
             self._submit(job_hash)
         return Accepted(job_hash, created)
 
     def receipt(self, job_hash: str) -> dict[str, Any]:
+        """vlayer v1's receipt: `status` 1 unless the job failed (0); a failed job's `state` names the stage that
+        failed and `error` is its message; `data` only when done, `error` only when failed (absent, never null).
+        Ours in addition: `error_detail`, the JSON-RPC error object with our code and data."""
         job = self.store.get(job_hash.lower())
         if job is None:
-            raise RpcFault(UNKNOWN_HASH, f"no proving job with hash {job_hash}")
-        out: dict[str, Any] = {
-            "state": job.state.value,
-            # vlayer v1 clients read `status`: 1 done, 0 failed, null while in progress.
-            "status": 1 if job.state is JobState.DONE else 0 if job.state is JobState.FAILED else None,
-            "metrics": {"gas": None, "cycles": None, "times": {}, **job.metrics},
-        }
-        if job.result is not None:
+            # vlayer v1's code and wording.
+            raise RpcFault(UNKNOWN_HASH, f"Hash not found: {job_hash}")
+        metrics = {"gas": 0, "cycles": 0, **job.metrics}
+        metrics["times"] = {"preflight": 0, "proving": 0, **job.metrics.get("times", {})}
+        out: dict[str, Any] = {"state": job.state.value, "status": 1, "metrics": metrics}
+        if job.state is JobState.FAILED:
+            error = job.error or {"message": "failed", "stage": JobState.PREFLIGHT.value}
+            out["state"] = error.get("stage", JobState.PREFLIGHT.value)
+            out["status"] = 0
+            out["error"] = str(error.get("message"))
+            out["error_detail"] = {k: v for k, v in error.items() if k != "stage"}
+        elif job.state is JobState.DONE and job.result is not None:
             out["data"] = job.result
-        if job.error is not None:
-            out["error"] = job.error
         return out
 
     # --- work -------------------------------------------------------------------------------------------------
@@ -191,6 +206,12 @@ class ProveService:
         chain = self.settings.chains.get(req["chain_id"])
         t0 = time.perf_counter()
         self.store.update(job_hash, JobState.PREFLIGHT, new_attempt=True)
+        current = [Stage.PREFLIGHT]
+
+        def on_stage(stage: Stage) -> None:
+            current[0] = stage
+            self.store.update(job_hash, JobState(stage.value))
+
         try:
             if chain is None:
                 raise ChainError(f"chain {req['chain_id']} is no longer configured on this service")
@@ -198,7 +219,7 @@ class ProveService:
                 to=bytes.fromhex(req["to"][2:]), data=bytes.fromhex(req["data"][2:]), gas=req["gas_limit"]
             )
             pinned = Pinned(req["chain_id"], req["block_number"], bytes.fromhex(req["block_hash"][2:]))
-            client = RpcClient.http(chain.rpc_url, timeout=self.settings.rpc_timeout)
+            client = RpcClient.http(chain.rpc_url, timeout=self.settings.rpc_timeout, observer=self.metrics.chain_call)
             try:
                 proven = prove_call(
                     client,
@@ -207,25 +228,31 @@ class ProveService:
                     mode=ProofModeName(req["mode"]),
                     dev_mode=self.settings.dev_mode,
                     chain_spec=chain.spec(req["chain_id"]),
-                    on_proving=lambda: self.store.update(job_hash, JobState.PROVING),
+                    vgas_limit=req.get("vgas_limit"),
+                    on_stage=on_stage,
                 )
             finally:
                 client.close()
         except VlayerError as exc:
             fault = fault_of(exc)
-            metrics = {"times": {"total": time.perf_counter() - t0}}
-            self.store.update(job_hash, JobState.FAILED, error=fault.body(), metrics=metrics)
+            self.metrics.job_failed(fault.code)
+            metrics = {"times": {"total": _ms(time.perf_counter() - t0)}}
+            self.store.update(
+                job_hash, JobState.FAILED, error={**fault.body(), "stage": current[0].value}, metrics=metrics
+            )
             log.info("job failed", extra={"event": "failed", "job": job_hash, "code": fault.code, "error": str(exc)})
             return
         except Exception as exc:  # a bug must fail the job visibly, not leave it 'preflight' forever
             log.exception("job crashed", extra={"event": "crashed", "job": job_hash})
-            error = {"code": -32603, "message": f"internal error: {type(exc).__name__}: {exc}"}
+            error = {
+                "code": -32603,
+                "message": f"internal error: {type(exc).__name__}: {exc}",
+                "stage": current[0].value,
+            }
+            self.metrics.job_failed(INTERNAL_ERROR)
             self.store.update(job_hash, JobState.FAILED, error=error)
             return
-        times = {**proven.times, "total": time.perf_counter() - t0}
-        done_metrics: dict[str, Any] = {"gas": proven.preflight.gas_used, "cycles": proven.cycles, "times": times}
-        if proven.segments is not None:
-            done_metrics["segments"] = proven.segments
+        done_metrics = job_metrics(proven, time.perf_counter() - t0)
         result = {
             "proof": None if proven.proof is None else proof_to_json(proven.proof),
             "evm_call_result": "0x" + proven.preflight.return_data.hex(),
@@ -234,14 +261,43 @@ class ProveService:
             "receipt": None if proven.receipt is None else receipt_to_text(proven.receipt),
             "mode": proven.mode.value,
         }
+        # Counted before the store says done, so whoever sees the job done finds it in the metrics too.
+        self.metrics.job_done(proven, time.perf_counter() - t0)
         self.store.update(job_hash, JobState.DONE, result=result, metrics=done_metrics)
-        log.info("job done", extra={"event": "done", "job": job_hash, "seconds": round(times["total"], 3)})
+        seconds = done_metrics["times"]["total"] / 1000
+        log.info("job done", extra={"event": "done", "job": job_hash, "seconds": seconds})
 
 
-def call_hash(chain_id: int, block: int, block_hash: bytes, to: bytes, data: bytes, gas: int, mode: str) -> str:
-    """keccak of the pinned location and the call: equal requests get the same hash, and so the same job."""
+def _ms(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
+def job_metrics(proven: Proven, total_seconds: float) -> dict[str, Any]:
+    """vlayer v1's metrics (`gas`, `cycles`, `times.preflight`/`times.proving` in whole milliseconds), and ours
+    beside them: `evm_gas_used`, `vgas`, `segments` and every stage's time. As in v1, `gas` is the EVM gas used, or
+    the call's vgas once its cycles were counted."""
+    times = {name: _ms(seconds) for name, seconds in proven.times.items()}
+    times["total"] = _ms(total_seconds)
+    metrics: dict[str, Any] = {
+        "gas": proven.vgas if proven.vgas is not None else proven.preflight.gas_used,
+        "cycles": proven.cycles or 0,
+        "times": times,
+        "evm_gas_used": proven.preflight.gas_used,
+    }
+    if proven.vgas is not None:
+        metrics["vgas"] = proven.vgas
+    if proven.segments is not None:
+        metrics["segments"] = proven.segments
+    return metrics
+
+
+def call_hash(
+    chain_id: int, block: int, block_hash: bytes, to: bytes, data: bytes, gas: int, mode: str, vgas: int | None
+) -> str:
+    """keccak of the pinned location, the call and its budget: equal requests get the same hash, and so the same
+    job. The vgas budget is part of it because it decides whether the job succeeds."""
     encoded = abi_encode(
-        ["uint256", "uint256", "bytes32", "address", "bytes", "uint256", "string"],
-        [chain_id, block, block_hash, to, data, gas, mode],
+        ["uint256", "uint256", "bytes32", "address", "bytes", "uint256", "string", "int256"],
+        [chain_id, block, block_hash, to, data, gas, mode, -1 if vgas is None else vgas],
     )
     return "0x" + keccak(encoded).hex()

@@ -19,12 +19,13 @@ from sqlalchemy.exc import IntegrityError
 class JobState(enum.StrEnum):
     QUEUED = "queued"
     PREFLIGHT = "preflight"
+    ESTIMATING_VGAS = "estimating_vgas"
     PROVING = "proving"
     DONE = "done"
     FAILED = "failed"
 
 
-UNFINISHED = (JobState.QUEUED, JobState.PREFLIGHT, JobState.PROVING)
+UNFINISHED = (JobState.QUEUED, JobState.PREFLIGHT, JobState.ESTIMATING_VGAS, JobState.PROVING)
 
 _metadata = sa.MetaData()
 jobs_table = sa.Table(
@@ -40,6 +41,8 @@ jobs_table = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
 )
+#: The dashboard reads the newest jobs; a store made before this index existed gets it at start (`JobStore`).
+created_index = sa.Index("ix_vlayer_jobs_created_at", jobs_table.c.created_at)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class JobStore:
         if url.startswith("sqlite"):
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         _metadata.create_all(self.engine)
+        created_index.create(self.engine, checkfirst=True)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -95,19 +99,13 @@ class JobStore:
     def get(self, job_hash: str) -> Job | None:
         with self.engine.connect() as conn:
             row = conn.execute(jobs_table.select().where(jobs_table.c.hash == job_hash)).mappings().first()
-        if row is None:
-            return None
-        return Job(
-            hash=row["hash"],
-            state=JobState(row["state"]),
-            request=json.loads(row["request"]),
-            result=_loads(row["result"]),
-            error=_loads(row["error"]),
-            metrics=json.loads(row["metrics"]),
-            attempts=row["attempts"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-        )
+        return None if row is None else _job(row)
+
+    def recent(self, limit: int) -> list[Job]:
+        """The `limit` most recently accepted jobs, newest first (the dashboard)."""
+        query = jobs_table.select().order_by(jobs_table.c.created_at.desc(), jobs_table.c.hash).limit(limit)
+        with self.engine.connect() as conn:
+            return [_job(row) for row in conn.execute(query).mappings()]
 
     def update(
         self,
@@ -142,6 +140,20 @@ class JobStore:
         query = sa.select(jobs_table.c.state, sa.func.count()).group_by(jobs_table.c.state)
         with self.engine.connect() as conn:
             return {str(row[0]): int(row[1]) for row in conn.execute(query)}
+
+
+def _job(row: sa.RowMapping) -> Job:
+    return Job(
+        hash=row["hash"],
+        state=JobState(row["state"]),
+        request=json.loads(row["request"]),
+        result=_loads(row["result"]),
+        error=_loads(row["error"]),
+        metrics=json.loads(row["metrics"]),
+        attempts=row["attempts"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

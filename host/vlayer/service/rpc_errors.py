@@ -20,6 +20,7 @@ from vlayer.errors import (
     ProvingError,
     RpcError,
     TravelError,
+    VgasLimitError,
     VlayerError,
 )
 
@@ -32,16 +33,15 @@ INTERNAL_ERROR = -32603
 UPSTREAM_RPC = -32000
 #: The prover call reverted or halted: nothing to prove. `data` carries the reason.
 CALL_REVERTED = -32001
-#: The call's gas limit is below its intrinsic cost or above what the block and fork allow.
+#: The call's gas limit is below its intrinsic cost or above what the block and fork allow, or the call needs more
+#: zkVM cycles than its vgas budget.
 GAS_LIMIT = -32002
 #: The block does not exist, was reorged away, or cannot be proven; the chain's fork is unsupported.
 CHAIN = -32003
 #: Proofs from the node do not verify, or the guest disagrees with the preflight, or proving failed.
 PROVING = -32004
-#: No job with this hash.
-UNKNOWN_HASH = -32005
-#: Missing or wrong bearer token (sent with HTTP 401).
-UNAUTHORIZED = -32006
+#: No job with this hash: vlayer v1 answers -32600 ("Hash not found: 0x...").
+UNKNOWN_HASH = INVALID_REQUEST
 
 
 class RpcFault(Exception):
@@ -64,7 +64,7 @@ def fault_of(exc: VlayerError) -> RpcFault:
     """The JSON-RPC error for one of vlayer's typed errors; the most specific class wins."""
     if isinstance(exc, CallRevertedError):
         return RpcFault(CALL_REVERTED, str(exc), {"reason": exc.reason, "output": "0x" + exc.output.hex()})
-    if isinstance(exc, CallGasError):
+    if isinstance(exc, CallGasError | VgasLimitError):
         return RpcFault(GAS_LIMIT, str(exc))
     if isinstance(exc, InputError):
         return RpcFault(INVALID_PARAMS, str(exc))
