@@ -26,6 +26,7 @@ from vlayer.rpc import HttpTransport, RecordingTransport, ReplayTransport, RpcCl
 from vlayer.rpc.transport import Transport
 from vlayer.service.client import ProveClient
 from vlayer.service.settings import ChainConfig, Settings
+from vlayer.worker.cli import worker_cmd
 from vlayer.zkvm import execute as zkvm_execute
 from vlayer.zkvm import receipt_from_text, receipt_to_text
 
@@ -462,6 +463,8 @@ def devnet_cmd(port: int, hardfork: str, chain_id: int) -> None:
     args = [find_tool("anvil"), "--host", "127.0.0.1", "--port", str(port), "--hardfork", hardfork]
     os.execv(args[0], [*args, "--chain-id", str(chain_id)])
 
+
+main.add_command(worker_cmd)
 
 if __name__ == "__main__":
     main()

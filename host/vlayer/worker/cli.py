@@ -1,0 +1,86 @@
+"""`vlayer worker`: answer a RequestBook's requests until stopped (SIGTERM or Ctrl-C end it after the current step)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+import click
+
+from vlayer.errors import InputError
+from vlayer.sdk import Local
+from vlayer.worker.worker import Worker, WorkerConfig
+
+
+@click.command("worker")
+@click.option("--rpc-url", required=True, help="JSON-RPC endpoint of the chain (http/https).")
+@click.option("--book", required=True, help="RequestBook address.")
+@click.option("--db", "db_url", default="sqlite:///vlayer-worker.db", show_default=True,
+              help="SQLAlchemy URL of the store (the prove service's --db works).")  # fmt: skip
+@click.option("--private-key", envvar="VLAYER_WORKER_KEY", required=True,
+              help="Key that signs fulfil transactions (better: VLAYER_WORKER_KEY in the environment).")  # fmt: skip
+@click.option("--function", "functions", multiple=True, required=True,
+              help="Name of a request prover function name(uint256,bytes,address) to answer; repeatable.")  # fmt: skip
+@click.option("--service", "service_url", default=None, help="Prove through this prove service.")
+@click.option("--auth-token", envvar="VLAYER_AUTH_TOKEN", default=None, help="Bearer token for --service.")
+@click.option("--mode", default=None, help="Local proof mode (groth16; fake with --dev). Composite is refused.")
+@click.option("--hardfork", default=None, help="Dev chain hardfork (local proving).")
+@click.option("--dev", is_flag=True, help="Accept FAKE proofs, which prove nothing (dev chains only).")
+@click.option("--payee", default=None, help="Who is paid the fees (default: the signing account).")
+@click.option("--confirmations", type=int, default=0, show_default=True, help="Blocks a log must be buried under.")
+@click.option("--start-block", type=int, default=0, show_default=True, help="First block to scan (no cursor yet).")
+@click.option("--interval", type=float, default=1.0, show_default=True, help="Seconds between rounds.")
+@click.option("--once", is_flag=True, help="Run one round and exit.")
+def worker_cmd(
+    rpc_url: str,
+    book: str,
+    db_url: str,
+    private_key: str,
+    functions: tuple[str, ...],
+    service_url: str | None,
+    auth_token: str | None,
+    mode: str | None,
+    hardfork: str | None,
+    dev: bool,
+    payee: str | None,
+    confirmations: int,
+    start_block: int,
+    interval: float,
+    once: bool,
+) -> None:
+    """Answer RequestBook requests: prove each open request and fulfil it (docs/requests.md)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    prover: str | Local
+    if service_url:
+        if mode is not None or hardfork is not None:
+            raise InputError("--mode and --hardfork apply to local proving; a prove service proves in its own mode")
+        prover = service_url
+    else:
+        prover = Local(rpc_url=rpc_url, dev=dev, mode=mode, hardfork=hardfork)
+    config = WorkerConfig(
+        rpc_url=rpc_url,
+        book=book,
+        db_url=db_url,
+        private_key=private_key,
+        functions=functions,
+        prover=prover,
+        token=auth_token if service_url else None,
+        dev=dev,
+        payee=payee,
+        confirmations=confirmations,
+        start_block=start_block,
+    )
+    with Worker(config) as worker:
+        if once:
+            worker.run_once()
+            return
+        stop = threading.Event()
+
+        def _stop(_signum: int, _frame: FrameType | None) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        worker.run(stop, interval)

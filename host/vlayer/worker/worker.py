@@ -1,0 +1,422 @@
+"""The request worker: watches a `RequestBook`, proves each open request's prover call, and answers it with
+`fulfil` (docs/requests.md).
+
+One round (`run_once`) scans `RequestPosted` logs from the stored cursor up to `head - confirmations` in bounded
+windows (after checking the remembered block hashes for a reorg), then moves every active request on:
+
+    seen -> proving -> proved -> sent -> fulfilled
+                                      -> dropped (someone else answered, cancelled, expired)
+                                      -> failed (with the decoded reason)
+
+Each state is written before the step that follows it, so a killed worker resumes where it stopped: a request left
+`proving` is proved again (proving costs no gas), one left `sent` waits for (or rebroadcasts) the very transaction it
+signed, so a request is never paid for twice by this worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any, cast
+
+from eth_account import Account
+from eth_utils.address import to_checksum_address
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound, Web3Exception
+
+from vlayer.errors import InputError, ProveError, ProverRevertedError, VlayerError
+from vlayer.proof_encoding import journal_outputs, proof_from_json, proof_to_json
+from vlayer.prove import ProofModeName
+from vlayer.sdk import Client, Local
+from vlayer.sdk.result import proof_arg
+from vlayer.worker.book import (
+    BOOK_ABI,
+    OPEN,
+    REPROVE,
+    REQUEST_STATUS,
+    Revert,
+    decode_revert,
+    prover_function_abi,
+    prover_selector,
+)
+from vlayer.worker.store import Posted, RequestRow, RequestState, WorkerStore
+
+log = logging.getLogger("vlayer.worker")
+
+#: Chains on which fake (dev-mode) proofs may be used: anvil's and hardhat's/geth --dev's ids.
+DEV_CHAIN_IDS = frozenset({31337, 1337})
+#: BLOCKHASH's window: the book refuses a settle block more than this many blocks before the fulfilling block.
+BLOCKHASH_WINDOW = 256
+
+
+class WorkerError(VlayerError):
+    """The worker cannot run as configured (a proof mode no chain verifies, fake proofs outside dev mode, a chain
+    it cannot reach)."""
+
+    exit_code = 12
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    #: The chain's HTTP JSON-RPC endpoint.
+    rpc_url: str
+    #: The `RequestBook` address.
+    book: str
+    #: SQLAlchemy URL of the store (the prove service's database works: the worker has its own tables).
+    db_url: str
+    #: The key that signs `fulfil` transactions (0x-hex).
+    private_key: str
+    #: Names of the request provers' functions this worker answers, `name(uint256,bytes,address)`; a request
+    #: whose selector is none of them fails ("no proving function").
+    functions: tuple[str, ...]
+    #: A prove service URL, or `Local(...)` to prove in this process.
+    prover: str | Local
+    #: Bearer token for a prove service.
+    token: str | None = None
+    #: Fake proofs prove nothing: only with this flag, and only on a dev chain.
+    dev: bool = False
+    #: Where the fee goes (an input of the proven call); default: the signing account.
+    payee: str | None = None
+    #: Logs are read up to `head - confirmations`; proofs settle at least that far back too.
+    confirmations: int = 0
+    #: First block to scan when the store has no cursor yet.
+    start_block: int = 0
+    #: Most blocks one `eth_getLogs` asks for.
+    log_window: int = 1000
+    #: Block hashes remembered for reorg detection.
+    reorg_depth: int = 64
+    #: Proofs made again for one request (stale read, settle block too old or forked away) before it fails.
+    max_reproofs: int = 3
+    #: Seconds `run_once` waits for a sent transaction's receipt before moving on (it waits again next round).
+    receipt_timeout: float = 60.0
+
+
+def check_proof_source(prover: str | Local, dev: bool, chain_id: int) -> None:
+    """Refuses, before anything runs, proof modes whose proofs no chain would accept."""
+    if not isinstance(prover, Local):
+        return  # a service's mode is known from its answers; `Worker._prove` checks each one
+    mode = prover.proof_mode
+    if mode in (ProofModeName.COMPOSITE, ProofModeName.SUCCINCT):
+        raise WorkerError(f"{mode.value} receipts are verified by no chain: the worker needs groth16 (or fake, --dev)")
+    if mode is ProofModeName.FAKE:
+        _check_fake(dev, chain_id)
+
+
+def _check_fake(dev: bool, chain_id: int) -> None:
+    if not dev:
+        raise WorkerError("fake proofs prove nothing: the worker sends them only with --dev")
+    if chain_id not in DEV_CHAIN_IDS:
+        raise WorkerError(f"fake proofs are for dev chains (ids {sorted(DEV_CHAIN_IDS)}), not chain {chain_id}")
+
+
+def _hex(data: Any) -> str:
+    return "0x" + bytes(data).hex()
+
+
+class Worker:
+    def __init__(self, config: WorkerConfig, *, name: str = "worker") -> None:
+        if not config.functions:
+            raise InputError("the worker needs at least one prover function name to answer")
+        if config.confirmations < 0 or config.log_window < 1 or config.reorg_depth < 1 or config.max_reproofs < 0:
+            raise InputError("confirmations and max_reproofs must be >= 0, log_window and reorg_depth >= 1")
+        self.config = config
+        self.name = name
+        self.w3 = Web3(Web3.HTTPProvider(config.rpc_url))
+        try:
+            self.chain_id = int(self.w3.eth.chain_id)
+        except (Web3Exception, OSError) as exc:
+            raise WorkerError(f"cannot read the chain id from {config.rpc_url}: {type(exc).__name__}") from exc
+        check_proof_source(config.prover, config.dev, self.chain_id)
+        self.account = Account.from_key(config.private_key)
+        self.payee = to_checksum_address(config.payee or self.account.address)
+        self.book = self.w3.eth.contract(address=to_checksum_address(config.book), abi=BOOK_ABI)
+        self.store = WorkerStore(config.db_url, self.chain_id, config.book)
+        self.client = Client(config.prover, token=config.token)
+        self.functions = {prover_selector(n): n for n in config.functions}
+
+    def close(self) -> None:
+        self.client.close()
+        self.store.close()
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- the loop ---------------------------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event, interval: float = 1.0) -> None:
+        """Rounds until `stop` is set; an error of one round is logged and the next round tries again."""
+        while not stop.is_set():
+            try:
+                self.run_once()
+            except (VlayerError, Web3Exception, OSError) as exc:
+                log.warning("%s: round failed: %s: %s", self.name, type(exc).__name__, exc)
+            stop.wait(interval)
+
+    def run_once(self) -> None:
+        self.poll()
+        for row in self.store.active():
+            try:
+                self.settle_request(row.id)
+            except (VlayerError, Web3Exception, OSError) as exc:
+                # Transient (RPC, service): the request keeps its state and is tried again next round.
+                log.warning("%s: request %d: %s: %s", self.name, row.id, type(exc).__name__, exc)
+
+    def settle_request(self, request_id: int) -> RequestState:
+        """Moves one request on until it is finished or has to wait (not yet confirmed, receipt pending)."""
+        while True:
+            row = self._row(request_id)
+            before = row.state
+            after = self.step(request_id)
+            if after == before or after not in (RequestState.SEEN, RequestState.PROVED, RequestState.SENT):
+                return after
+
+    def step(self, request_id: int) -> RequestState:
+        """One step of one request; returns its state afterwards."""
+        row = self._row(request_id)
+        if row.state in (RequestState.SEEN, RequestState.PROVING):
+            self._prove(row)
+        elif row.state is RequestState.PROVED:
+            self._submit(row)
+        elif row.state is RequestState.SENT:
+            self._confirm(row)
+        return self._row(request_id).state
+
+    def _row(self, request_id: int) -> RequestRow:
+        row = self.store.get(request_id)
+        if row is None:
+            raise InputError(f"request {request_id} is not in the worker's store")
+        return row
+
+    # --- scanning -----------------------------------------------------------------------------------------------
+
+    def poll(self) -> int:
+        """Reads new `RequestPosted` logs up to `head - confirmations`; returns how many new requests it recorded."""
+        self._check_reorg()
+        safe = int(self.w3.eth.block_number) - self.config.confirmations
+        cursor = self.store.cursor()
+        start = self.config.start_block if cursor is None else cursor
+        added = 0
+        while start <= safe:
+            end = min(safe, start + self.config.log_window - 1)
+            logs = self.book.events.RequestPosted().get_logs(from_block=start, to_block=end)
+            hashes: dict[int, str] = {}
+            for entry in logs:
+                args = entry["args"]
+                number, block_hash = int(entry["blockNumber"]), _hex(entry["blockHash"])
+                hashes[number] = block_hash
+                posted = Posted(
+                    id=int(args["id"]),
+                    prover=str(args["prover"]),
+                    selector=bytes(args["selector"]),
+                    args=bytes(args["args"]),
+                    min_settle_block=int(args["minSettleBlock"]),
+                    deadline=int(args["deadline"]),
+                    fee=int(args["fee"]),
+                    block_number=number,
+                    block_hash=block_hash,
+                )
+                if self.store.add(posted):
+                    added += 1
+                    log.info("%s: request %d posted in block %d", self.name, posted.id, number)
+            hashes[end] = _hex(self.w3.eth.get_block(end)["hash"])
+            self.store.advance(end + 1, hashes, self.config.reorg_depth)
+            start = end + 1
+        return added
+
+    def _block_hash(self, number: int) -> str:
+        try:
+            return _hex(self.w3.eth.get_block(number)["hash"])
+        except Web3Exception:
+            return ""  # the chain is now shorter than this block
+
+    def _check_reorg(self) -> None:
+        """Compares the remembered block hashes (newest first) with the chain's; on a mismatch rewinds the cursor to
+        the newest block that still matches, and marks ORPHANED the active requests posted above it whose block
+        the chain no longer has (a request whose block survived keeps its state, proof and transaction)."""
+        remembered = self.store.recent_blocks()
+        if not remembered:
+            return
+        fork_point: int | None = None
+        for number, block_hash in remembered:
+            if self._block_hash(number) == block_hash:
+                fork_point = number
+                break
+        if fork_point == remembered[0][0]:
+            return
+        if fork_point is None:
+            fork_point = remembered[-1][0] - 1
+        self.store.rewind(fork_point)
+        orphaned = 0
+        for row in self.store.active():
+            if row.block_number > fork_point and self._block_hash(row.block_number) != row.block_hash:
+                self.store.update(row.id, RequestState.ORPHANED, reason=f"block {row.block_hash} left the chain")
+                orphaned += 1
+        log.warning("%s: reorg above block %d; %d requests orphaned", self.name, fork_point, orphaned)
+
+    # --- proving ------------------------------------------------------------------------------------------------
+
+    def _status(self, request_id: int) -> int:
+        return int(self.book.functions.statusOf(request_id).call(block_identifier="latest"))
+
+    def _drop_unless_open(self, row: RequestRow) -> bool:
+        status = self._status(row.id)
+        if status != OPEN:
+            self._finish(row, RequestState.DROPPED, f"not open: {REQUEST_STATUS[status]}")
+            return True
+        return False
+
+    def _finish(self, row: RequestRow, state: RequestState, reason: str | None) -> None:
+        self.store.update(row.id, state, reason=reason, proof=None, raw_tx=None)
+        log.info("%s: request %d %s%s", self.name, row.id, state.value, f": {reason}" if reason else "")
+
+    def _prove(self, row: RequestRow) -> None:
+        if self._drop_unless_open(row):
+            return
+        head = int(self.w3.eth.block_number)
+        if head >= row.deadline:
+            self._finish(row, RequestState.DROPPED, f"expired: deadline block {row.deadline}, head {head}")
+            return
+        settle = max(row.min_settle_block, head - self.config.confirmations)
+        if settle > head:
+            return  # not confirmed enough yet: the proof must settle on a block the fulfilment comes after
+        name = self.functions.get(row.selector)
+        if name is None:
+            self._finish(row, RequestState.FAILED, f"no proving function known for selector 0x{row.selector.hex()}")
+            return
+        self.store.update(row.id, RequestState.PROVING)
+        prover = self.w3.eth.contract(address=to_checksum_address(row.prover), abi=[prover_function_abi(name)])
+        function = prover.functions[name](row.id, row.args, self.payee)
+        try:
+            result = self.client.prove(function, block=settle)
+        except ProverRevertedError as exc:
+            revert = decode_revert(exc.output)
+            self._finish(row, RequestState.FAILED, f"prover reverted: {revert if revert.name else exc.reason}")
+            return
+        except ProveError as exc:
+            # No proof this time (a job that failed, a busy service): tried again, a bounded number of times.
+            self._reprove(row, f"proving failed: {exc}")
+            return
+        if result.proof is None:
+            self._finish(row, RequestState.FAILED, f"a {result.mode} receipt carries no on-chain proof")
+            return
+        if result.mode == ProofModeName.FAKE.value:
+            try:
+                _check_fake(self.config.dev, self.chain_id)
+            except WorkerError as exc:
+                self._finish(row, RequestState.FAILED, str(exc))
+                return
+        proof = {
+            "settle": settle,
+            "proof": proof_to_json(result.proof),
+            "outputs": _hex(journal_outputs(result.journal)),
+        }
+        self.store.update(row.id, RequestState.PROVED, proof=proof)
+        log.info("%s: request %d proved at block %d (%s)", self.name, row.id, settle, result.mode)
+
+    # --- submitting ---------------------------------------------------------------------------------------------
+
+    def _fulfil_tx(self, row: RequestRow) -> dict[str, Any]:
+        assert row.proof is not None
+        proof = proof_from_json(row.proof["proof"])
+        outputs = bytes.fromhex(str(row.proof["outputs"])[2:])
+        data = self.book.functions.fulfil(row.id, proof_arg(proof), outputs)._encode_transaction_data()
+        return {"from": self.account.address, "to": self.book.address, "data": data, "chainId": self.chain_id}
+
+    def _simulate(self, tx: dict[str, Any]) -> Revert | None:
+        """`fulfil` as an eth_call on the pending block: None if it would succeed, else its decoded revert."""
+        try:
+            self.w3.eth.call(cast(Any, tx), block_identifier="pending")
+        except ContractLogicError as exc:
+            data = exc.data if isinstance(exc.data, str) else ""
+            return decode_revert(bytes.fromhex(data[2:]) if data.startswith("0x") else b"")
+        return None
+
+    def _reprove(self, row: RequestRow, why: str) -> None:
+        if row.reproofs >= self.config.max_reproofs:
+            self._finish(row, RequestState.FAILED, f"{why}, still after {row.reproofs} new proofs")
+            return
+        self.store.update(row.id, RequestState.SEEN, proof=None, reproofs=row.reproofs + 1, reason=why)
+        log.info("%s: request %d proved again: %s", self.name, row.id, why)
+
+    def _classify(self, row: RequestRow, revert: Revert) -> None:
+        if revert.name == "NotOpen":
+            self._finish(row, RequestState.DROPPED, f"already answered: {revert}")
+        elif revert.name in REPROVE:
+            self._reprove(row, str(revert))
+        elif revert.name == "Expired":
+            self._finish(row, RequestState.DROPPED, str(revert))
+        else:
+            self._finish(row, RequestState.FAILED, f"fulfil would revert: {revert}")
+
+    def _submit(self, row: RequestRow) -> None:
+        assert row.proof is not None
+        if self._drop_unless_open(row):
+            return
+        settle = int(row.proof["settle"])
+        head = int(self.w3.eth.block_number)
+        if head + 1 - settle > BLOCKHASH_WINDOW:
+            self._reprove(row, f"settle block {settle} left the {BLOCKHASH_WINDOW}-block window")
+            return
+        tx = self._fulfil_tx(row)
+        revert = self._simulate(tx)
+        if revert is not None:
+            self._classify(row, revert)
+            return
+        try:
+            gas = int(self.w3.eth.estimate_gas(cast(Any, tx), block_identifier="pending"))
+        except ContractLogicError as exc:
+            data = exc.data if isinstance(exc.data, str) else ""
+            self._classify(row, decode_revert(bytes.fromhex(data[2:]) if data.startswith("0x") else b""))
+            return
+        nonce = int(self.w3.eth.get_transaction_count(self.account.address, "pending"))
+        tx.update(gas=gas + gas // 5, nonce=nonce, gasPrice=int(self.w3.eth.gas_price) * 2)
+        signed = self.account.sign_transaction(tx)
+        tx_hash = _hex(signed.hash)
+        # Written before broadcasting: a worker killed now resumes by waiting for (or rebroadcasting) this same
+        # transaction, never by signing a second one.
+        self.store.update(row.id, RequestState.SENT, tx_hash=tx_hash, raw_tx=_hex(signed.raw_transaction),
+                          nonce=nonce)  # fmt: skip
+        self._broadcast(_hex(signed.raw_transaction))
+        log.info("%s: request %d: fulfil sent in %s (nonce %d)", self.name, row.id, tx_hash, nonce)
+
+    def _broadcast(self, raw: str) -> None:
+        try:
+            self.w3.eth.send_raw_transaction(HexBytes(raw))
+        except (ValueError, Web3Exception) as exc:
+            # "already known" / "nonce too low" after a restart: `_confirm` sorts out what happened.
+            log.info("%s: broadcast: %s", self.name, exc)
+
+    def _confirm(self, row: RequestRow) -> None:
+        assert row.tx_hash is not None and row.raw_tx is not None and row.nonce is not None
+        try:
+            receipt = self.w3.eth.get_transaction_receipt(HexBytes(row.tx_hash))
+        except TransactionNotFound:
+            self._broadcast(row.raw_tx)
+            try:
+                receipt = self.w3.eth.wait_for_transaction_receipt(
+                    HexBytes(row.tx_hash), timeout=self.config.receipt_timeout
+                )
+            except TimeExhausted:
+                mined_nonce = int(self.w3.eth.get_transaction_count(self.account.address, "latest"))
+                # The nonce went to another transaction of this key: ours can never be mined.
+                if mined_nonce > row.nonce and not self._drop_unless_open(row):
+                    self.store.update(row.id, RequestState.PROVED, tx_hash=None, raw_tx=None, nonce=None)
+                return
+        if int(receipt["status"]) == 1:
+            self._finish(row, RequestState.FULFILLED, None)
+            return
+        # Reverted on chain: usually another worker's fulfil came first in the block.
+        if self._drop_unless_open(row):
+            return
+        self.store.update(row.id, RequestState.PROVED, tx_hash=None, raw_tx=None, nonce=None)
+        fresh = self._row(row.id)
+        revert = self._simulate(self._fulfil_tx(fresh))
+        if revert is not None:
+            self._classify(fresh, revert)
+        else:
+            self._reprove(fresh, f"fulfil {row.tx_hash} reverted on chain, the simulation passes")
