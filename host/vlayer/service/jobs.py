@@ -62,15 +62,21 @@ def _loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+def make_engine(url: str) -> sa.Engine:
+    """An engine for a store shared by threads and processes (the service's jobs, the request worker's tables)."""
+    kwargs: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        # Workers write from their own threads; SQLite serialises them itself.
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    engine = sa.create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
 class JobStore:
     def __init__(self, url: str) -> None:
-        kwargs: dict[str, Any] = {}
-        if url.startswith("sqlite"):
-            # Workers write from their own threads; SQLite serialises them itself.
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-        self.engine = sa.create_engine(url, **kwargs)
-        if url.startswith("sqlite"):
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.engine = make_engine(url)
         _metadata.create_all(self.engine)
         created_index.create(self.engine, checkfirst=True)
 

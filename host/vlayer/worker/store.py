@@ -16,6 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from vlayer.service.jobs import make_engine
+
 
 class RequestState(enum.StrEnum):
     SEEN = "seen"
@@ -138,10 +140,7 @@ class WorkerStore:
     """The worker's tables; `url` is a SQLAlchemy URL (the prove service's `--db` works: the tables differ)."""
 
     def __init__(self, url: str, chain_id: int, book: str) -> None:
-        kwargs: dict[str, Any] = {}
-        if url.startswith("sqlite"):
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-        self.engine = sa.create_engine(url, **kwargs)
+        self.engine = make_engine(url)
         _metadata.create_all(self.engine)
         self.chain_id = chain_id
         self.book = book.lower()
