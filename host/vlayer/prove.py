@@ -136,32 +136,24 @@ def prove_call(
     t3 = time.perf_counter()
     image_id = call_guest_id()
     times["guest"] = t3 - t2
-    if estimated is not None and estimated.journal != run.journal:
-        raise HostGuestMismatchError(
-            f"zkVM journal differs from the native guest's: zkVM 0x{estimated.journal.hex()}, "
-            f"native 0x{run.journal.hex()}"
-        )
+    if estimated is not None:
+        _check_zkvm_journal(estimated.journal, run.journal)
     if mode is ProofModeName.FAKE:
         proof = fake_proof(image_id, run.journal)
         times["proving"] = time.perf_counter() - t2
-        if estimated is None:
-            return Proven(proof, run.journal, result, mode, times)
+        cycles = None if estimated is None else estimated.total_cycles
         return Proven(
             proof,
             run.journal,
             result,
             mode,
             times,
-            cycles=estimated.total_cycles,
-            segments=estimated.segments,
-            vgas=vgas_of(estimated.total_cycles),
+            cycles=cycles,
+            segments=None if estimated is None else estimated.segments,
+            vgas=None if cycles is None else vgas_of(cycles),
         )
     proved = zkvm.prove(input_for(result), mode.value)
-    if proved.run.journal != run.journal:
-        raise HostGuestMismatchError(
-            f"zkVM journal differs from the native guest's: zkVM 0x{proved.run.journal.hex()}, "
-            f"native 0x{run.journal.hex()}"
-        )
+    _check_zkvm_journal(proved.run.journal, run.journal)
     times["zkvm_execute"] = proved.run.execute_seconds
     times["proving"] = proved.prove_seconds
     onchain: Proof | None = None
@@ -178,3 +170,11 @@ def prove_call(
         segments=proved.run.segments,
         vgas=vgas_of(proved.run.total_cycles),
     )
+
+
+def _check_zkvm_journal(zkvm_journal: bytes, native_journal: bytes) -> None:
+    if zkvm_journal != native_journal:
+        raise HostGuestMismatchError(
+            f"zkVM journal differs from the native guest's: zkVM 0x{zkvm_journal.hex()}, "
+            f"native 0x{native_journal.hex()}"
+        )
