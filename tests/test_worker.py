@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,9 @@ from web3 import Web3
 from web3.contract import Contract
 
 from tests.support.contracts import CONTRACTS, HARDFORK, compile_sources
+from tests.support.service import ENV, PausableProxy, Serve
 from vlayer.devnet import REPO_ROOT, Anvil
+from vlayer.errors import InputError
 from vlayer.guest import call_guest_id
 from vlayer.sdk import Local
 from vlayer.worker import RequestState, Worker, WorkerConfig, WorkerError, WorkerStore, check_proof_source
@@ -67,19 +71,24 @@ class Chain:
     def mine(self, blocks: int = 1) -> None:
         self.anvil.rpc("anvil_mine", hex(blocks))
 
-    def post(self, delta: int = 1, *, args: bytes | None = None, prover: Contract | None = None) -> int:
-        prover = prover or self.prover
-        selector = prover.functions.increment(0, b"", self.owner).selector
-        call = self.book.functions.post(
-            prover.address,
+    def post_call(
+        self, delta: int = 1, *, args: bytes | None = None, prover: str | None = None, callback: str | None = None
+    ) -> Any:
+        selector = self.prover.functions.increment(0, b"", self.owner).selector
+        return self.book.functions.post(
+            prover or self.prover.address,
             bytes.fromhex(selector[2:]),
             encode(["bytes32", "uint256"], [KEY, delta]) if args is None else args,
-            self.counter.address,
+            callback or self.counter.address,
             CALLBACK_GAS,
             1,
             self.head() + 200,
         )
-        self.transact(call, value=FEE)
+
+    def post(
+        self, delta: int = 1, *, args: bytes | None = None, prover: str | None = None, callback: str | None = None
+    ) -> int:
+        self.transact(self.post_call(delta, args=args, prover=prover, callback=callback), value=FEE)
         return int(self.book.functions.requestCount().call())
 
     def value(self) -> int:
@@ -132,7 +141,7 @@ def worker(chain: Chain, db: Path, key: str = KEYS[1], payee: str | None = None,
         prover=LOCAL,
         dev=True,
         payee=payee,
-        start_block=chain.head(),
+        start_block=chain.head() + 1,  # requests of earlier tests left open stay out of this worker's way
         receipt_timeout=20.0,
     )
     return Worker(config, name=name)
@@ -289,7 +298,9 @@ def test_write_between_proof_and_submission_is_proved_again(chain: Chain, tmp_pa
 def test_bad_request_fails_with_its_reason_and_others_are_served(chain: Chain, tmp_path: Path) -> None:
     with worker(chain, tmp_path / "w.db") as w:
         before = chain.value()
-        mismatched = chain.post(delta=1, prover=chain.foreign_prover)  # its prover reads another book's args hash
+        mismatched = chain.post(
+            delta=1, prover=chain.foreign_prover.address
+        )  # its prover reads another book's args hash
         malformed = chain.post(args=b"\x01\x02\x03")  # args that do not decode: the prover reverts without reason
         good = chain.post(delta=7)
         chain.mine()
@@ -365,3 +376,169 @@ def test_cli_refuses_composite_and_fake_without_dev_in_one_line(chain: Chain, tm
         assert done.returncode == code, done.stderr
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], done.stderr
+
+
+def test_unknown_prover_and_codeless_callback_end_with_their_reasons(chain: Chain, tmp_path: Path) -> None:
+    nobody = fresh_payee("no code here")
+    with worker(chain, tmp_path / "w.db") as w:
+        before = chain.value()
+        unknown = chain.post(delta=1, prover=nobody)
+        codeless = chain.post(delta=1, callback=nobody)
+        good = chain.post(delta=2)
+        chain.mine()
+        w.run_once()
+        rows = {r.id: r for r in w.store.all()}
+    assert rows[unknown].state is RequestState.FAILED and rows[unknown].reason == f"prover {nobody} has no code"
+    assert chain.book.functions.statusOf(unknown).call() == 1  # nothing was sent for it
+    # Answered (and paid): the book keeps the result for `retryCallback` once the callback has code.
+    assert rows[codeless].state is RequestState.FULFILLED
+    assert rows[codeless].reason == f"callback failed: CallbackNotContract({nobody})"
+    assert chain.book.functions.statusOf(codeless).call() == 3  # CallbackFailed
+    assert rows[good].state is RequestState.FULFILLED and rows[good].reason is None
+    assert chain.value() == before + 2
+
+
+def test_shards_prove_their_own_requests_at_once_and_the_others_after_grace(chain: Chain, tmp_path: Path) -> None:
+    with worker(chain, tmp_path / "w.db") as plain:
+        config = plain.config
+    first = chain.post(delta=1)
+    second = chain.post(delta=1)
+    mine, theirs = (first, second) if first % 2 == 0 else (second, first)
+    with Worker(replace(config, shard=(0, 2), grace=5), name="shard 0/2") as w:
+        chain.mine()
+        w.run_once()
+        assert w.store.get(mine).state is RequestState.FULFILLED  # type: ignore[union-attr]
+        row = w.store.get(theirs)
+        assert row is not None and row.state is RequestState.SEEN
+        # Left to shard 1 until 5 blocks after it could first be settled, then answered here.
+        chain.mine(row.min_settle_block + 5 - 1 - chain.head())
+        w.run_once()
+        assert w.store.get(theirs).state is RequestState.SEEN  # type: ignore[union-attr]
+        chain.mine()
+        w.run_once()
+        assert w.store.get(theirs).state is RequestState.FULFILLED  # type: ignore[union-attr]
+    with pytest.raises(InputError, match="shard 2/2"):
+        Worker(replace(config, shard=(2, 2)))
+
+
+def test_fulfilment_counts_only_once_buried_under_the_confirmations(chain: Chain, tmp_path: Path) -> None:
+    with worker(chain, tmp_path / "plain.db") as plain:
+        config = replace(plain.config, db_url=f"sqlite:///{tmp_path}/w.db", confirmations=2)
+    request_id = chain.post(delta=1)
+    with Worker(config) as w:
+        chain.mine(2)
+        w.run_once()
+        assert w.store.get(request_id).state is RequestState.SENT  # type: ignore[union-attr]
+        assert chain.book.functions.statusOf(request_id).call() == 2
+        chain.mine(1)
+        w.run_once()
+        assert w.store.get(request_id).state is RequestState.SENT  # type: ignore[union-attr]
+        chain.mine(1)
+        w.run_once()
+        assert w.store.get(request_id).state is RequestState.FULFILLED  # type: ignore[union-attr]
+
+
+def _worker_process(chain: Chain, db: Path, service: str, start: int, key: str) -> subprocess.Popen[bytes]:
+    args = [sys.executable, "-m", "vlayer.cli", "worker", "--dev", "--interval", "0.2", "--service", service,
+            "--rpc-url", chain.anvil.url, "--book", chain.book.address, "--db", f"sqlite:///{db}",
+            "--function", "increment", "--start-block", str(start)]  # fmt: skip
+    env = {**ENV, "VLAYER_WORKER_KEY": key}
+    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+@pytest.mark.parametrize("answered_meanwhile", [False, True], ids=["resumes", "another-answered"])
+def test_worker_killed_while_proving_answers_once_after_restart(
+    chain: Chain, tmp_path: Path, answered_meanwhile: bool
+) -> None:
+    """A `vlayer worker` proving through a prove service whose chain is stalled is SIGKILLed (by its pid) in the
+    middle of proving; restarted on the same database it fulfils the request, or, when another worker answered it
+    in the meantime, drops it. Either way the request is answered exactly once."""
+    db = tmp_path / "w.db"
+    proxy = PausableProxy(chain.anvil.url)
+    start = chain.head()
+    request_id = chain.post(delta=1)
+    chain.mine()
+    try:
+        with Serve(proxy.url, tmp_path / "jobs.db", HARDFORK) as serve:
+            proxy.pause()  # the service now waits on its chain: the worker's v_call cannot be answered
+            store = WorkerStore(f"sqlite:///{db}", int(chain.w3.eth.chain_id), chain.book.address)
+            proc = _worker_process(chain, db, serve.url, start, KEYS[1])
+            try:
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    row = store.get(request_id)
+                    if row is not None and row.state is RequestState.PROVING:
+                        break
+                    assert proc.poll() is None, proc.communicate()[0].decode(errors="replace")
+                    time.sleep(0.1)
+                else:
+                    pytest.fail("the worker never started proving")
+            finally:
+                store.close()
+                proc.send_signal(signal.SIGKILL)  # this test's own child, by its pid
+                proc.communicate(timeout=10)
+            proxy.resume()
+    finally:
+        proxy.close()
+    if answered_meanwhile:
+        with worker(chain, tmp_path / "other.db", KEYS[2], name="other") as other:
+            other.store.advance(start, {}, 64)
+            other.run_once()
+            assert other.store.get(request_id).state is RequestState.FULFILLED  # type: ignore[union-attr]
+    with worker(chain, db, KEYS[1], name="restarted") as again:
+        assert again.store.get(request_id).state is RequestState.PROVING  # type: ignore[union-attr]
+        again.run_once()
+        row = again.store.get(request_id)
+        assert row is not None
+        if answered_meanwhile:
+            assert row.state is RequestState.DROPPED and row.reason == "not open: Fulfilled", row
+        else:
+            assert row.state is RequestState.FULFILLED, row
+    assert len(chain.fulfilled(request_id)) == 1
+
+
+def _anvil_tx(chain: Chain, call: Any, value: int) -> dict[str, str]:
+    """A transaction for `anvil_reorg` to include (anvil signs it for the unlocked owner)."""
+    tx = call.build_transaction({"from": chain.owner, "value": value, "gas": 3_000_000})
+    return {"from": chain.owner, "to": tx["to"], "data": tx["data"], "value": hex(value), "gas": hex(3_000_000)}
+
+
+def test_anvil_reorg_dropping_the_request_means_it_is_never_answered(chain: Chain, tmp_path: Path) -> None:
+    with worker(chain, tmp_path / "w.db") as w:
+        count = int(chain.book.functions.requestCount().call())
+        request_id = chain.post(delta=1)
+        chain.mine()
+        w.poll()
+        assert w.step(request_id) is RequestState.PROVED  # proved over a block the reorg is about to remove
+        chain.anvil.rpc("anvil_reorg", 2, [])  # the request's block and the settle block, replaced
+        assert int(chain.book.functions.requestCount().call()) == count
+        w.run_once()
+        assert w.store.get(request_id).state is RequestState.ORPHANED  # type: ignore[union-attr]
+        chain.mine(3)
+        w.run_once()
+        assert w.store.get(request_id).state is RequestState.ORPHANED  # type: ignore[union-attr]
+    assert chain.fulfilled(request_id) == []
+    assert chain.book.functions.statusOf(request_id).call() == 0
+
+
+def test_anvil_reorg_reincluding_the_request_answers_it_once(chain: Chain, tmp_path: Path) -> None:
+    with worker(chain, tmp_path / "w.db") as w:
+        before = chain.value()
+        call = chain.post_call(delta=4)
+        request_id = chain.post(delta=4)
+        old_block = w.w3.eth.get_block("latest")["hash"]
+        chain.mine()
+        w.poll()
+        assert w.step(request_id) is RequestState.PROVED
+        # The same post lands again one block later, under another hash; the old proof's settle block is gone.
+        chain.anvil.rpc("anvil_reorg", 2, [[_anvil_tx(chain, call, FEE), 1]])
+        assert chain.book.functions.statusOf(request_id).call() == 1
+        w.poll()
+        assert w.store.get(request_id).block_hash != "0x" + bytes(old_block).hex()  # type: ignore[union-attr]
+        chain.mine()  # its new block's confirmation
+        w.run_once()
+        row = w.store.get(request_id)
+        assert row is not None and row.state is RequestState.FULFILLED, row
+        w.run_once()
+    assert len(chain.fulfilled(request_id)) == 1
+    assert chain.value() == before + 4

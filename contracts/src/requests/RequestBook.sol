@@ -105,6 +105,9 @@ contract RequestBook {
     error WrongRequest(uint256 id, bytes32 argsHash, uint256 provenId, bytes32 provenArgsHash);
     error StaleRead(bytes32 key, uint256 proven, uint256 current);
     error InsufficientGas(uint256 callbackGas);
+    /// @notice Not a revert: the reason `CallbackFailed` carries when the callback address has no code (a CALL
+    ///         to it would "succeed" and apply nothing).
+    error CallbackNotContract(address callback);
     error CallbackNotFailed(uint256 id, RequestStatus status);
     error NotRequester(uint256 id, address caller);
     error NotExpired(uint256 id, uint64 deadline, uint256 blockNumber);
@@ -346,6 +349,11 @@ contract RequestBook {
         uint256 available = gasleft();
         if (available - available / 64 < callbackGas + CALLBACK_GAS_MARGIN) {
             revert InsufficientGas(callbackGas);
+        }
+        // A codeless callback (a typo, or a contract not deployed yet) would take the result and do nothing: it
+        // fails instead, so the answer is kept for `retryCallback` once code is there.
+        if (callback.code.length == 0) {
+            return (false, abi.encodeWithSelector(CallbackNotContract.selector, callback));
         }
         assembly ("memory-safe") {
             ok := call(callbackGas, callback, 0, add(data, 0x20), mload(data), 0, 0)

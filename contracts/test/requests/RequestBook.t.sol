@@ -546,6 +546,27 @@ contract RequestBookTest is Test {
         assertEq(_status(id), uint256(RequestStatus.CallbackFailed), "status");
     }
 
+    function test_callbackWithoutCodeFailsAndIsRetriedOnceDeployed() public {
+        address nowhere = address(0xC0FFEE);
+        vm.prank(ALICE);
+        uint256 id = book.post{value: FEE}(
+            address(prover), CounterProver.increment.selector, _args(1), nowhere, CALLBACK_GAS, CONFIRMATIONS, DEADLINE
+        );
+        (Proof memory proof, bytes memory outputs) = _prove(id, _args(1));
+        vm.expectEmit(address(book));
+        emit RequestBook.CallbackFailed(id, abi.encodeWithSelector(RequestBook.CallbackNotContract.selector, nowhere));
+        assertTrue(!book.fulfil(id, proof, outputs), "a codeless callback fails");
+        assertEq(_status(id), uint256(RequestStatus.CallbackFailed), "status");
+        assertEq(WORKER.balance, FEE, "the worker answered: fee paid");
+        assertEq(store.versionOf(KEY), 1, "nothing applied");
+
+        // The consumer is deployed there later (as a CREATE2 address would be).
+        vm.etch(nowhere, address(counter).code);
+        store.setWriter(nowhere, true);
+        assertTrue(book.retryCallback(id), "retried once the callback has code");
+        assertEq(_status(id), uint256(RequestStatus.Fulfilled), "status after the retry");
+    }
+
     function test_retryRefusesReadsThatWentStale() public {
         uint256 id = _post(_args(1));
         (Proof memory proof, bytes memory outputs) = _prove(id, _args(1));

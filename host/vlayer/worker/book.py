@@ -8,6 +8,7 @@ from typing import Any
 from eth_abi.abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
 from eth_utils.abi import function_signature_to_4byte_selector
+from eth_utils.address import is_hex_address, to_checksum_address
 
 REQUEST_STATUS = ("None", "Open", "Fulfilled", "CallbackFailed", "Cancelled")
 OPEN = 1
@@ -56,6 +57,15 @@ BOOK_ABI: list[dict[str, Any]] = [
                     ("fee", "uint256"),
                 )
             ],
+        ],
+    },
+    {
+        "type": "event",
+        "name": "CallbackFailed",
+        "anonymous": False,
+        "inputs": [
+            {"name": "id", "type": "uint256", "indexed": True},
+            {"name": "reason", "type": "bytes", "indexed": False},
         ],
     },
     {
@@ -111,6 +121,7 @@ ERRORS: dict[str, list[str]] = {
     "WrongRequest": ["uint256", "bytes32", "uint256", "bytes32"],
     "StaleRead": ["bytes32", "uint256", "uint256"],
     "InsufficientGas": ["uint256"],
+    "CallbackNotContract": ["address"],
     "ArgsMismatch": ["uint256", "bytes32", "bytes32"],
     "VerificationFailed": [],
     "InvalidProofMode": ["uint8", "uint8"],
@@ -143,10 +154,18 @@ class Revert:
     def __str__(self) -> str:
         if not self.name:
             return f"reverted with unknown data 0x{self.data.hex()}" if self.data else "reverted without data"
-        shown = [f"0x{a.hex()}" if isinstance(a, bytes) else str(a) for a in self.args]
+        shown = [_shown(a) for a in self.args]
         if self.name == "NotOpen" and len(self.args) == 2 and 0 <= self.args[1] < len(REQUEST_STATUS):
             shown[1] = REQUEST_STATUS[self.args[1]]
         return f"{self.name}({', '.join(shown)})"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bytes):
+        return f"0x{value.hex()}"
+    if isinstance(value, str) and is_hex_address(value):
+        return to_checksum_address(value)  # as block explorers and wallets show it
+    return str(value)
 
 
 def decode_revert(data: bytes) -> Revert:

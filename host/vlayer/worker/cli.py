@@ -14,6 +14,13 @@ from vlayer.sdk import Local
 from vlayer.worker.worker import Worker, WorkerConfig
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    index, sep, count = text.partition("/")
+    if not sep or not index.isdigit() or not count.isdigit() or not int(index) < int(count):
+        raise InputError(f"--shard {text}: expected I/N with 0 <= I < N, e.g. 0/2")
+    return int(index), int(count)
+
+
 @click.command("worker")
 @click.option("--rpc-url", required=True, help="JSON-RPC endpoint of the chain (http/https).")
 @click.option("--book", required=True, help="RequestBook address.")
@@ -32,6 +39,10 @@ from vlayer.worker.worker import Worker, WorkerConfig
 @click.option("--confirmations", type=int, default=0, show_default=True, help="Blocks a log must be buried under.")
 @click.option("--start-block", type=int, default=0, show_default=True, help="First block to scan (no cursor yet).")
 @click.option("--interval", type=float, default=1.0, show_default=True, help="Seconds between rounds.")
+@click.option("--shard", default=None, metavar="I/N",
+              help="Prove at once only requests with id % N == I; others after --grace blocks unanswered.")  # fmt: skip
+@click.option("--grace", type=int, default=10, show_default=True,
+              help="Blocks another shard's request is left to its worker (with --shard).")  # fmt: skip
 @click.option("--once", is_flag=True, help="Run one round and exit.")
 def worker_cmd(
     rpc_url: str,
@@ -48,6 +59,8 @@ def worker_cmd(
     confirmations: int,
     start_block: int,
     interval: float,
+    shard: str | None,
+    grace: int,
     once: bool,
 ) -> None:
     """Answer RequestBook requests: prove each open request and fulfil it (docs/requests.md)."""
@@ -60,6 +73,8 @@ def worker_cmd(
     else:
         prover = Local(rpc_url=rpc_url, dev=dev, mode=mode, hardfork=hardfork)
     config = WorkerConfig(
+        shard=parse_shard(shard) if shard else None,
+        grace=grace,
         rpc_url=rpc_url,
         book=book,
         db_url=db_url,

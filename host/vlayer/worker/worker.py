@@ -25,6 +25,7 @@ from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound, Web3Exception
+from web3.logs import DISCARD
 
 from vlayer.errors import InputError, ProveError, ProverRevertedError, VlayerError
 from vlayer.proof_encoding import journal_outputs, proof_from_json, proof_to_json
@@ -91,6 +92,12 @@ class WorkerConfig:
     max_reproofs: int = 3
     #: Seconds `run_once` waits for a sent transaction's receipt before moving on (it waits again next round).
     receipt_timeout: float = 60.0
+    #: `(index, count)`: this worker proves at once only the requests whose `id % count == index`; the others
+    #: only once `grace` blocks have passed since they could first be settled, unanswered (their own worker may
+    #: be down). Cuts duplicate proving among workers that know of each other; None: every request at once.
+    shard: tuple[int, int] | None = None
+    #: Blocks another shard's request is left to its worker (with `shard`).
+    grace: int = 10
 
 
 def check_proof_source(prover: str | Local, dev: bool, chain_id: int) -> None:
@@ -121,6 +128,10 @@ class Worker:
             raise InputError("the worker needs at least one prover function name to answer")
         if config.confirmations < 0 or config.log_window < 1 or config.reorg_depth < 1 or config.max_reproofs < 0:
             raise InputError("confirmations and max_reproofs must be >= 0, log_window and reorg_depth >= 1")
+        if config.shard is not None and not 0 <= config.shard[0] < config.shard[1]:
+            raise InputError(f"shard {config.shard[0]}/{config.shard[1]}: need 0 <= index < count")
+        if config.grace < 0:
+            raise InputError("grace must be >= 0 blocks")
         self.config = config
         self.name = name
         self.w3 = Web3(Web3.HTTPProvider(config.rpc_url))
@@ -284,9 +295,15 @@ class Worker:
         settle = max(row.min_settle_block, head - self.config.confirmations)
         if settle > head:
             return  # not confirmed enough yet: the proof must settle on a block the fulfilment comes after
+        if not self._owns(row, head):
+            return
         name = self.functions.get(row.selector)
         if name is None:
             self._finish(row, RequestState.FAILED, f"no proving function known for selector 0x{row.selector.hex()}")
+            return
+        if not self.w3.eth.get_code(to_checksum_address(row.prover), block_identifier=settle):
+            # A call to a codeless address "succeeds" with no output: nothing a proof could answer.
+            self._finish(row, RequestState.FAILED, f"prover {to_checksum_address(row.prover)} has no code")
             return
         self.store.update(row.id, RequestState.PROVING)
         prover = self.w3.eth.contract(address=to_checksum_address(row.prover), abi=[prover_function_abi(name)])
@@ -317,6 +334,12 @@ class Worker:
         }
         self.store.update(row.id, RequestState.PROVED, proof=proof)
         log.info("%s: request %d proved at block %d (%s)", self.name, row.id, settle, result.mode)
+
+    def _owns(self, row: RequestRow, head: int) -> bool:
+        if self.config.shard is None:
+            return True
+        index, count = self.config.shard
+        return row.id % count == index or head >= row.min_settle_block + self.config.grace
 
     # --- submitting ---------------------------------------------------------------------------------------------
 
@@ -391,6 +414,13 @@ class Worker:
             # "already known" / "nonce too low" after a restart: `_confirm` sorts out what happened.
             log.info("%s: broadcast: %s", self.name, exc)
 
+    def _callback_outcome(self, receipt: Any) -> str | None:
+        """None when the callback ran; else why not (the answer stands, the requester may `retryCallback`)."""
+        for event in self.book.events.CallbackFailed().process_receipt(receipt, errors=DISCARD):
+            reason = bytes(event["args"]["reason"])
+            return f"callback failed: {decode_revert(reason) if reason else 'reverted without data (out of gas?)'}"
+        return None
+
     def _confirm(self, row: RequestRow) -> None:
         assert row.tx_hash is not None and row.raw_tx is not None and row.nonce is not None
         try:
@@ -408,7 +438,9 @@ class Worker:
                     self.store.update(row.id, RequestState.PROVED, tx_hash=None, raw_tx=None, nonce=None)
                 return
         if int(receipt["status"]) == 1:
-            self._finish(row, RequestState.FULFILLED, None)
+            if int(receipt["blockNumber"]) > int(self.w3.eth.block_number) - self.config.confirmations:
+                return  # not buried yet: a reorg until then finds no receipt, and the same transaction is resent
+            self._finish(row, RequestState.FULFILLED, self._callback_outcome(receipt))
             return
         # Reverted on chain: usually another worker's fulfil came first in the block.
         if self._drop_unless_open(row):
