@@ -11,13 +11,14 @@ bash bash/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 
 # What only the tests need, not vlayer itself: Debian's chromium and chromedriver for the dashboard's browser test
-# (tests/test_dashboard.py, through selenium), and vlayer v1's published SDK, which tests/test_vlayer_sdk.py drives
-# against the service.
-phase "install: chromium, chromedriver (apt; browser test)"
-browser_pkgs=(chromium chromium-driver)
-if ! dpkg -s "${browser_pkgs[@]}" >/dev/null 2>&1; then
-  echo "test: installing the test browser from Debian: ${browser_pkgs[*]}" >&2
-  apt-get update -qq && apt-get install -y -qq "${browser_pkgs[@]}" >/dev/null
+# (tests/test_dashboard.py, through selenium), Debian's PostgreSQL server for the shared job store's tests
+# (tests/test_postgres.py starts its own server in a temporary folder), and vlayer v1's published SDK, which
+# tests/test_vlayer_sdk.py drives against the service.
+phase "install: chromium, chromedriver, postgresql (apt; browser and job-store tests)"
+test_pkgs=(chromium chromium-driver postgresql)
+if ! dpkg -s "${test_pkgs[@]}" >/dev/null 2>&1; then
+  echo "test: installing the test browser and database server from Debian: ${test_pkgs[*]}" >&2
+  apt-get update -qq && apt-get install -y -qq "${test_pkgs[@]}" >/dev/null
 fi
 phase "install: vlayer SDK 1.3.0 + viem for the compatibility test (npm)"
 sdk_stamp=tests/js/node_modules/.vlayer-stamp

@@ -389,6 +389,8 @@ def prove_cmd(
 @click.option("--proof-mode", type=click.Choice([m.value for m in ProofModeName]), default=None,
               help="Proof mode (default: fake with --dev, else composite).")  # fmt: skip
 @click.option("--workers", default=2, show_default=True, help="Proving jobs run at once.")
+@click.option("--lease-seconds", default=30.0, show_default=True,
+              help="How long a replica's claim on a job holds unrenewed (replicas sharing one store).")  # fmt: skip
 @click.option("--auth-token", envvar="VLAYER_AUTH_TOKEN", default=None, help="Require this bearer token.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=3000, show_default=True)
@@ -400,6 +402,7 @@ def serve_cmd(
     dev: bool,
     proof_mode: str | None,
     workers: int,
+    lease_seconds: float,
     auth_token: str | None,
     host: str,
     port: int,
@@ -418,6 +421,7 @@ def serve_cmd(
         proof_mode=mode,
         dev_mode=dev,
         workers=workers,
+        lease_seconds=lease_seconds,
         auth_token=auth_token,
     )
     logs.configure(log_level)

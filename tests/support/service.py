@@ -15,7 +15,6 @@ from pathlib import Path
 from types import TracebackType
 
 import requests
-
 from vlayer.devnet import REPO_ROOT, free_port
 
 ENV = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "host")}
@@ -24,8 +23,10 @@ ENV = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "host")}
 class Serve:
     """`vlayer serve` on a free port; stopped (or killed) on exit."""
 
-    def __init__(self, rpc_url: str, db: Path, hardfork: str = "osaka", *extra: str) -> None:
+    def __init__(self, rpc_url: str, db: Path, hardfork: str = "osaka", *extra: str, db_url: str | None = None) -> None:
+        """`db`: the SQLite file (and where the log goes, beside it); `db_url`: another store instead (PostgreSQL)."""
         self.rpc_url, self.db, self.hardfork, self.extra = rpc_url, db, hardfork, extra
+        self.db_url = db_url or f"sqlite:///{db}"
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -37,7 +38,7 @@ class Serve:
         self.port = free_port()
         args = [sys.executable, "-m", "vlayer.cli", "serve", "--dev", "--port", str(self.port),
                 "--rpc-url", f"31337={self.rpc_url}", "--hardfork", f"31337={self.hardfork}",
-                "--db", f"sqlite:///{self.db}", *self.extra]  # fmt: skip
+                "--db", self.db_url, *self.extra]  # fmt: skip
         self.log = open(self.db.with_suffix(f".{self.port}.log"), "wb")  # noqa: SIM115  # closed in stop()
         self.proc = subprocess.Popen(args, env=ENV, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30

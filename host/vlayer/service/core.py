@@ -32,6 +32,7 @@ from vlayer.rpc import RpcClient
 from vlayer.service.jobs import JobState, JobStore
 from vlayer.service.metrics import ServiceMetrics
 from vlayer.service.models import CallArgs, CallContext
+from vlayer.service.replica import LeaseKeeper, owner_is_dead, replica_id
 from vlayer.service.rpc_errors import INTERNAL_ERROR, INVALID_PARAMS, UNKNOWN_HASH, RpcFault, fault_of
 from vlayer.service.settings import Settings
 from vlayer.zkvm import receipt_to_text
@@ -47,6 +48,10 @@ class Accepted:
     created: bool
 
 
+class _LeaseLost(Exception):
+    """Another replica took the job over (this one stopped renewing in time): stop writing to it."""
+
+
 class ProveService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -56,22 +61,39 @@ class ProveService:
         self._verified_chains: set[int] = set()
         self._lock = threading.Lock()
         self._inflight: dict[str, Future[None]] = {}
+        #: Jobs this replica has claimed and is running: the ones whose leases it renews.
+        self._claimed: set[str] = set()
         self._closed = False
+        self.replica = replica_id()
+        self.keeper = LeaseKeeper(
+            self.store,
+            self.replica,
+            settings.lease_seconds,
+            claimed=self._claimed_jobs,
+            free_slots=self._free_slots,
+            submit=self._submit,
+            lost=lambda job_hash: log.warning("job lease lost", extra={"event": "lease_lost", "job": job_hash}),
+        )
 
     # --- lifecycle --------------------------------------------------------------------------------------------
 
     def resume(self) -> list[str]:
-        """Queue again every job a previous run accepted but did not finish."""
-        pending = self.store.unfinished()
+        """Queues again the unfinished jobs nobody runs: unclaimed ones, ones whose lease ended, and at once those
+        of a dead replica of this host (this service's previous life); then keeps taking such jobs as they come."""
+        for job_hash, owner in self.store.unfinished_owners():
+            if owner is not None and owner_is_dead(owner):
+                self.store.release(job_hash, owner)
+        pending = self.store.claimable(limit=10_000)
         for job_hash in pending:
-            self.store.update(job_hash, JobState.QUEUED)
             self._submit(job_hash)
         if pending:
             log.info("resumed unfinished jobs", extra={"event": "resume", "jobs": len(pending)})
+        self.keeper.start()
         return pending
 
     def close(self, wait: bool = True) -> None:
         self._closed = True
+        self.keeper.stop()
         self.pool.shutdown(wait=wait, cancel_futures=not wait)
         self.store.close()
 
@@ -197,20 +219,41 @@ class ProveService:
     def _done(self, job_hash: str) -> None:
         with self._lock:
             self._inflight.pop(job_hash, None)
+            self._claimed.discard(job_hash)
+
+    def _claimed_jobs(self) -> list[str]:
+        with self._lock:
+            return list(self._claimed)
+
+    def _free_slots(self) -> int:
+        with self._lock:
+            return 0 if self._closed else self.settings.workers - len(self._inflight)
 
     def _run(self, job_hash: str) -> None:
         job = self.store.get(job_hash)
         if job is None or job.state in (JobState.DONE, JobState.FAILED):
             return
-        req = job.request
-        chain = self.settings.chains.get(req["chain_id"])
         t0 = time.perf_counter()
-        self.store.update(job_hash, JobState.PREFLIGHT, new_attempt=True)
+        if not self.store.claim(job_hash, self.replica, self.settings.lease_seconds):
+            return  # another replica runs it (or finished it meanwhile)
+        with self._lock:
+            self._claimed.add(job_hash)
+        try:
+            self._run_claimed(job_hash, job.request, t0)
+        except _LeaseLost:
+            log.warning("job taken over by another replica", extra={"event": "lease_lost", "job": job_hash})
+
+    def _write(self, job_hash: str, state: JobState, **fields: Any) -> None:
+        if not self.store.update(job_hash, state, owner=self.replica, **fields):
+            raise _LeaseLost(job_hash)
+
+    def _run_claimed(self, job_hash: str, req: dict[str, Any], t0: float) -> None:
+        chain = self.settings.chains.get(req["chain_id"])
         current = [Stage.PREFLIGHT]
 
         def on_stage(stage: Stage) -> None:
             current[0] = stage
-            self.store.update(job_hash, JobState(stage.value))
+            self._write(job_hash, JobState(stage.value))
 
         try:
             if chain is None:
@@ -237,9 +280,7 @@ class ProveService:
             fault = fault_of(exc)
             self.metrics.job_failed(fault.code)
             metrics = {"times": {"total": _ms(time.perf_counter() - t0)}}
-            self.store.update(
-                job_hash, JobState.FAILED, error={**fault.body(), "stage": current[0].value}, metrics=metrics
-            )
+            self._write(job_hash, JobState.FAILED, error={**fault.body(), "stage": current[0].value}, metrics=metrics)
             log.info("job failed", extra={"event": "failed", "job": job_hash, "code": fault.code, "error": str(exc)})
             return
         except Exception as exc:  # a bug must fail the job visibly, not leave it 'preflight' forever
@@ -250,7 +291,7 @@ class ProveService:
                 "stage": current[0].value,
             }
             self.metrics.job_failed(INTERNAL_ERROR)
-            self.store.update(job_hash, JobState.FAILED, error=error)
+            self._write(job_hash, JobState.FAILED, error=error)
             return
         done_metrics = job_metrics(proven, time.perf_counter() - t0)
         result = {
@@ -263,7 +304,7 @@ class ProveService:
         }
         # Counted before the store says done, so whoever sees the job done finds it in the metrics too.
         self.metrics.job_done(proven, time.perf_counter() - t0)
-        self.store.update(job_hash, JobState.DONE, result=result, metrics=done_metrics)
+        self._write(job_hash, JobState.DONE, result=result, metrics=done_metrics)
         seconds = done_metrics["times"]["total"] / 1000
         log.info("job done", extra={"event": "done", "job": job_hash, "seconds": seconds})
 

@@ -2,6 +2,13 @@
 
 A job is written before `v_call` answers, so an accepted request survives a restart: unfinished jobs are queued
 again when the service starts, and finished ones stay readable.
+
+Several service replicas may share one store (PostgreSQL). A replica runs a job only after *claiming* it: a
+conditional UPDATE that sets the job's `owner` and `lease_until` where the job is unfinished and unowned or its lease
+has ended. The row lock makes that compare-and-set atomic (PostgreSQL re-checks the WHERE clause of an UPDATE that
+waited for a concurrent one; SQLite serialises writers), so two replicas never run one job at once. The owner renews
+its lease while the job runs and writes every later state only while it still owns the job; a replica that died
+stops renewing, and another one claims the job once the lease has ended.
 """
 
 from __future__ import annotations
@@ -40,7 +47,13 @@ jobs_table = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
+    #: The replica running (or that ran) the job, `host:pid:nonce`; NULL until one claims it.
+    sa.Column("owner", sa.String(160)),
+    #: Until when (epoch seconds) the owner's claim holds; past it an unfinished job may be claimed by another.
+    sa.Column("lease_until", sa.Float),
 )
+#: Columns added after the first release; a store made before them gets them at start.
+_ADDED_COLUMNS = ("owner", "lease_until")
 #: The dashboard reads the newest jobs; a store made before this index existed gets it at start (`JobStore`).
 created_index = sa.Index("ix_vlayer_jobs_created_at", jobs_table.c.created_at)
 
@@ -56,6 +69,8 @@ class Job:
     attempts: int
     created_at: float
     updated_at: float
+    owner: str | None = None
+    lease_until: float | None = None
 
 
 def _loads(text: str | None) -> Any:
@@ -79,6 +94,16 @@ class JobStore:
         self.engine = make_engine(url)
         _metadata.create_all(self.engine)
         created_index.create(self.engine, checkfirst=True)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        present = {c["name"] for c in sa.inspect(self.engine).get_columns(jobs_table.name)}
+        with self.engine.begin() as conn:
+            for name in _ADDED_COLUMNS:
+                if name not in present:
+                    column = jobs_table.c[name]
+                    kind = column.type.compile(dialect=self.engine.dialect)
+                    conn.execute(sa.text(f"ALTER TABLE {jobs_table.name} ADD COLUMN {name} {kind}"))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -122,7 +147,10 @@ class JobStore:
         error: dict[str, Any] | None = None,
         metrics: dict[str, Any] | None = None,
         new_attempt: bool = False,
-    ) -> None:
+        owner: str | None = None,
+    ) -> bool:
+        """Writes the job's new state; with `owner`, only while that replica still owns the job (False: it does
+        not any more, and nothing was written)."""
         values: dict[str, Any] = {"state": state.value, "updated_at": time.time()}
         if result is not None:
             values["result"] = json.dumps(result)
@@ -132,8 +160,73 @@ class JobStore:
             values["metrics"] = json.dumps(metrics)
         if new_attempt:
             values["attempts"] = jobs_table.c.attempts + 1
+        where = jobs_table.c.hash == job_hash
+        if owner is not None:
+            where = sa.and_(where, jobs_table.c.owner == owner)
         with self.engine.begin() as conn:
-            conn.execute(jobs_table.update().where(jobs_table.c.hash == job_hash).values(**values))
+            return conn.execute(jobs_table.update().where(where).values(**values)).rowcount == 1
+
+    # --- claims (several replicas on one store) -----------------------------------------------------------------
+
+    def claim(self, job_hash: str, owner: str, lease_seconds: float) -> bool:
+        """Takes the job for `owner` if it is unfinished and unowned or its lease ended; counts an attempt."""
+        now = time.time()
+        free = sa.or_(jobs_table.c.owner.is_(None), jobs_table.c.lease_until < now)
+        where = sa.and_(jobs_table.c.hash == job_hash, jobs_table.c.state.in_([s.value for s in UNFINISHED]), free)
+        values = {
+            "owner": owner,
+            "lease_until": now + lease_seconds,
+            "state": JobState.PREFLIGHT.value,
+            "attempts": jobs_table.c.attempts + 1,
+            "updated_at": now,
+        }
+        with self.engine.begin() as conn:
+            return conn.execute(jobs_table.update().where(where).values(**values)).rowcount == 1
+
+    def renew(self, job_hash: str, owner: str, lease_seconds: float) -> bool:
+        """Extends `owner`'s lease of a job it still owns and has not finished."""
+        where = sa.and_(
+            jobs_table.c.hash == job_hash,
+            jobs_table.c.owner == owner,
+            jobs_table.c.state.in_([s.value for s in UNFINISHED]),
+        )
+        with self.engine.begin() as conn:
+            values = {"lease_until": time.time() + lease_seconds}
+            return conn.execute(jobs_table.update().where(where).values(**values)).rowcount == 1
+
+    def release(self, job_hash: str, owner: str) -> bool:
+        """Gives an unfinished job of `owner` (a replica known to be dead) back to the queue at once."""
+        where = sa.and_(
+            jobs_table.c.hash == job_hash,
+            jobs_table.c.owner == owner,
+            jobs_table.c.state.in_([s.value for s in UNFINISHED]),
+        )
+        values = {"owner": None, "lease_until": None, "state": JobState.QUEUED.value, "updated_at": time.time()}
+        with self.engine.begin() as conn:
+            return conn.execute(jobs_table.update().where(where).values(**values)).rowcount == 1
+
+    def claimable(self, limit: int) -> list[str]:
+        """Unfinished jobs nobody holds (new, or their owner's lease ended), oldest first."""
+        free = sa.or_(jobs_table.c.owner.is_(None), jobs_table.c.lease_until < time.time())
+        query = (
+            sa.select(jobs_table.c.hash)
+            .where(jobs_table.c.state.in_([s.value for s in UNFINISHED]), free)
+            .order_by(jobs_table.c.created_at)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(query)]
+
+    def unfinished_owners(self) -> list[tuple[str, str | None]]:
+        """(job, owner) of every unfinished job, oldest first."""
+        states = [s.value for s in UNFINISHED]
+        query = (
+            sa.select(jobs_table.c.hash, jobs_table.c.owner)
+            .where(jobs_table.c.state.in_(states))
+            .order_by(jobs_table.c.created_at)
+        )
+        with self.engine.connect() as conn:
+            return [(r[0], r[1]) for r in conn.execute(query)]
 
     def unfinished(self) -> list[str]:
         """Jobs accepted but not finished, oldest first: what a starting service must queue again."""
@@ -159,6 +252,8 @@ def _job(row: sa.RowMapping) -> Job:
         attempts=row["attempts"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        owner=row["owner"],
+        lease_until=row["lease_until"],
     )
 
 

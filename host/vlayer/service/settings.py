@@ -33,12 +33,17 @@ class Settings:
     auth_token: str | None = None
     max_calldata_bytes: int = 128 * 1024
     rpc_timeout: float = 30.0
+    #: Seconds a replica's claim on a running job holds without renewal (renewed every third of it, at most every
+    #: second); a replica that dies has its jobs taken over by another this long after its last renewal.
+    lease_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         if not self.chains:
             raise InputError("the service needs at least one chain (chain id -> RPC URL)")
         if self.workers < 1:
             raise InputError("workers must be at least 1")
+        if self.lease_seconds < 1:
+            raise InputError("lease_seconds must be at least 1")
         for chain_id, chain in self.chains.items():
             if not chain.rpc_url.startswith(("http://", "https://")):
                 raise InputError(f"chain {chain_id}: RPC URL must be http(s), got {chain.rpc_url!r}")
