@@ -1,22 +1,31 @@
 """Examples end to end: `bash/vlayer-build.sh` run from an example folder on a fresh anvil ends with the verifier's
-state changed by a verified proof and a tampered proof refused (the example app checks both and fails otherwise)."""
+state changed by a verified proof and a tampered proof refused (the example app checks both and fails otherwise);
+the task board's app ends with every request answered once by its workers (and checks that itself)."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 
 from vlayer.devnet import REPO_ROOT
 
 
-def run_example(name: str) -> str:
+def build_example(name: str) -> str:
+    """`bash/vlayer-build.sh` in `examples/<name>` on its own anvil and prove service; its output, once it passed."""
     env = {k: v for k, v in os.environ.items() if k not in ("RPC_URL", "PROVER_URL")}
     p = subprocess.run(["bash", "../../bash/vlayer-build.sh"], cwd=REPO_ROOT / "examples" / name, env=env,
                        capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
     out = p.stdout + p.stderr
     assert p.returncode == 0, out
-    assert "tampered proof rejected: VerificationFailed()" in out
     assert f"== done: {name} proved and verified on chain 31337" in out
+    return out
+
+
+def run_example(name: str) -> str:
+    """An example whose app proves one call and submits it to a verifier, which must refuse a tampered copy."""
+    out = build_example(name)
+    assert "tampered proof rejected: VerificationFailed()" in out
     return out
 
 
@@ -40,6 +49,19 @@ def test_simple_time_travel_example_end_to_end() -> None:
     assert "proven average 70.0 EXT matches the node's balance history" in out
     assert "0x70997970C51812dc3A010C7d01b50e0d17dc79C8 is loyal (average 70.0 EXT)" in out
     assert "replaying the same proof is refused: AlreadyLoyal" in out
+
+
+def test_task_board_example_end_to_end() -> None:
+    """Request-response: six tasks posted to a RequestBook, two `vlayer worker` processes racing to answer them
+    through the prove service; the app checks each task was fulfilled once, the fees, and that the balances are
+    those of applying the answers in the order they landed."""
+    out = build_example("task-board")
+    final = re.search(r"^task board: 6 tasks, each answered once \(worker A: (\d+), worker B: (\d+)\)$", out, re.M)
+    assert final is not None, out
+    assert int(final[1]) + int(final[2]) == 6, final[0]
+    assert "final balances (equal to applying the answers in order)" in out
+    # Carol's transfer of 5000 is more than anyone holds, whatever the order.
+    assert re.search(r"task 6: carol -> alice 5000 +refused", out), out
 
 
 def test_vlayer_build_outside_an_example_fails_loudly() -> None:

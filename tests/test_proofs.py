@@ -190,9 +190,12 @@ def test_bundle_missing_a_node_fails(bundle: ProofBundle) -> None:
         verify_bundle(dataclasses.replace(bundle, nodes=bundle.nodes[1:]))
 
 
-def test_bundle_missing_code_fails(bundle: ProofBundle) -> None:
-    with pytest.raises(ProofMismatchError, match="code with hash"):
-        verify_bundle(dataclasses.replace(bundle, codes=()))
+def test_bundle_with_tampered_code_fails(bundle: ProofBundle) -> None:
+    """A missing code is the guest's to refuse when the code runs (`code 0x... not in input`); a code no proven
+    account has is refused here."""
+    tampered = (b"\x00" + bundle.codes[0], *bundle.codes[1:])
+    with pytest.raises(ProofMismatchError, match="is no proven account's"):
+        verify_bundle(dataclasses.replace(bundle, codes=tampered))
 
 
 def test_bundle_with_changed_header_fails(bundle: ProofBundle) -> None:

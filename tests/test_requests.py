@@ -20,7 +20,7 @@ def test_http_requests_do_not_grow_with_slots(osaka_chain: Chain) -> None:
     counts = {}
     for n in (5, 60, 250):
         reqs, slots, accounts = _requests(osaka_chain, calldata("wideSum(uint256)", ["uint256"], [n]))
-        assert slots == n and accounts == 2  # the corpus, and the zero address as caller and coinbase
+        assert slots == n and accounts == 1  # the corpus: the sender and coinbase are never read
         counts[n] = reqs
     assert len(set(counts.values())) == 1, counts
 
@@ -28,7 +28,7 @@ def test_http_requests_do_not_grow_with_slots(osaka_chain: Chain) -> None:
 def test_http_requests_do_not_grow_with_slots_across_accounts(osaka_chain: Chain) -> None:
     few, slots_few, k_few = _requests(osaka_chain, calldata("sumBalances(address[])", ["address[]"], [HOLDERS[:1]]))
     many, slots_many, k_many = _requests(osaka_chain, calldata("sumBalances(address[])", ["address[]"], [HOLDERS]))
-    assert k_few == k_many == 3 and slots_many > slots_few  # corpus, token, zero address (caller, coinbase)
+    assert k_few == k_many == 2 and slots_many > slots_few  # corpus, token
     assert few == many
 
 

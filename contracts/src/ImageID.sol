@@ -4,5 +4,5 @@ pragma solidity ^0.8.28;
 
 /// @notice The image ID of the call guest this build produced.
 library ImageID {
-    bytes32 public constant RISC0_CALL_GUEST_ID = 0x4b283ba58d42d07a40b6ef4d50273365045d9642a18bc785422671f03493fbee;
+    bytes32 public constant RISC0_CALL_GUEST_ID = 0xc87eb37a4634180641910cf16718645b4e6c09df288793047ee4ecb0568b0e4c;
 }

@@ -39,17 +39,13 @@ impl Database for WrapStateDb<'_> {
         let Some(info) = &acc.info else {
             return Ok(None);
         };
-        let code = if info.code_hash == KECCAK_EMPTY {
-            None
-        } else {
-            let raw = self.state.code(&info.code_hash).map_err(DbError)?;
-            Some(Bytecode::new_raw(raw.clone()))
-        };
+        // No code here: revm asks `code_by_hash` only when the code runs or is read (EXTCODESIZE/COPY, a call),
+        // so the witness holds code for exactly those accounts; BALANCE and EXTCODEHASH need only the account.
         Ok(Some(AccountInfo {
             balance: info.balance,
             nonce: info.nonce,
             code_hash: info.code_hash,
-            code,
+            code: (info.code_hash == KECCAK_EMPTY).then(Bytecode::default),
             ..Default::default()
         }))
     }

@@ -36,8 +36,6 @@ pub enum GuestError {
         claimed: U256,
         proven: U256,
     },
-    #[error("code {code_hash} of account {address} not in input")]
-    MissingCode { address: Address, code_hash: B256 },
     #[error("account {0} not in input")]
     MissingAccount(Address),
     #[error("storage slot {slot} of {address} not in input")]

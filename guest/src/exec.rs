@@ -1,10 +1,17 @@
 //! Re-execution of the call with revm under eth_call's relaxations, and the journal.
 
+use core::marker::PhantomData;
+
 use alloy_primitives::{Address, B256, U256};
 use revm::context::{BlockEnv, CfgEnv, Context, TxEnv};
-use revm::context_interface::result::{EVMError, ExecutionResult, Output};
-use revm::primitives::{Bytes, TxKind};
-use revm::{InspectEvm, MainBuilder, MainContext};
+use revm::context_interface::result::{EVMError, ExecutionResult, HaltReason, Output};
+use revm::context_interface::{ContextTr, JournalTr, Transaction};
+use revm::handler::{pre_execution, EthFrame, EvmTr, EvmTrError, Handler};
+use revm::inspector::{InspectorEvmTr, InspectorHandler};
+use revm::interpreter::interpreter::EthInterpreter;
+use revm::primitives::{AddressMap, Bytes, HashSet, StorageKey, TxKind};
+use revm::state::EvmState;
+use revm::{Inspector, MainBuilder, MainContext};
 
 use crate::chain::{self, Rules};
 use crate::db::{DbError, WrapStateDb};
@@ -42,18 +49,19 @@ pub fn run_call(
     };
 
     let mut traveler = Traveler::new(states, chain_id, dev_hardfork);
-    let result = Context::mainnet()
+    let mut evm = Context::mainnet()
         .with_db(WrapStateDb::new(state))
         .with_cfg(cfg_env(rules, chain_id))
         .with_block(block_env(&state.header, rules))
-        .build_mainnet_with_inspector(&mut traveler)
-        .inspect_tx(tx);
+        .with_tx(tx)
+        .build_mainnet_with_inspector(&mut traveler);
+    let result = EthCall::<_, EVMError<DbError>>::default().inspect_run(&mut evm);
+    drop(evm);
     // A refused travel request aborts the execution; whatever revm made of that abort is not the reason.
     if let Some(err) = traveler.take_error() {
         return Err(err);
     }
-    let result = result.map_err(evm_error)?;
-    match result.result {
+    match result.map_err(evm_error)? {
         ExecutionResult::Success { gas, output, .. } => {
             let data = match output {
                 Output::Call(b) => b.to_vec(),
@@ -71,6 +79,67 @@ pub fn run_call(
     }
 }
 
+/// The transaction of an eth_call without the transaction's own state accesses: its sender is warm (EIP-2929) but
+/// not loaded, never validated or charged, its nonce not bumped; with fees off (`cfg_env`) the coinbase is only
+/// warmed (EIP-3651). So the sender's and the coinbase's accounts are read, and must be proven, only when the
+/// executed code reads them (BALANCE, EXTCODE*, a call into them), which is the rule the host's preflight follows
+/// (docs/wire-format.md, "What the witness holds").
+pub(crate) struct EthCall<EVM, ERROR> {
+    _types: PhantomData<(EVM, ERROR)>,
+}
+
+impl<EVM, ERROR> Default for EthCall<EVM, ERROR> {
+    fn default() -> Self {
+        Self {
+            _types: PhantomData,
+        }
+    }
+}
+
+/// Makes `caller` warm the way a transaction's sender is, without reading its account.
+pub(crate) fn warm_sender<J: JournalTr>(journal: &mut J, caller: Address) {
+    let mut warm: AddressMap<HashSet<StorageKey>> = AddressMap::default();
+    warm.insert(caller, HashSet::default());
+    journal.warm_access_list(warm);
+}
+
+impl<EVM, ERROR> Handler for EthCall<EVM, ERROR>
+where
+    EVM: EvmTr<Context: ContextTr<Journal: JournalTr<State = EvmState>>, Frame = EthFrame>,
+    ERROR: EvmTrError<EVM>,
+{
+    type Evm = EVM;
+    type Error = ERROR;
+    type HaltReason = HaltReason;
+
+    fn load_accounts(&self, evm: &mut Self::Evm) -> Result<(), Self::Error> {
+        pre_execution::load_accounts::<EVM, ERROR>(evm)?;
+        let caller = evm.ctx().tx().caller();
+        warm_sender(evm.ctx().journal_mut(), caller);
+        Ok(())
+    }
+
+    fn validate_against_state_and_deduct_caller(
+        &self,
+        _evm: &mut Self::Evm,
+        _init_and_floor_gas: &mut revm::interpreter::InitialAndFloorGas,
+    ) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+impl<EVM, ERROR> InspectorHandler for EthCall<EVM, ERROR>
+where
+    EVM: InspectorEvmTr<
+        Context: ContextTr<Journal: JournalTr<State = EvmState>>,
+        Frame = EthFrame<EthInterpreter>,
+        Inspector: Inspector<<EVM as EvmTr>::Context, EthInterpreter>,
+    >,
+    ERROR: EvmTrError<EVM>,
+{
+    type IT = EthInterpreter;
+}
+
 /// eth_call's configuration: no nonce, balance, base-fee, EIP-3607 or block gas limit checks. The EIP-7825 cap
 /// stays.
 pub(crate) fn cfg_env(rules: Rules, chain_id: u64) -> CfgEnv {
@@ -81,6 +150,8 @@ pub(crate) fn cfg_env(rules: Rules, chain_id: u64) -> CfgEnv {
     cfg.disable_base_fee = true;
     cfg.disable_eip3607 = true;
     cfg.disable_block_gas_limit = true;
+    // No fee is charged (gas price 0), so none is paid to the coinbase: its account is never loaded for it.
+    cfg.disable_fee_charge = true;
     cfg
 }
 

@@ -124,7 +124,7 @@ impl States {
         );
         let block_hashes = Rc::new(block_hashes);
 
-        let accounts = prove_accounts(&pool, &codes, header.state_root, &input.accounts)?;
+        let accounts = prove_accounts(&pool, header.state_root, &input.accounts)?;
         let main = StateDb {
             header,
             block_hash: input.block_hash,
@@ -134,7 +134,7 @@ impl States {
         };
         let mut travels = Vec::with_capacity(input.travels.len());
         for (travel, (header, block_hash)) in input.travels.iter().zip(travel_headers) {
-            let accounts = prove_accounts(&pool, &codes, header.state_root, &travel.accounts)?;
+            let accounts = prove_accounts(&pool, header.state_root, &travel.accounts)?;
             travels.push(StateDb {
                 header,
                 block_hash,
@@ -158,7 +158,6 @@ impl States {
 /// Checks every account and slot claim against `state_root` and returns them by address.
 fn prove_accounts(
     pool: &NodePool,
-    codes: &HashMap<B256, Bytes>,
     state_root: B256,
     claims: &[AccountIn],
 ) -> Result<HashMap<Address, ProvenAccount>, GuestError> {
@@ -181,12 +180,6 @@ fn prove_accounts(
         }
         if !acc.exists && (acc.storage_root != EMPTY_ROOT || acc.code_hash != KECCAK_EMPTY) {
             return Err(GuestError::AccountMismatch(address));
-        }
-        if acc.code_hash != KECCAK_EMPTY && !codes.contains_key(&acc.code_hash) {
-            return Err(GuestError::MissingCode {
-                address,
-                code_hash: acc.code_hash,
-            });
         }
         let mut storage = HashMap::with_capacity(acc.storage.len());
         for st in &acc.storage {

@@ -24,7 +24,7 @@ use revm::{Database, Inspector, MainBuilder, MainContext};
 use crate::chain::{self, Rules};
 use crate::db::{DbError, WrapStateDb};
 use crate::error::GuestError;
-use crate::exec::{block_env, cfg_env, evm_error};
+use crate::exec::{block_env, cfg_env, evm_error, warm_sender};
 use crate::state::{StateDb, States};
 
 /// vlayer v1's traveler address: the low 20 bytes of keccak256("vlayer.traveler") (contracts/src/Prover.sol).
@@ -276,11 +276,8 @@ pub fn run_top_frame(
         .build_mainnet();
     let mut handler = MainnetHandler::<_, EVMError<DbError>, EthFrame>::default();
     handler.load_accounts(&mut evm).map_err(evm_error)?;
-    // A transaction loads its caller when it validates it; loading it here keeps the caller warm.
-    evm.ctx()
-        .journal_mut()
-        .load_account_with_code(call.caller)
-        .map_err(|DbError(e)| e)?;
+    // Warm like the main execution's sender, and like it loaded only if the code reads it.
+    warm_sender(evm.ctx().journal_mut(), call.caller);
     let mut gas = GasTracker::new(call.gas_limit, call.gas_limit, 0);
     let Some(mut first) = handler
         .first_frame_input(&mut evm, &mut gas)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import requests
 from eth_utils.abi import function_signature_to_4byte_selector
 from web3 import Web3
 from web3.contract import Contract
@@ -24,6 +23,7 @@ from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.exceptions import ContractLogicError, Web3Exception
 from web3.types import TxReceipt
 
+import requests
 from vlayer.errors import InputError, VlayerError
 from vlayer.hexutil import parse_hex_bytes
 from vlayer.sdk import Client
@@ -47,6 +47,9 @@ class Kit:
 
     def __init__(self, example: Path, rpc_url: str, service_url: str, out: Callable[[str], None] | None = None) -> None:
         self.example = example
+        #: The node and the prove service, for apps that start their own processes on them (`vlayer worker`).
+        self.rpc_url = rpc_url
+        self.service_url = service_url
         self.echo = out or (lambda line: click.echo(line))
         self.w3 = Web3(Web3.HTTPProvider(rpc_url))
         self.client = Client(service_url)
@@ -124,6 +127,8 @@ def load_app(example: Path) -> Any:
     if spec is None or spec.loader is None:
         raise InputError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
+    # Registered before it runs, as an import would: dataclasses look their module up in sys.modules.
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 

@@ -194,14 +194,11 @@ def preflight(
             hint = access_list_hint(client, call.rpc_object(gas), pinned)
         except (RpcMethodUnsupportedError, RpcResponseError):
             hint = {}  # the node lacks or refuses the hint; the lazy path is complete without it
-    coinbase = bytes(pinned.header.coinbase)
-    proofdb.prefetch([call.to, call.sender, coinbase, *hint], hint)
+    # The sender and the coinbase are warm but not read by the call's envelope (no fee, no nonce, no balance check,
+    # in the host as in the guest): they are fetched, and proven, only when the code reads them. Only the target's
+    # code surely runs; any other code is fetched when it runs or is read.
+    proofdb.prefetch([call.to, *hint], hint, code_of=[call.to])
     t_prefetch = time.perf_counter()
-
-    # A transaction always loads its sender and the coinbase (revm does, for fees even at gas price 0), so the
-    # witness proves them whether or not the call itself reads them.
-    proofdb.account(call.sender)
-    proofdb.account(coinbase)
     state = build_state(proofdb, fork, spec.blob_params_at(pinned.header.timestamp), chain_id)
     traveler = Traveler(proofdb, spec, chain_id)
     computation, gas_used = run_message(state_with_traveler(state, traveler), fork, call, gas)

@@ -78,8 +78,10 @@ class ProofDb:
 
     # --- prefetch ------------------------------------------------------------------------------------------------
 
-    def prefetch(self, accounts: Iterable[bytes], slots: dict[bytes, set[int]]) -> None:
-        """Fetch proofs (and code) for a hinted set of accounts and slots in one batch."""
+    def prefetch(self, accounts: Iterable[bytes], slots: dict[bytes, set[int]], code_of: Iterable[bytes] = ()) -> None:
+        """Fetch proofs for a hinted set of accounts and slots, and the code of `code_of`, in one batch. Other code
+        is fetched when it is read: a hinted account may only have its balance read."""
+        wanted_code = set(code_of)
         addrs = list(dict.fromkeys([*accounts, *slots]))
         addrs = [a for a in addrs if a not in self._accounts and a not in self._raw_accounts]
         calls: list[Call] = []
@@ -90,8 +92,9 @@ class ProofDb:
             for chunk in chunks:
                 calls.append(("eth_getProof", [hex_bytes(addr), [hex_word(k) for k in chunk], self.pinned.tag]))
                 plan.append(("proof", addr, chunk))
-            calls.append(("eth_getCode", [hex_bytes(addr), self.pinned.tag]))
-            plan.append(("code", addr, []))
+            if addr in wanted_code:
+                calls.append(("eth_getCode", [hex_bytes(addr), self.pinned.tag]))
+                plan.append(("code", addr, []))
         if not calls:
             return
         results = self.client.batch(calls, cache=True)

@@ -79,11 +79,9 @@ class Traveler:
         assert number is not None  # intercepts() returned True
         if msg.value:
             raise TravelError(f"time travel: a call with value at block {number} is not supported")
+        # Like the main call, the travelled frame's caller and the coinbase are warm but read (and proven) only if
+        # its code reads them: the guest's frame follows the same rule (docs/wire-format.md).
         db = self.root.travel_db(number)
-        # The guest's nested frame loads its caller the way a transaction does, and may warm the coinbase: prove
-        # both at that block whether or not the frame reads them (an extra proven account costs nothing).
-        db.account(bytes(msg.sender))
-        db.account(bytes(db.pinned.header.coinbase))
         timestamp = db.pinned.header.timestamp
         fork = self.spec.fork_at(timestamp)
         state = build_state(db, fork, self.spec.blob_params_at(timestamp), self.chain_id)

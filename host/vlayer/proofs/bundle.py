@@ -103,7 +103,9 @@ def node_pool(nodes: tuple[bytes, ...] | list[bytes]) -> dict[bytes, bytes]:
 
 
 def verify_bundle(bundle: ProofBundle) -> None:
-    """Check header hash, ancestor chain, every account and storage claim, and every code hash."""
+    """Check header hash, ancestor chain, every account and storage claim, and that every code is some proven
+    account's. An account's code is in the bundle only if the call ran or read it (BALANCE and EXTCODEHASH need
+    only the account); the guest asks for code by hash when it runs or reads it."""
     if bytes(keccak(bundle.header_rlp)) != bundle.block_hash:
         raise HeaderMismatchError("bundle header does not hash to the pinned block hash")
     header = rlp.decode(bundle.header_rlp)
@@ -118,8 +120,7 @@ def verify_bundle(bundle: ProofBundle) -> None:
         expected = bytes(rlp.decode(raw)[0])
 
     pool = node_pool(bundle.nodes)
-    code_hashes = {bytes(keccak(c)) for c in bundle.codes}
-    _verify_accounts(pool, code_hashes, state_root, bundle.accounts, "")
+    _verify_accounts(pool, state_root, bundle.accounts, "")
     last = bundle.block_number
     for travel in reversed(bundle.travels):
         n = travel.block_number
@@ -130,12 +131,16 @@ def verify_bundle(bundle: ProofBundle) -> None:
         if index >= len(bundle.ancestors):
             raise HeaderMismatchError(f"bundle travels to block {n} but lacks its header")
         travel_root = bytes(rlp.decode(bundle.ancestors[index])[3])
-        _verify_accounts(pool, code_hashes, travel_root, travel.accounts, f" at block {n}")
+        _verify_accounts(pool, travel_root, travel.accounts, f" at block {n}")
+    claimed = {acc.code_hash for acc in bundle.accounts}
+    claimed.update(acc.code_hash for travel in bundle.travels for acc in travel.accounts)
+    for code in bundle.codes:
+        if bytes(keccak(code)) not in claimed:
+            raise ProofMismatchError(f"bundle code with hash 0x{bytes(keccak(code)).hex()} is no proven account's")
 
 
 def _verify_accounts(
     pool: dict[bytes, bytes],
-    code_hashes: set[bytes],
     state_root: bytes,
     accounts: tuple[AccountClaim, ...],
     where: str,
@@ -146,8 +151,6 @@ def _verify_accounts(
         want = encode_account(acc) if acc.exists else b""
         if got != want:
             raise ProofMismatchError(f"account {label}: proven state differs from what the call used")
-        if acc.code_hash != EMPTY_SHA3 and acc.code_hash not in code_hashes:
-            raise ProofMismatchError(f"account {label}: code with hash 0x{acc.code_hash.hex()} missing")
         for st in acc.storage:
             key = bytes(keccak(st.slot.to_bytes(32, "big")))
             raw = trie_get(pool, acc.storage_root, key, f"slot {hex(st.slot)} of {label}")

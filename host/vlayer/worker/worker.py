@@ -90,8 +90,9 @@ class WorkerConfig:
     reorg_depth: int = 64
     #: Proofs made again for one request (stale read, settle block too old or forked away) before it fails.
     max_reproofs: int = 3
-    #: Seconds `run_once` waits for a sent transaction's receipt before moving on (it waits again next round).
-    receipt_timeout: float = 60.0
+    #: Seconds a round waits for a sent transaction's receipt before moving on (0: it looks once and moves on, so
+    #: one round sends every answer it has; the next round finds their receipts).
+    receipt_timeout: float = 0.0
     #: `(index, count)`: this worker proves at once only the requests whose `id % count == index`; the others
     #: only once `grace` blocks have passed since they could first be settled, unanswered (their own worker may
     #: be down). Cuts duplicate proving among workers that know of each other; None: every request at once.
@@ -295,6 +296,9 @@ class Worker:
         settle = max(row.min_settle_block, head - self.config.confirmations)
         if settle > head:
             return  # not confirmed enough yet: the proof must settle on a block the fulfilment comes after
+        stale = row.proof.get("stale_settle") if row.proof else None
+        if stale is not None and settle <= int(stale):
+            return  # a proof over that block was refused (stale read, reorg): wait for a newer one
         if not self._owns(row, head):
             return
         name = self.functions.get(row.selector)
@@ -363,7 +367,10 @@ class Worker:
         if row.reproofs >= self.config.max_reproofs:
             self._finish(row, RequestState.FAILED, f"{why}, still after {row.reproofs} new proofs")
             return
-        self.store.update(row.id, RequestState.SEEN, proof=None, reproofs=row.reproofs + 1, reason=why)
+        # The next proof settles on a later block than the refused one: proving again over the same block (the
+        # write that made it stale may still be pending) would only spend the bounded retries.
+        refused = {"stale_settle": int(row.proof["settle"])} if row.proof and "settle" in row.proof else None
+        self.store.update(row.id, RequestState.SEEN, proof=refused, reproofs=row.reproofs + 1, reason=why)
         log.info("%s: request %d proved again: %s", self.name, row.id, why)
 
     def _classify(self, row: RequestRow, revert: Revert) -> None:
@@ -397,7 +404,7 @@ class Worker:
             self._classify(row, decode_revert(bytes.fromhex(data[2:]) if data.startswith("0x") else b""))
             return
         nonce = int(self.w3.eth.get_transaction_count(self.account.address, "pending"))
-        tx.update(gas=gas + gas // 5, nonce=nonce, gasPrice=int(self.w3.eth.gas_price) * 2)
+        tx.update(gas=gas + gas // 5, nonce=nonce, **self._fees())
         signed = self.account.sign_transaction(tx)
         tx_hash = _hex(signed.hash)
         # Written before broadcasting: a worker killed now resumes by waiting for (or rebroadcasting) this same
@@ -406,6 +413,15 @@ class Worker:
                           nonce=nonce)  # fmt: skip
         self._broadcast(_hex(signed.raw_transaction))
         log.info("%s: request %d: fulfil sent in %s (nonce %d)", self.name, row.id, tx_hash, nonce)
+
+    def _fees(self) -> dict[str, int]:
+        """EIP-1559 fees: up to twice the base fee plus the node's suggested tip, paying only base fee + tip. (A
+        legacy bid of twice `eth_gasPrice` compounds: nodes derive that price from recent tips, ours included.)"""
+        base = self.w3.eth.get_block("latest").get("baseFeePerGas")
+        if base is None:
+            return {"gasPrice": int(self.w3.eth.gas_price)}  # a chain before London
+        tip = int(self.w3.eth.max_priority_fee)
+        return {"maxFeePerGas": 2 * int(base) + tip, "maxPriorityFeePerGas": tip}
 
     def _broadcast(self, raw: str) -> None:
         try:
@@ -429,7 +445,7 @@ class Worker:
             self._broadcast(row.raw_tx)
             try:
                 receipt = self.w3.eth.wait_for_transaction_receipt(
-                    HexBytes(row.tx_hash), timeout=self.config.receipt_timeout
+                    HexBytes(row.tx_hash), timeout=self.config.receipt_timeout, poll_latency=0.1
                 )
             except TimeExhausted:
                 mined_nonce = int(self.w3.eth.get_transaction_count(self.account.address, "latest"))
