@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import Chain
 from vlayer.chain.block import header_from_json, parse_block_ref
-from vlayer.chain.forks import MAINNET, ChainSpec, spec_for_chain
+from vlayer.chain.forks import ChainSpec, spec_for_chain
 from vlayer.devnet import Anvil
 from vlayer.errors import (
     BlockNotFoundError,
@@ -164,11 +164,12 @@ def test_default_anvil_spec_matches_default_anvil(anvil: Anvil) -> None:
 
 
 def test_pre_cancun_blocks_are_refused() -> None:
-    with pytest.raises(UnsupportedForkError, match="predates cancun"):
-        MAINNET.fork_at(1_700_000_000)
-    assert MAINNET.fork_at(1_746_612_311).label == "prague"
-    assert MAINNET.fork_at(1_780_000_000).label == "osaka"
-    assert MAINNET.blob_params_at(1_780_000_000).max == 21
+    mainnet = spec_for_chain(1)
+    with pytest.raises(UnsupportedForkError, match=r"predates cancun .*: it runs shanghai"):
+        mainnet.fork_at(1_700_000_000)
+    assert mainnet.fork_at(1_746_612_311).label == "prague"
+    assert mainnet.fork_at(1_780_000_000).label == "osaka"
+    assert mainnet.blob_params_at(1_780_000_000).max == 21
 
 
 def test_unknown_chain_needs_a_spec() -> None:
@@ -178,7 +179,7 @@ def test_unknown_chain_needs_a_spec() -> None:
 
 def test_spec_for_another_chain_is_refused(osaka_chain: Chain) -> None:
     with pytest.raises(UnsupportedForkError, match="is for chain 1"):
-        preflight(osaka_chain.client(), CALL, chain_spec=MAINNET)
+        preflight(osaka_chain.client(), CALL, chain_spec=spec_for_chain(1))
 
 
 def test_gas_above_osaka_cap_is_refused(osaka_chain: Chain) -> None:

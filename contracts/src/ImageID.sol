@@ -4,5 +4,5 @@ pragma solidity ^0.8.28;
 
 /// @notice The image ID of the call guest this build produced.
 library ImageID {
-    bytes32 public constant RISC0_CALL_GUEST_ID = 0xc87eb37a4634180641910cf16718645b4e6c09df288793047ee4ecb0568b0e4c;
+    bytes32 public constant RISC0_CALL_GUEST_ID = 0xbf17e5daa67063d59e5d17d933a4707a6942c8f92e5b6770033fe7734126b3e5;
 }

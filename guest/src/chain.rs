@@ -1,5 +1,6 @@
-//! Chain schedules, mirroring host/vlayer/chain/forks.py: the fork is read from the schedule, not chosen by the
-//! prover. Only a dev chain (chain id 31337) takes its hardfork from the input.
+//! Chain schedules from the table shared with the host (chains/chains.json; guest/build.rs makes it constants): the
+//! fork is read from the schedule, not chosen by the prover. Only a dev chain (chain id 31337) takes its hardfork
+//! from the input.
 
 use revm::primitives::hardfork::SpecId;
 
@@ -7,65 +8,77 @@ use crate::error::GuestError;
 
 pub const ANVIL_CHAIN_ID: u64 = 31337;
 
+/// The table itself, byte for byte what the schedules below were built from; the host reads its schedules from it
+/// (through guest_wrapper), so host and guest cannot disagree.
+pub const CHAIN_TABLE_JSON: &str = include_str!("../../chains/chains.json");
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rules {
     pub spec: SpecId,
     pub blob_update_fraction: u64,
 }
 
+pub(crate) struct ChainSchedule {
+    chain_id: u64,
+    name: &'static str,
+    /// (fork, activation timestamp), ascending; forks before Cancun only name refused blocks.
+    forks: &'static [(&'static str, u64)],
+    /// (activation timestamp, blob base fee update fraction), ascending.
+    blobs: &'static [(u64, u64)],
+}
+
+include!(concat!(env!("OUT_DIR"), "/chains.rs"));
+
 const CANCUN_FRACTION: u64 = 3_338_477;
 const PRAGUE_FRACTION: u64 = 5_007_716;
 const BPO1_FRACTION: u64 = 8_346_193;
 const BPO2_FRACTION: u64 = 11_684_671;
 
-struct Schedule {
-    forks: &'static [(SpecId, u64)],
-    blobs: &'static [(u64, u64)],
+fn executable(fork: &str) -> Option<SpecId> {
+    match fork {
+        "cancun" => Some(SpecId::CANCUN),
+        "prague" => Some(SpecId::PRAGUE),
+        "osaka" => Some(SpecId::OSAKA),
+        _ => None,
+    }
 }
 
-const MAINNET: Schedule = Schedule {
-    forks: &[
-        (SpecId::CANCUN, 1_710_338_135),
-        (SpecId::PRAGUE, 1_746_612_311),
-        (SpecId::OSAKA, 1_764_798_551),
-    ],
-    blobs: &[
-        (1_710_338_135, CANCUN_FRACTION),
-        (1_746_612_311, PRAGUE_FRACTION),
-        (1_765_978_199, BPO1_FRACTION),
-        (1_767_747_671, BPO2_FRACTION),
-    ],
-};
+fn scheduled(chain: &ChainSchedule, timestamp: u64) -> Result<Rules, GuestError> {
+    let fork = chain.forks.iter().rev().find(|(_, ts)| *ts <= timestamp);
+    let spec = match fork {
+        Some((name, _)) => executable(name).ok_or_else(|| {
+            GuestError::UnsupportedChain(format!(
+                "{} block at {timestamp} runs {name}; vlayer executes Cancun and later",
+                chain.name
+            ))
+        })?,
+        None => {
+            let (first, at) = chain.forks.first().copied().unwrap_or(("cancun", 0));
+            return Err(GuestError::UnsupportedChain(format!(
+                "{} block at {timestamp} predates {first} (active from {at}); vlayer executes Cancun and later",
+                chain.name
+            )));
+        }
+    };
+    let blob_update_fraction = chain
+        .blobs
+        .iter()
+        .rev()
+        .find(|(ts, _)| *ts <= timestamp)
+        .map(|(_, f)| *f)
+        .ok_or_else(|| {
+            GuestError::UnsupportedChain(format!(
+                "{} block at {timestamp} has no blob schedule",
+                chain.name
+            ))
+        })?;
+    Ok(Rules {
+        spec,
+        blob_update_fraction,
+    })
+}
 
 pub fn rules(chain_id: u64, dev_hardfork: &[u8], timestamp: u64) -> Result<Rules, GuestError> {
-    if chain_id == 1 {
-        if !dev_hardfork.is_empty() {
-            return Err(GuestError::UnsupportedChain(
-                "mainnet takes no dev hardfork".into(),
-            ));
-        }
-        let spec = MAINNET
-            .forks
-            .iter()
-            .rev()
-            .find(|(_, ts)| *ts <= timestamp)
-            .map(|(s, _)| *s);
-        let fraction = MAINNET
-            .blobs
-            .iter()
-            .rev()
-            .find(|(ts, _)| *ts <= timestamp)
-            .map(|(_, f)| *f);
-        return match (spec, fraction) {
-            (Some(spec), Some(blob_update_fraction)) => Ok(Rules {
-                spec,
-                blob_update_fraction,
-            }),
-            _ => Err(GuestError::UnsupportedChain(format!(
-                "mainnet block at {timestamp} predates Cancun"
-            ))),
-        };
-    }
     if chain_id == ANVIL_CHAIN_ID {
         let (spec, blob_update_fraction) = match dev_hardfork {
             b"cancun" => (SpecId::CANCUN, CANCUN_FRACTION),
@@ -85,7 +98,65 @@ pub fn rules(chain_id: u64, dev_hardfork: &[u8], timestamp: u64) -> Result<Rules
             blob_update_fraction,
         });
     }
-    Err(GuestError::UnsupportedChain(format!(
-        "chain id {chain_id} has no schedule in the guest"
-    )))
+    let Some(chain) = CHAINS.iter().find(|c| c.chain_id == chain_id) else {
+        return Err(GuestError::UnsupportedChain(format!(
+            "chain id {chain_id} has no schedule in the guest"
+        )));
+    };
+    if !dev_hardfork.is_empty() {
+        return Err(GuestError::UnsupportedChain(format!(
+            "{} takes no dev hardfork",
+            chain.name
+        )));
+    }
+    scheduled(chain, timestamp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules_come_from_the_shared_table() {
+        assert_eq!(CHAINS.len(), 4);
+        // Sepolia: Prague at 1741159776, Osaka at 1760427360, BPO2's blobs at 1761607008.
+        let prague = rules(11_155_111, b"", 1_741_159_776).expect("sepolia prague");
+        assert_eq!(prague.spec, SpecId::PRAGUE);
+        assert_eq!(prague.blob_update_fraction, PRAGUE_FRACTION);
+        let bpo2 = rules(11_155_111, b"", 1_761_607_008).expect("sepolia bpo2");
+        assert_eq!(
+            (bpo2.spec, bpo2.blob_update_fraction),
+            (SpecId::OSAKA, BPO2_FRACTION)
+        );
+        // Hoodi runs Cancun from genesis.
+        assert_eq!(rules(560_048, b"", 0).expect("hoodi").spec, SpecId::CANCUN);
+        // Mainnet's BPO1 (go-ethereum's MainnetChainConfig).
+        let before = rules(1, b"", 1_765_290_070).expect("mainnet osaka");
+        let after = rules(1, b"", 1_765_290_071).expect("mainnet bpo1");
+        assert_eq!(
+            (before.blob_update_fraction, after.blob_update_fraction),
+            (PRAGUE_FRACTION, BPO1_FRACTION)
+        );
+    }
+
+    #[test]
+    fn blocks_before_cancun_are_refused_naming_their_fork() {
+        assert_eq!(
+            rules(1, b"", 1_710_338_134).unwrap_err().to_string(),
+            "unsupported chain: mainnet block at 1710338134 runs shanghai; vlayer executes Cancun and later"
+        );
+        assert_eq!(
+            rules(17_000, b"", 5).unwrap_err().to_string(),
+            "unsupported chain: holesky block at 5 predates shanghai (active from 1696000704); vlayer executes \
+             Cancun and later"
+        );
+        assert_eq!(
+            rules(5, b"", 0).unwrap_err().to_string(),
+            "unsupported chain: chain id 5 has no schedule in the guest"
+        );
+        assert_eq!(
+            rules(1, b"osaka", 1_800_000_000).unwrap_err().to_string(),
+            "unsupported chain: mainnet takes no dev hardfork"
+        );
+    }
 }

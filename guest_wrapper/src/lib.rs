@@ -179,6 +179,13 @@ fn mpt_get<'py>(
     }
 }
 
+/// The chain table the embedded guest was built from (chains/chains.json): the host takes its schedules from here,
+/// so a chain it preflights is a chain this guest proves.
+#[pyfunction]
+fn chain_table() -> &'static str {
+    vlayer_guest::chain::CHAIN_TABLE_JSON
+}
+
 /// Pinned in guest_wrapper/Cargo.toml and guest/zkvm/Cargo.toml.
 const RISC0_ZKVM_VERSION: &str = "3.0.6";
 
@@ -211,6 +218,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(execute_native, m)?)?;
     m.add_function(wrap_pyfunction!(mpt_get, m)?)?;
     m.add_function(wrap_pyfunction!(build_info, m)?)?;
+    m.add_function(wrap_pyfunction!(chain_table, m)?)?;
     m.add("ZkvmFailure", m.py().get_type::<ZkvmFailure>())?;
     m.add("ModeUnavailable", m.py().get_type::<ModeUnavailable>())?;
     m.add("ProvingFailed", m.py().get_type::<ProvingFailed>())?;

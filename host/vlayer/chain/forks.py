@@ -1,13 +1,16 @@
 """Chain schedules: which EVM rules and blob parameters hold at a given block.
 
-The fork is read off a chain's published schedule (activation timestamps), never guessed from the node. A dev chain
-(anvil) has no published schedule, so it gets an explicit spec naming its hardfork; the preflight cross-checks that
-against what anvil reports and refuses a mismatch.
+The fork is read off a chain's published schedule (activation timestamps), never guessed from the node. The built-in
+schedules are the chain table the zkVM guest was built from (chains/chains.json, embedded in the native module), so
+a chain the host preflights is a chain the guest proves (docs/chains.md). A dev chain (anvil) has no published
+schedule, so it gets an explicit spec naming its hardfork; the preflight cross-checks that against what anvil
+reports and refuses a mismatch.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,14 +58,18 @@ class ChainSpec:
     blobs: tuple[tuple[int, BlobParams], ...]
     #: For dev chains: the hardfork name anvil must report (lower case), checked at pin time.
     dev_hardfork: str | None = None
+    #: (fork name, activation timestamp) of the forks before Cancun, ascending: only to name a refused block's fork.
+    earlier: tuple[tuple[str, int], ...] = ()
 
     def fork_at(self, timestamp: int) -> Fork:
         active = [fork for fork, ts in self.forks if ts <= timestamp]
         if not active:
             first = self.forks[0]
+            runs = [name for name, ts in self.earlier if ts <= timestamp]
+            which = f": it runs {runs[-1]}" if runs else ""
             raise UnsupportedForkError(
                 f"{self.name}: block at timestamp {timestamp} predates {first[0].label} "
-                f"(active from {first[1]}); vlayer executes Cancun and later only"
+                f"(active from {first[1]}){which}; vlayer executes Cancun and later only"
             )
         return active[-1]
 
@@ -90,42 +97,78 @@ class ChainSpec:
 
     @classmethod
     def from_json(cls, path: str | Path) -> ChainSpec:
-        """Load a schedule for a chain we do not ship, e.g.
-        {"name": "x", "chain_id": 5, "forks": {"cancun": 0, "prague": 100},
-         "blobs": [[0, [6, 9, 5007716]]]}"""
+        """A user-supplied schedule, e.g. {"name": "x", "chain_id": 5, "forks": {"cancun": 0, "prague": 100},
+        "blobs": [[0, [6, 9, 5007716]]]}. Accepted only where it works end to end: the guest proves a chain by its
+        built-in schedule, so a spec must name a built-in chain and agree with it; anything else is refused here,
+        before any work, rather than by the guest after the preflight."""
         try:
             doc: Any = json.loads(Path(path).read_text())
             forks = tuple(sorted(((Fork[k.upper()], int(v)) for k, v in doc["forks"].items()), key=lambda x: x[1]))
             blobs = tuple(sorted((int(ts), BlobParams(*map(int, p))) for ts, p in doc["blobs"]))
-            return cls(str(doc["name"]), int(doc["chain_id"]), forks, blobs)
+            spec = cls(str(doc["name"]), int(doc["chain_id"]), forks, blobs)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise InputError(f"chain spec {path}: {exc}") from exc
+        built_in = known_chains().get(spec.chain_id)
+        if built_in is None:
+            known = ", ".join(f"{c.name} ({c.chain_id})" for c in known_chains().values())
+            raise InputError(
+                f"chain spec {path}: chain {spec.chain_id} has no schedule in the zkVM guest, so no proof of it could "
+                f"be checked; vlayer proves {known} and dev chains (docs/chains.md)"
+            )
+        if (spec.forks, spec.blobs) != (built_in.forks, built_in.blobs):
+            raise InputError(
+                f"chain spec {path}: its schedule for chain {spec.chain_id} differs from {built_in.name}'s, which the "
+                "zkVM guest enforces; drop --chain-spec to use the built-in one"
+            )
+        return built_in
 
 
-MAINNET = ChainSpec(
-    "mainnet",
-    1,
-    ((Fork.CANCUN, 1_710_338_135), (Fork.PRAGUE, 1_746_612_311), (Fork.OSAKA, 1_764_798_551)),
-    (
-        (1_710_338_135, CANCUN_BLOBS),
-        (1_746_612_311, PRAGUE_BLOBS),
-        (1_765_978_199, BPO1_BLOBS),
-        (1_767_747_671, BPO2_BLOBS),
-    ),
-)
+def _chain_table() -> dict[str, Any]:
+    """The table the embedded guest was built from; a source checkout without the native module reads the file."""
+    # Imported here: vlayer.guest imports the preflight, which imports this module.
+    from vlayer.errors import GuestError
+    from vlayer.guest import native_module
 
-KNOWN_CHAINS: dict[int, ChainSpec] = {MAINNET.chain_id: MAINNET}
+    try:
+        text = str(native_module().chain_table())
+    except GuestError:
+        text = (Path(__file__).resolve().parents[3] / "chains" / "chains.json").read_text()
+    table: dict[str, Any] = json.loads(text)
+    return table
+
+
+def _built_in(table: dict[str, Any]) -> dict[int, ChainSpec]:
+    schedules = {
+        name: BlobParams(p["target"], p["max"], p["update_fraction"]) for name, p in table["blob_schedules"].items()
+    }
+    chains: dict[int, ChainSpec] = {}
+    for chain in table["chains"]:
+        named = sorted(((str(k), int(v)) for k, v in chain["forks"].items()), key=lambda x: x[1])
+        forks = tuple((Fork[name.upper()], ts) for name, ts in named if name in table["executable_forks"])
+        earlier = tuple((name, ts) for name, ts in named if name not in table["executable_forks"])
+        blobs = tuple(sorted((int(ts), schedules[name]) for name, ts in chain["blobs"].items()))
+        spec = ChainSpec(str(chain["name"]), int(chain["chain_id"]), forks, blobs, earlier=earlier)
+        chains[spec.chain_id] = spec
+    return chains
+
+
+@functools.cache
+def known_chains() -> dict[int, ChainSpec]:
+    """The built-in chains by id (read once, on first use)."""
+    return _built_in(_chain_table())
+
 
 #: Chain id anvil uses by default; its default hardfork in foundry 1.7.1 is BPO1 (Osaka EVM rules).
 ANVIL_CHAIN_ID = 31337
 
 
 def spec_for_chain(chain_id: int) -> ChainSpec:
-    if chain_id in KNOWN_CHAINS:
-        return KNOWN_CHAINS[chain_id]
+    if chain_id in known_chains():
+        return known_chains()[chain_id]
     if chain_id == ANVIL_CHAIN_ID:
         return ChainSpec.dev("bpo1")
+    known = ", ".join(f"{c.name} ({c.chain_id})" for c in known_chains().values())
     raise UnsupportedForkError(
-        f"chain id {chain_id} has no built-in schedule; pass a chain spec (--chain-spec FILE or --hardfork for a "
-        "dev chain)"
+        f"chain id {chain_id} has no built-in schedule, so the zkVM guest could not prove it; vlayer proves {known} "
+        "and dev chains (--hardfork); docs/chains.md"
     )
