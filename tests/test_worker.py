@@ -20,14 +20,16 @@ from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
+from web3.exceptions import ContractLogicError
 
-from tests.support.contracts import CONTRACTS, HARDFORK, compile_sources
+from tests.support.contracts import CONTRACTS, HARDFORK, compile_sources, custom_error
 from tests.support.service import ENV, PausableProxy, Serve
 from vlayer.devnet import REPO_ROOT, Anvil
 from vlayer.errors import InputError
 from vlayer.guest import call_guest_id
 from vlayer.sdk import Local
 from vlayer.worker import RequestState, Worker, WorkerConfig, WorkerError, WorkerStore, check_proof_source
+from vlayer.worker.book import decode_revert
 
 #: The workers' own keys, funded by the fixture (anvil's unlocked account 0 deploys and posts).
 KEYS = tuple("0x" + keccak(text=f"vlayer worker key {i}").hex() for i in range(3))
@@ -286,7 +288,18 @@ def test_write_between_proof_and_submission_is_proved_again(chain: Chain, tmp_pa
         chain.mine()
         w.poll()
         assert w.step(request_id) is RequestState.PROVED
+        version = int(chain.store.functions.versionOf(KEY).call())
         chain.transact(chain.store.functions.write(KEY, (1000).to_bytes(32, "big")))
+        # Forced past the simulation, the stale answer is refused on chain, naming the key and both versions.
+        stale = w._fulfil_tx(w.store.get(request_id))  # type: ignore[arg-type]
+        forced = chain.w3.eth.send_transaction({**stale, "from": chain.owner, "gas": 3_000_000})
+        assert chain.w3.eth.wait_for_transaction_receipt(forced)["status"] == 0
+        with pytest.raises(ContractLogicError) as refused:
+            chain.w3.eth.call({**stale, "from": chain.owner})
+        assert decode_revert(bytes.fromhex(str(refused.value.data)[2:])) == decode_revert(
+            custom_error("StaleRead(bytes32,uint256,uint256)", ["bytes32", "uint256", "uint256"],
+                         [KEY, version, version + 1])
+        )  # fmt: skip
         assert w.step(request_id) is RequestState.SEEN  # the simulation said StaleRead
         row = w.store.get(request_id)
         assert row is not None and row.reproofs == 1 and row.reason is not None and "StaleRead" in row.reason
