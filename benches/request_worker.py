@@ -289,7 +289,7 @@ def run_workers(s: Setup, name: str, workers: int, keys: list[bytes], tmp: Path,
         proofs=proofs if proofs or not fulfilled else None,
         dropped=sum(r.state is RequestState.DROPPED for r in rows),
         failed=sum(r.state is RequestState.FAILED for r in rows),
-        reproofs=sum(r.reproofs for r in rows),
+        reproofs=sum(r.reproofs + r.stale_reads for r in rows),
         reasons=collections.Counter((r.reason or "?")[:110] for r in rows if r.state is RequestState.FAILED),
     )
 

@@ -70,7 +70,11 @@ requests_table = sa.Table(
     sa.Column("tx_hash", sa.String(66)),
     sa.Column("raw_tx", sa.Text),
     sa.Column("nonce", sa.BigInteger),
+    #: New proofs made for a refusal a newer block can cure (settle block too old or forked away); bounded.
     sa.Column("reproofs", sa.Integer, nullable=False, default=0),
+    #: New proofs made because a write landed since the proven read (someone else's answer applied): the state
+    #: moved on, so these are bounded by the request's deadline, not by a retry budget.
+    sa.Column("stale_reads", sa.Integer, nullable=False, default=0, server_default="0"),
     sa.Column("reason", sa.Text),
     sa.Column("updated_at", sa.Float, nullable=False),
 )
@@ -96,6 +100,7 @@ class RequestRow:
     nonce: int | None
     reproofs: int
     reason: str | None
+    stale_reads: int = 0
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,7 @@ def _row(r: sa.RowMapping) -> RequestRow:
         nonce=None if r["nonce"] is None else int(r["nonce"]),
         reproofs=int(r["reproofs"]),
         reason=r["reason"],
+        stale_reads=int(r["stale_reads"]),
     )
 
 
@@ -142,6 +148,12 @@ class WorkerStore:
     def __init__(self, url: str, chain_id: int, book: str) -> None:
         self.engine = make_engine(url)
         _metadata.create_all(self.engine)
+        present = {c["name"] for c in sa.inspect(self.engine).get_columns(requests_table.name)}
+        if "stale_reads" not in present:  # a store made before the column existed
+            with self.engine.begin() as conn:
+                conn.execute(
+                    sa.text(f"ALTER TABLE {requests_table.name} ADD COLUMN stale_reads INTEGER NOT NULL DEFAULT 0")
+                )
         self.chain_id = chain_id
         self.book = book.lower()
 

@@ -363,21 +363,24 @@ class Worker:
             return decode_revert(bytes.fromhex(data[2:]) if data.startswith("0x") else b"")
         return None
 
-    def _reprove(self, row: RequestRow, why: str) -> None:
-        if row.reproofs >= self.config.max_reproofs:
+    def _reprove(self, row: RequestRow, why: str, *, stale: bool = False) -> None:
+        """Proves the request again over a newer block. A stale read (another answer's write landed) is progress,
+        not failure: those new proofs are bounded by the request's deadline; other refusals by `max_reproofs`."""
+        if not stale and row.reproofs >= self.config.max_reproofs:
             self._finish(row, RequestState.FAILED, f"{why}, still after {row.reproofs} new proofs")
             return
         # The next proof settles on a later block than the refused one: proving again over the same block (the
         # write that made it stale may still be pending) would only spend the bounded retries.
         refused = {"stale_settle": int(row.proof["settle"])} if row.proof and "settle" in row.proof else None
-        self.store.update(row.id, RequestState.SEEN, proof=refused, reproofs=row.reproofs + 1, reason=why)
+        counts = {"stale_reads": row.stale_reads + 1} if stale else {"reproofs": row.reproofs + 1}
+        self.store.update(row.id, RequestState.SEEN, proof=refused, reason=why, **counts)
         log.info("%s: request %d proved again: %s", self.name, row.id, why)
 
     def _classify(self, row: RequestRow, revert: Revert) -> None:
         if revert.name == "NotOpen":
             self._finish(row, RequestState.DROPPED, f"already answered: {revert}")
         elif revert.name in REPROVE:
-            self._reprove(row, str(revert))
+            self._reprove(row, str(revert), stale=revert.name == "StaleRead")
         elif revert.name == "Expired":
             self._finish(row, RequestState.DROPPED, str(revert))
         else:
@@ -430,6 +433,12 @@ class Worker:
             # "already known" / "nonce too low" after a restart: `_confirm` sorts out what happened.
             log.info("%s: broadcast: %s", self.name, exc)
 
+    def _receipt(self, tx_hash: str) -> Any:
+        try:
+            return self.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+        except TransactionNotFound:
+            return None
+
     def _callback_outcome(self, receipt: Any) -> str | None:
         """None when the callback ran; else why not (the answer stands, the requester may `retryCallback`)."""
         for event in self.book.events.CallbackFailed().process_receipt(receipt, errors=DISCARD):
@@ -439,9 +448,8 @@ class Worker:
 
     def _confirm(self, row: RequestRow) -> None:
         assert row.tx_hash is not None and row.raw_tx is not None and row.nonce is not None
-        try:
-            receipt = self.w3.eth.get_transaction_receipt(HexBytes(row.tx_hash))
-        except TransactionNotFound:
+        receipt = self._receipt(row.tx_hash)
+        if receipt is None:
             self._broadcast(row.raw_tx)
             try:
                 receipt = self.w3.eth.wait_for_transaction_receipt(
@@ -449,10 +457,15 @@ class Worker:
                 )
             except TimeExhausted:
                 mined_nonce = int(self.w3.eth.get_transaction_count(self.account.address, "latest"))
-                # The nonce went to another transaction of this key: ours can never be mined.
-                if mined_nonce > row.nonce and not self._drop_unless_open(row):
-                    self.store.update(row.id, RequestState.PROVED, tx_hash=None, raw_tx=None, nonce=None)
-                return
+                if mined_nonce <= row.nonce:
+                    return  # still pending: the next round looks again
+                # The nonce is used: by ours if it was mined just now, else by another transaction of this key,
+                # and then ours can never be mined.
+                receipt = self._receipt(row.tx_hash)
+                if receipt is None:
+                    if not self._drop_unless_open(row):
+                        self.store.update(row.id, RequestState.PROVED, tx_hash=None, raw_tx=None, nonce=None)
+                    return
         if int(receipt["status"]) == 1:
             if int(receipt["blockNumber"]) > int(self.w3.eth.block_number) - self.config.confirmations:
                 return  # not buried yet: a reorg until then finds no receipt, and the same transaction is resent
