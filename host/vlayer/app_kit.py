@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import requests
 from eth_utils.abi import function_signature_to_4byte_selector
 from web3 import Web3
 from web3.contract import Contract
@@ -23,7 +24,6 @@ from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.exceptions import ContractLogicError, Web3Exception
 from web3.types import TxReceipt
 
-import requests
 from vlayer.errors import InputError, VlayerError
 from vlayer.hexutil import parse_hex_bytes
 from vlayer.sdk import Client

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import TracebackType
 
 import requests
+
 from vlayer.devnet import REPO_ROOT, free_port
 
 ENV = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "host")}
