@@ -3,9 +3,19 @@
 # the zkVM guest, the guest ELF (bash/build-guest.sh), a Python venv (.venv) with the vlayer package built by
 # maturin (embedding that ELF), and the pinned EVM tools (anvil, forge, solc) from npm (node_modules).
 # Idempotent: a second run with nothing changed does no work.
+#
+# `bash bash/setup.sh --cuda [--dry-run]` builds, in addition, vlayer with RISC Zero's CUDA prover into .venv-cuda
+# (bash/setup-cuda.sh; docs/proof-modes.md, "GPU (CUDA) build"). Nothing else, CI included, needs that build.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
+
+if [ "${1:-}" = "--cuda" ]; then
+  exec bash bash/setup-cuda.sh "${@:2}"
+elif [ $# -gt 0 ]; then
+  echo "setup: unknown option '$1' (known: --cuda [--dry-run])" >&2
+  exit 2
+fi
 
 source bash/env.sh
 source bash/phases.sh

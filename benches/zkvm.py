@@ -1,39 +1,46 @@
 """zkVM cost of our guest next to the published reference figures, in one run.
 
-    .venv/bin/python benches/zkvm.py [--prove erc20-balanceOf,...] [--po2 20]
+    .venv/bin/python benches/zkvm.py [--prove erc20-balanceOf,...] [--po2 20] [--save-inputs DIR]
 
 For an ERC20 `balanceOf` (on a fresh anvil, and on the recorded fixture chain, whose deeper tries make a longer
 witness), a two-call prover (two `balanceOf`s through a contract), a no-op prover call and a time-travelling call
 (the recorded `travel_history_osaka` vector: setBlock to two past blocks and back) it prints total / user cycles and
 segments of the embedded guest in the RISC Zero 3.0 executor, beside RISC Zero Steel's published figures and
 vlayer's no-op figure (no figure is published for time travel; compare it with erc20-recorded). With `--prove` it
-proves the named calls as composite receipts on this CPU and prints proving time, cycles per second and the
-process's peak memory. Figures, not tests: nothing here asserts a time.
+proves the named calls as composite receipts with the build's prover and prints which one ran (`cpu`, or `cuda` for
+the build of `bash/setup.sh --cuda`, run as `.venv-cuda/bin/python benches/zkvm.py`), proving time, cycles per
+second and the process's peak memory. `--save-inputs DIR` writes each call's guest input and the journal the host
+expects (`NAME.input.bin`, `NAME.journal.hex`), which `bash/gpu-check.sh pack` takes to a GPU machine. Figures,
+not tests: nothing here asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
+# Last, so an installed vlayer wins: .venv has the checkout's package (editable), .venv-cuda the CUDA build's wheel.
+sys.path.append(str(Path(__file__).resolve().parents[1] / "host"))
 
 from tests.support.corpus import HOLDERS, calldata, deploy_corpus
 
 from vlayer import zkvm
 from vlayer.chain.forks import ChainSpec
 from vlayer.devnet import Anvil
+from vlayer.errors import GpuUnavailableError
 from vlayer.guest import build_info, execute_native
-from vlayer.guest_input import input_for
+from vlayer.guest_input import expected_journal, input_for
 from vlayer.preflight.execute import CallRequest, preflight
 from vlayer.rpc import RpcClient
 
 GAS = 16_000_000
-VECTORS = Path(__file__).resolve().parents[1] / "tests" / "vectors" / "guest"
+ROOT = Path(__file__).resolve().parents[1]
+VECTORS = ROOT / "tests" / "vectors" / "guest"
 
 #: Published figures: RISC Zero Steel's README/benchmarks (ERC20 balanceOf; two calls) and vlayer's docs (no-op).
 REFERENCE: dict[str, tuple[str, int | None, int | None]] = {
@@ -46,15 +53,11 @@ REFERENCE: dict[str, tuple[str, int | None, int | None]] = {
 }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--prove", default="", help="comma-separated calls to prove (composite), e.g. erc20-balanceOf")
-    parser.add_argument("--po2", type=int, default=zkvm.DEFAULT_SEGMENT_PO2, help="segment size, log2 cycles")
-    args = parser.parse_args()
-    to_prove = [n for n in args.prove.split(",") if n]
-
-    info = build_info()
-    print(f"guest image id 0x{info['image_id']}, risc0-zkvm {info['risc0_zkvm_version']}, segment po2 {args.po2}")
+def make_inputs() -> dict[str, tuple[bytes, bytes]]:
+    """Each call's guest input and the journal the host expects for it."""
+    inputs: dict[str, tuple[bytes, bytes]] = {}
+    # The pinned anvil and solc, which vlayer finds beside its sources only when it is installed editable.
+    os.environ["PATH"] = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}"
     with Anvil(hardfork="osaka") as anvil:
         d = deploy_corpus(anvil, "osaka")
         block = int(anvil.rpc("eth_blockNumber"), 16)
@@ -63,17 +66,57 @@ def main() -> None:
             "two-calls": (d.corpus, calldata("sumBalances(address[])", ["address[]"], [HOLDERS[:2]])),
             "no-op": (d.helper, calldata("triple(uint256)", ["uint256"], [1])),
         }
-        inputs: dict[str, bytes] = {}
         for name, (to, data) in calls.items():
             client = RpcClient.http(anvil.url)
             result = preflight(client, CallRequest(to=to, data=data, gas=GAS), block, chain_spec=ChainSpec.dev("osaka"))
             client.close()
             assert result.success, name
-            inputs[name] = input_for(result)
-    # The same call on the recorded fixture chain (more history: deeper tries, a longer witness).
-    inputs["erc20-recorded"] = (VECTORS / "erc20_balance_osaka.input.bin").read_bytes()
-    # Time travel (recorded): setBlock to two past blocks and back, a storage read at each (TravelProbe.history).
-    inputs["travel-history"] = (VECTORS / "travel_history_osaka.input.bin").read_bytes()
+            inputs[name] = (input_for(result), expected_journal(result))
+    # The same call on the recorded fixture chain (more history: deeper tries, a longer witness), and time travel
+    # (recorded): setBlock to two past blocks and back, a storage read at each (TravelProbe.history).
+    for name, vector in (("erc20-recorded", "erc20_balance_osaka"), ("travel-history", "travel_history_osaka")):
+        journal = bytes.fromhex((VECTORS / f"{vector}.journal.hex").read_text().strip())
+        inputs[name] = ((VECTORS / f"{vector}.input.bin").read_bytes(), journal)
+    return inputs
+
+
+def prover_text() -> str:
+    """Which prover this build runs; for the CUDA build, on which GPU (or why none can be used)."""
+    if zkvm.prover() != "cuda":
+        return "cpu"
+    try:
+        gpu = zkvm.gpu_info()
+    except GpuUnavailableError as exc:
+        return f"cuda (unavailable: {exc})"
+    assert gpu is not None
+    memory = f"{gpu['memory_bytes'] / (1 << 30):.0f} GiB"
+    return f"cuda ({gpu['name']}, {gpu['arch']}, {memory}, driver CUDA {gpu['driver_cuda']})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--prove", default="", help="comma-separated calls to prove (composite), e.g. erc20-balanceOf")
+    parser.add_argument("--po2", type=int, default=zkvm.DEFAULT_SEGMENT_PO2, help="segment size, log2 cycles")
+    parser.add_argument("--save-inputs", metavar="DIR", help="write NAME.input.bin and NAME.journal.hex per call")
+    args = parser.parse_args()
+    to_prove = [n for n in args.prove.split(",") if n]
+    unknown = sorted(set(to_prove) - set(REFERENCE))
+    if unknown:
+        parser.error(f"unknown calls {', '.join(unknown)}; known: {', '.join(REFERENCE)}")
+
+    info = build_info()
+    print(
+        f"guest image id 0x{info['image_id']}, risc0-zkvm {info['risc0_zkvm_version']}, segment po2 {args.po2}, "
+        f"prover {prover_text()}"
+    )
+    made = make_inputs()
+    inputs = {name: data for name, (data, _) in made.items()}
+    if args.save_inputs:
+        out = Path(args.save_inputs)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, (data, journal) in made.items():
+            (out / f"{name}.input.bin").write_bytes(data)
+            (out / f"{name}.journal.hex").write_text(journal.hex() + "\n")
 
     head = (
         f"{'call':16} {'total cycles':>13} {'user cycles':>12} {'segs':>4} {'exec s':>7} {'native ms':>9} | "
@@ -86,7 +129,7 @@ def main() -> None:
         native = execute_native(data)
         native_ms = (time.perf_counter() - t) * 1000
         run = zkvm.execute(data, args.po2)
-        assert run.journal == native.journal, name
+        assert run.journal == native.journal == made[name][1], name
         who, ref_total, ref_user = REFERENCE[name]
         ref_total_text = f"{ref_total:>11,}" if ref_total else f"{'-':>11}"
         ref_user_text = f"{ref_user:>10,}" if ref_user else f"{'-':>10}"
@@ -99,14 +142,18 @@ def main() -> None:
     for name in to_prove:
         data = inputs[name]
         t = time.perf_counter()
-        proved = zkvm.prove(data, "composite", args.po2)
+        try:
+            proved = zkvm.prove(data, "composite", args.po2)
+        except GpuUnavailableError as exc:
+            sys.exit(f"prove {name}: {exc}")
         wall = time.perf_counter() - t
         t = time.perf_counter()
         zkvm.verify(proved.receipt, zkvm.image_id())
         verify_s = time.perf_counter() - t
         peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1 << 20)
         print(
-            f"prove {name}: composite, {proved.run.segments} segments, {proved.run.total_cycles:,} cycles; "
+            f"prove {name}: {zkvm.prover()}, composite, {proved.run.segments} segments, "
+            f"{proved.run.total_cycles:,} cycles; "
             f"proving {proved.prove_seconds:.1f}s ({proved.run.total_cycles / proved.prove_seconds:,.0f} cycles/s), "
             f"wall {wall:.1f}s, verify {verify_s:.2f}s, receipt {len(proved.receipt):,} bytes, "
             f"peak RSS {peak_gib:.1f} GiB"

@@ -2,8 +2,9 @@
 //!
 //! `execute_native` runs exactly the code the zkVM guest runs, on the host CPU, so the host can check guest output
 //! against its preflight before spending a proving run. `zkvm_*` run the embedded guest ELF in the RISC Zero zkVM
-//! (zkvm.rs); every call releases the GIL.
+//! (zkvm.rs); every call releases the GIL. The `cuda` build proves on the GPU instead of the CPU (gpu.rs).
 
+pub mod gpu;
 pub mod zkvm;
 
 use pyo3::create_exception;
@@ -32,6 +33,12 @@ create_exception!(
 create_exception!(_native, ProvingFailed, PyException, "The prover failed.");
 create_exception!(
     _native,
+    GpuUnavailable,
+    PyException,
+    "The CUDA build cannot prove here: no NVIDIA driver, a driver too old, no GPU, or a GPU it was not compiled for."
+);
+create_exception!(
+    _native,
     ReceiptInvalid,
     PyException,
     "A receipt does not decode or does not verify."
@@ -44,6 +51,7 @@ fn to_py(err: zkvm::ZkvmError) -> PyErr {
         E::GuestRefused(_) => GuestFailure::new_err(msg),
         E::ModeUnavailable { .. } | E::DevModeEnv => ModeUnavailable::new_err(msg),
         E::Prove(_) => ProvingFailed::new_err(msg),
+        E::GpuUnavailable(_) => GpuUnavailable::new_err(msg),
         E::Verify(_) | E::Decode(_) => ReceiptInvalid::new_err(msg),
         E::Elf(_) | E::Execute(_) | E::Exit(_) => ZkvmFailure::new_err(msg),
     }
@@ -80,7 +88,8 @@ fn zkvm_execute<'py>(
     execution_dict(py, &report)
 }
 
-/// Prove the embedded guest on this machine's CPU; mode is composite, succinct or groth16.
+/// Prove the embedded guest on this machine (its CPU, or its GPU in the CUDA build); mode is composite, succinct
+/// or groth16.
 #[pyfunction]
 #[pyo3(signature = (input, mode, segment_po2 = zkvm::DEFAULT_SEGMENT_PO2))]
 fn zkvm_prove<'py>(
@@ -209,7 +218,30 @@ fn build_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     };
     info.set_item("proof_modes", modes)?;
     info.set_item("recursion_unavailable", unavailable)?;
+    info.set_item("prover", gpu::PROVER)?;
+    info.set_item("cuda_archs", gpu::compiled_archs())?;
+    let toolkit = (!gpu::CUDA_TOOLKIT.is_empty()).then_some(gpu::CUDA_TOOLKIT);
+    info.set_item("cuda_toolkit", toolkit)?;
     Ok(info)
+}
+
+/// The GPU the CUDA build proves on (name, architecture, memory, the driver's CUDA version), or `GpuUnavailable`
+/// naming why it cannot; None on the CPU build. This is the check every proof of the CUDA build runs first.
+#[pyfunction]
+fn gpu_info(py: Python<'_>) -> PyResult<Option<Bound<'_, PyDict>>> {
+    if gpu::PROVER != "cuda" {
+        return Ok(None);
+    }
+    let gpu = py
+        .allow_threads(gpu::check)
+        .map_err(|err| to_py(zkvm::ZkvmError::GpuUnavailable(err.0)))?;
+    let info = PyDict::new(py);
+    info.set_item("name", &gpu.name)?;
+    info.set_item("arch", &gpu.arch)?;
+    info.set_item("driver_cuda", &gpu.driver_cuda)?;
+    info.set_item("memory_bytes", gpu.memory_bytes)?;
+    info.set_item("devices", gpu.devices)?;
+    Ok(Some(info))
 }
 
 #[pymodule]
@@ -223,6 +255,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ModeUnavailable", m.py().get_type::<ModeUnavailable>())?;
     m.add("ProvingFailed", m.py().get_type::<ProvingFailed>())?;
     m.add("ReceiptInvalid", m.py().get_type::<ReceiptInvalid>())?;
+    m.add("GpuUnavailable", m.py().get_type::<GpuUnavailable>())?;
+    m.add_function(wrap_pyfunction!(gpu_info, m)?)?;
     m.add_function(wrap_pyfunction!(zkvm_execute, m)?)?;
     m.add_function(wrap_pyfunction!(zkvm_prove, m)?)?;
     m.add_function(wrap_pyfunction!(zkvm_verify, m)?)?;

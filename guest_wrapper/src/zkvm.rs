@@ -1,5 +1,6 @@
 //! The zkVM half of guest_wrapper: the embedded guest ELF, its image ID, and execute / prove / verify on the
-//! released RISC Zero 3.0 host (local CPU prover). Pure Rust with typed errors; lib.rs maps them to Python.
+//! released RISC Zero 3.0 host (its local CPU prover, or its CUDA prover in the `cuda` build, gpu.rs). Pure Rust
+//! with typed errors; lib.rs maps them to Python.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -38,6 +39,9 @@ pub enum ZkvmError {
     Verify(String),
     #[error("receipt cannot be decoded: {0}")]
     Decode(String),
+    /// The CUDA build cannot prove on this machine (no driver, driver too old, no GPU, GPU not compiled for).
+    #[error("GPU prover unavailable: {0}")]
+    GpuUnavailable(String),
     #[error(
         "RISC0_DEV_MODE is set; vlayer never fakes zkVM receipts (fake proofs are the explicit 'fake' proof mode)"
     )]
@@ -218,7 +222,8 @@ fn recursion_check() -> Option<String> {
     }
 }
 
-/// Prove the guest on the local CPU prover. The receipt is verified against the image ID before it is returned.
+/// Prove the guest on the local prover (CPU, or GPU in the CUDA build). The receipt is verified against the image
+/// ID before it is returned.
 pub fn prove(input: &[u8], mode: ProveMode, segment_po2: u32) -> Result<ProveReport, ZkvmError> {
     if mode != ProveMode::Composite {
         if let Some(reason) = recursion_unavailable() {
@@ -228,6 +233,9 @@ pub fn prove(input: &[u8], mode: ProveMode, segment_po2: u32) -> Result<ProveRep
             });
         }
     }
+    // Before executing: RISC Zero's CUDA prover has no CPU fall-back and would end the process without a driver.
+    #[cfg(feature = "cuda")]
+    crate::gpu::check().map_err(|err| ZkvmError::GpuUnavailable(err.0))?;
     let (session, execution) = run(input, segment_po2)?;
     let opts = match mode {
         ProveMode::Composite => ProverOpts::composite(),

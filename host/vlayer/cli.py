@@ -44,15 +44,28 @@ def _native_info_or_empty() -> dict[str, Any]:
 
 
 def _version_text() -> str:
+    from vlayer.errors import GuestError
+    from vlayer.guest import native_module
+
+    try:
+        # Loaded here first because the CUDA build needs a lazy dlopen to import where there is no NVIDIA driver.
+        native_module()
+    except GuestError as exc:
+        return f"vlayer {__version__}\nnative extension: {exc}"
     info = _native_info()
     if info is None:
         return f"vlayer {__version__}\nnative extension: not built (run bash/setup.sh)"
+    if info.get("prover") == "cuda":
+        prover = f"prover: cuda (CUDA {info['cuda_toolkit']}, GPU architectures {' '.join(info['cuda_archs'])})"
+    else:
+        prover = "prover: cpu"
     return (
         f"vlayer {__version__}\n"
         f"guest image id   0x{info['image_id']}\n"
         f"guest ELF sha256 {info['guest_elf_sha256']} ({info['guest_elf_size']} bytes)\n"
         f"risc0-zkvm       {info['risc0_zkvm_version']} (proof modes here: fake, {', '.join(info['proof_modes'])})\n"
-        f"wire format      v{info['wire_format_version']}"
+        f"wire format      v{info['wire_format_version']}\n"
+        f"{prover}"
     )
 
 

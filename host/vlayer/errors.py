@@ -159,6 +159,14 @@ class ProvingError(VlayerError):
     exit_code = 10
 
 
+class GpuUnavailableError(ProvingError):
+    """vlayer's CUDA build cannot prove on this machine: no NVIDIA driver, a driver too old for the CUDA release its
+    kernels were compiled with, no GPU, or a GPU whose architecture was not compiled in. The message names which;
+    nothing is proved on the CPU in its place (docs/proof-modes.md, "GPU (CUDA) build")."""
+
+    exit_code = 13
+
+
 class ReorgError(ChainError):
     """The block a request was pinned to is no longer the canonical block at its height."""
 

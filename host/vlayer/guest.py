@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -17,12 +20,32 @@ class GuestRun:
     gas_used: int
 
 
+_LOAD_LOCK = threading.Lock()
+
+
 def native_module() -> ModuleType:
-    try:
-        from vlayer import _native
-    except ImportError as exc:
-        raise GuestError("the native guest is not built; run `bash bash/setup.sh`") from exc
+    if "vlayer._native" not in sys.modules:
+        with _LOAD_LOCK:
+            _load_native()
+    from vlayer import _native
+
     return _native
+
+
+def _load_native() -> None:
+    # The CUDA build leaves the NVIDIA driver's functions to be bound at their first call, after its GPU check has
+    # loaded the driver, so that it imports on a machine without one; Python's default RTLD_NOW would bind them at
+    # import. The CPU build is linked for immediate binding, which a lazy dlopen does not change.
+    flags = sys.getdlopenflags()
+    sys.setdlopenflags((flags & ~os.RTLD_NOW) | os.RTLD_LAZY)
+    try:
+        from vlayer import _native  # noqa: F401
+    except ImportError as exc:
+        raise GuestError(
+            f"the native guest is not built or cannot be loaded ({exc}); run `bash bash/setup.sh`"
+        ) from exc
+    finally:
+        sys.setdlopenflags(flags)
 
 
 def execute_native(guest_input: bytes) -> GuestRun:

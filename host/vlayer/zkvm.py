@@ -2,7 +2,8 @@
 
 Which proof modes build here, and why, is in docs/proof-modes.md: `composite` (segment STARKs) proves on this
 CPU; `succinct` and `groth16` need the recursion circuit's programs, which no registry carries, so this build
-refuses them with `ProofModeUnavailableError` instead of pretending.
+refuses them with `ProofModeUnavailableError` instead of pretending. The CUDA build (`bash/setup.sh --cuda`) proves
+on the GPU with the same API; where it cannot, proving raises `GpuUnavailableError` rather than use the CPU.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from vlayer.errors import GuestError, ProvingError, VlayerError
+from vlayer.errors import GpuUnavailableError, GuestError, ProvingError, VlayerError
 from vlayer.guest import native_module
 
 #: Segment size (log2 cycles) when none is given; RISC Zero's default, proved in about 9 GiB on the CPU prover.
@@ -82,6 +83,8 @@ def _call(fn_name: str, *args: Any) -> Any:
         raise ProofModeUnavailableError(str(exc)) from None
     except native.ProvingFailed as exc:
         raise ZkvmProvingError(str(exc)) from None
+    except native.GpuUnavailable as exc:
+        raise GpuUnavailableError(str(exc)) from None
     except native.ReceiptInvalid as exc:
         raise ZkvmReceiptError(str(exc)) from None
     except native.ZkvmFailure as exc:
@@ -107,7 +110,8 @@ def execute(guest_input: bytes, segment_po2: int = DEFAULT_SEGMENT_PO2) -> ZkvmR
 
 
 def prove(guest_input: bytes, mode: str, segment_po2: int = DEFAULT_SEGMENT_PO2) -> ZkvmProof:
-    """Prove on this machine's CPU. The receipt is verified against the image id before it is returned."""
+    """Prove on this machine: its CPU, or its GPU on the CUDA build (`prover()`). The receipt is verified against
+    the image id before it is returned."""
     out = _call("zkvm_prove", guest_input, mode, segment_po2)
     seal = out.get("onchain_seal")
     return ZkvmProof(
@@ -157,3 +161,15 @@ def image_id() -> bytes:
 
 def available_modes() -> list[str]:
     return [str(m) for m in _native().build_info()["proof_modes"]]
+
+
+def prover() -> str:
+    """Which prover this build carries: "cpu" or "cuda"."""
+    return str(_native().build_info()["prover"])
+
+
+def gpu_info() -> dict[str, Any] | None:
+    """The GPU the CUDA build proves on (name, arch, memory_bytes, driver_cuda, devices), None on the CPU build;
+    `GpuUnavailableError` naming the cause where the CUDA build cannot prove."""
+    info: dict[str, Any] | None = _call("gpu_info")
+    return None if info is None else dict(info)

@@ -131,14 +131,11 @@ pub unsafe extern "C" fn risc0_circuit_keccak_cuda_reset() -> *const c_char {
 mod tests {
     use super::*;
 
-    #[test]
-    fn witgen_refuses_with_a_freeable_message() {
+    /// The message behind a refusal, released the way `ffi_wrap` releases it.
+    fn take_refusal(ptr: *const c_char) -> String {
         extern "C" {
             fn free(p: *const c_char);
         }
-        // SAFETY: the stub never dereferences its arguments.
-        let ptr =
-            unsafe { risc0_circuit_keccak_cpu_witgen(0, std::ptr::null(), std::ptr::null(), 0) };
         assert!(!ptr.is_null());
         // SAFETY: `ptr` is the NUL-terminated string strdup returned.
         let msg = unsafe { std::ffi::CStr::from_ptr(ptr) }
@@ -147,6 +144,44 @@ mod tests {
             .to_owned();
         // SAFETY: allocated by strdup, released exactly once, as ffi_wrap does.
         unsafe { free(ptr) };
-        assert_eq!(msg, REFUSAL);
+        msg
+    }
+
+    #[test]
+    fn witgen_refuses_with_a_freeable_message() {
+        // SAFETY: the stub never dereferences its arguments.
+        let ptr =
+            unsafe { risc0_circuit_keccak_cpu_witgen(0, std::ptr::null(), std::ptr::null(), 0) };
+        assert_eq!(take_refusal(ptr), REFUSAL);
+    }
+
+    /// The CUDA build (`bash/setup.sh --cuda`) links these instead of the keccak CUDA kernels; `cargo test -p
+    /// risc0-circuit-keccak-sys --features cuda` needs no CUDA toolkit (nothing here touches a device).
+    #[cfg(feature = "cuda")]
+    #[test]
+    fn cuda_entry_points_refuse_and_reset_succeeds() {
+        let null = DevicePointer::<u8>::null;
+        // SAFETY: the stubs never dereference their arguments.
+        unsafe {
+            let scatter = risc0_circuit_keccak_cuda_scatter(null(), std::ptr::null(), null(), 0, 0);
+            assert_eq!(take_refusal(scatter), REFUSAL);
+            let witgen = risc0_circuit_keccak_cuda_witgen(0, std::ptr::null(), std::ptr::null(), 0);
+            assert_eq!(take_refusal(witgen), REFUSAL);
+            let check = risc0_circuit_keccak_cuda_eval_check(
+                null(),
+                null(),
+                null(),
+                null(),
+                null(),
+                null(),
+                std::ptr::null(),
+                0,
+                0,
+                std::ptr::null(),
+            );
+            assert_eq!(take_refusal(check), REFUSAL);
+            // Dropping a keccak prover calls reset and unwraps it: it must succeed.
+            assert!(risc0_circuit_keccak_cuda_reset().is_null());
+        }
     }
 }
