@@ -56,7 +56,7 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 py_stamp=.venv/.vlayer-stamp
-py_hash=$(cat pyproject.toml Cargo.toml Cargo.lock "$VLAYER_GUEST_ELF" \
+py_hash=$(cat pyproject.toml Cargo.toml Cargo.lock "$VLAYER_GUEST_ELF" "$VLAYER_SEGMENTS_TEST_ELF" \
   $(find guest guest_wrapper patches -name Cargo.toml -o -name '*.rs' | sort) | sha256sum | cut -c1-16)
 if [ ! -f "$py_stamp" ] || [ "$(cat "$py_stamp")" != "$py_hash" ]; then
   phase "install: Python dependencies (pip)"

@@ -40,6 +40,8 @@ cargo clippy --release --workspace --all-targets -q -- -D warnings
 phase "test: cargo test (release profile)"
 # The keccak patch with its cuda feature: the refusing CUDA entry points the CUDA build links (no toolkit needed).
 cargo test --release -q -p vlayer-guest -p risc0-circuit-keccak-sys --features risc0-circuit-keccak-sys/cuda
+# Apart: the cuda feature above would reach guest_wrapper's prover and rebuild it with other features.
+cargo test --release -q -p guest_wrapper --lib
 phase "test: forge (contracts and examples, offline)"
 (cd contracts && ../node_modules/.bin/forge test --offline)
 for ex in examples/*/foundry.toml; do (cd "$(dirname "$ex")" && ../../node_modules/.bin/forge test --offline); done

@@ -22,6 +22,18 @@ fn main() {
     }
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR for build scripts"));
     fs::write(out.join("vlayer-zkvm-guest.elf"), &elf).expect("OUT_DIR is writable");
+    // The small guest of the segment-proving tests, built beside the vlayer guest by the same script.
+    println!("cargo:rerun-if-env-changed=VLAYER_SEGMENTS_TEST_ELF");
+    let test_path = env::var("VLAYER_SEGMENTS_TEST_ELF").unwrap_or_else(|_| {
+        let dir = PathBuf::from(&elf_path);
+        let dir = dir.parent().expect("an ELF path has a parent folder");
+        dir.join("vlayer-segments-test").display().to_string()
+    });
+    println!("cargo:rerun-if-changed={test_path}");
+    let test_elf = fs::read(&test_path).unwrap_or_else(|err| {
+        panic!("the segments test guest {test_path}: {err} (bash/build-guest.sh builds it)")
+    });
+    fs::write(out.join("vlayer-segments-test.elf"), &test_elf).expect("OUT_DIR is writable");
     println!(
         "cargo:rustc-env=VLAYER_GUEST_ELF_SHA256={}",
         hex(&Sha256::digest(&elf))

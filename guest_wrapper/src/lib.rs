@@ -5,12 +5,13 @@
 //! (zkvm.rs); every call releases the GIL. The `cuda` build proves on the GPU instead of the CPU (gpu.rs).
 
 pub mod gpu;
+pub mod segments;
 pub mod zkvm;
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict};
+use pyo3::types::{PyBytes, PyDict, PyList};
 
 create_exception!(
     _native,
@@ -130,6 +131,100 @@ fn zkvm_verify<'py>(
     dict.set_item("journal", PyBytes::new(py, &verified.journal))?;
     dict.set_item("kind", verified.kind)?;
     Ok(dict)
+}
+
+/// Execute an embedded guest ("vlayer" or "segments-test") into segments of 2^segment_po2 cycles: journal, image
+/// ID, claim digest, cycles, and each segment (index, po2, user_cycles, data = bincode of RISC Zero's Segment).
+#[pyfunction]
+#[pyo3(signature = (input, segment_po2 = zkvm::DEFAULT_SEGMENT_PO2, guest = "vlayer"))]
+fn segments_execute<'py>(
+    py: Python<'py>,
+    input: &[u8],
+    segment_po2: u32,
+    guest: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let guest = segments::Guest::parse(guest).map_err(to_py)?;
+    let input = input.to_vec();
+    let run = py
+        .allow_threads(move || segments::execute_segments(guest, &input, segment_po2))
+        .map_err(to_py)?;
+    let dict = PyDict::new(py);
+    dict.set_item("journal", PyBytes::new(py, &run.journal))?;
+    dict.set_item("image_id", hex::encode(run.image_id.as_bytes()))?;
+    dict.set_item("claim_digest", hex::encode(run.claim_digest.as_bytes()))?;
+    dict.set_item("total_cycles", run.total_cycles)?;
+    dict.set_item("user_cycles", run.user_cycles)?;
+    dict.set_item("execute_seconds", run.seconds)?;
+    let list = PyList::empty(py);
+    for segment in &run.segments {
+        let item = PyDict::new(py);
+        item.set_item("index", segment.index)?;
+        item.set_item("po2", segment.po2)?;
+        item.set_item("user_cycles", segment.user_cycles)?;
+        item.set_item("data", PyBytes::new(py, &segment.bytes))?;
+        list.append(item)?;
+    }
+    dict.set_item("segments", list)?;
+    Ok(dict)
+}
+
+/// Prove one segment (the bytes `segments_execute` gave) on this machine; the receipt (bincode of RISC Zero's
+/// SegmentReceipt) is checked against the segment before it is returned.
+#[pyfunction]
+fn segments_prove<'py>(py: Python<'py>, segment: &[u8]) -> PyResult<Bound<'py, PyDict>> {
+    let segment = segment.to_vec();
+    let proved = py
+        .allow_threads(move || segments::prove_segment(&segment))
+        .map_err(to_py)?;
+    let dict = PyDict::new(py);
+    dict.set_item("index", proved.index)?;
+    dict.set_item("po2", proved.po2)?;
+    dict.set_item("receipt", PyBytes::new(py, &proved.receipt))?;
+    dict.set_item("prove_seconds", proved.seconds)?;
+    Ok(dict)
+}
+
+/// Check that a segment receipt proves exactly this segment (seal and every claim field); ReceiptInvalid if not.
+#[pyfunction]
+fn segments_check<'py>(
+    py: Python<'py>,
+    segment: &[u8],
+    receipt: &[u8],
+) -> PyResult<Bound<'py, PyDict>> {
+    let (segment, receipt) = (segment.to_vec(), receipt.to_vec());
+    let checked = py
+        .allow_threads(move || segments::check_segment_receipt(&segment, &receipt))
+        .map_err(to_py)?;
+    let dict = PyDict::new(py);
+    dict.set_item("index", checked.index)?;
+    dict.set_item("po2", checked.po2)?;
+    Ok(dict)
+}
+
+/// Assemble segment receipts into a composite receipt (bincode of RISC Zero's Receipt) for this journal, verified
+/// against the guest's image ID before it is returned.
+#[pyfunction]
+#[pyo3(signature = (receipts, journal, guest = "vlayer"))]
+fn segments_assemble<'py>(
+    py: Python<'py>,
+    receipts: Vec<Vec<u8>>,
+    journal: &[u8],
+    guest: &str,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let guest = segments::Guest::parse(guest).map_err(to_py)?;
+    let journal = journal.to_vec();
+    let receipt = py
+        .allow_threads(move || segments::assemble(guest, &receipts, &journal))
+        .map_err(to_py)?;
+    Ok(PyBytes::new(py, &receipt))
+}
+
+/// The image ID (hex) of an embedded guest ("vlayer" or "segments-test").
+#[pyfunction]
+fn guest_image_id(guest: &str) -> PyResult<String> {
+    let guest = segments::Guest::parse(guest).map_err(to_py)?;
+    let id = guest.image_id().map_err(to_py)?;
+    Ok(hex::encode(id.as_bytes()))
 }
 
 /// The image ID (hex) of a user ELF on the v1compat kernel, as RISC Zero computes it.
@@ -263,5 +358,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(receipt_to_json, m)?)?;
     m.add_function(wrap_pyfunction!(image_id_of, m)?)?;
     m.add_function(wrap_pyfunction!(receipt_from_json, m)?)?;
+    m.add_function(wrap_pyfunction!(segments_execute, m)?)?;
+    m.add_function(wrap_pyfunction!(segments_prove, m)?)?;
+    m.add_function(wrap_pyfunction!(segments_check, m)?)?;
+    m.add_function(wrap_pyfunction!(segments_assemble, m)?)?;
+    m.add_function(wrap_pyfunction!(guest_image_id, m)?)?;
     Ok(())
 }

@@ -112,7 +112,7 @@ pub fn image_id() -> Result<Digest, ZkvmError> {
     .map_err(ZkvmError::Elf)
 }
 
-fn refuse_dev_mode_env() -> Result<(), ZkvmError> {
+pub(crate) fn refuse_dev_mode_env() -> Result<(), ZkvmError> {
     let set = std::env::var("RISC0_DEV_MODE")
         .map(|v| matches!(v.to_lowercase().as_str(), "1" | "true" | "yes"))
         .unwrap_or(false);
@@ -134,7 +134,7 @@ fn executor_env(input: &[u8], segment_po2: u32) -> Result<ExecutorEnv<'static>, 
 }
 
 /// Maps executor failures: a guest refusal keeps its exact message.
-fn execution_error(err: anyhow::Error) -> ZkvmError {
+pub(crate) fn execution_error(err: anyhow::Error) -> ZkvmError {
     for cause in err.chain() {
         if let Some(msg) = cause.to_string().strip_prefix("Guest panicked: ") {
             return ZkvmError::GuestRefused(msg.to_string());

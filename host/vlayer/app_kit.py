@@ -27,18 +27,13 @@ from web3.types import TxReceipt
 from vlayer.errors import InputError, VlayerError
 from vlayer.hexutil import parse_hex_bytes
 from vlayer.sdk import Client
+from vlayer.worker.book import revert_data
 
 
 class AppError(VlayerError):
     """A step of an example app failed (deployment, a transaction, a check)."""
 
     exit_code = 12
-
-
-def revert_data(exc: ContractLogicError) -> bytes:
-    """The raw revert data web3.py attaches to a reverted call (custom errors included)."""
-    data = exc.data
-    return bytes.fromhex(data[2:]) if isinstance(data, str) and data.startswith("0x") else b""
 
 
 class Kit:

@@ -77,6 +77,22 @@ def _loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+def add_missing_columns(engine: sa.Engine, table: sa.Table, names: tuple[str, ...]) -> None:
+    """Migrates a table made by an older version in place: the columns added since are created as the table
+    declares them (type, NOT NULL with its server default), so rows already stored keep working."""
+    present = {c["name"] for c in sa.inspect(engine).get_columns(table.name)}
+    with engine.begin() as conn:
+        for name in names:
+            if name in present:
+                continue
+            column = table.c[name]
+            ddl = f"ALTER TABLE {table.name} ADD COLUMN {name} {column.type.compile(dialect=engine.dialect)}"
+            if column.server_default is not None:
+                default = getattr(column.server_default, "arg", None)
+                ddl += f" NOT NULL DEFAULT {default}" if not column.nullable else f" DEFAULT {default}"
+            conn.execute(sa.text(ddl))
+
+
 def make_engine(url: str) -> sa.Engine:
     """An engine for a store shared by threads and processes (the service's jobs, the request worker's tables)."""
     kwargs: dict[str, Any] = {}
@@ -97,13 +113,7 @@ class JobStore:
         self._add_missing_columns()
 
     def _add_missing_columns(self) -> None:
-        present = {c["name"] for c in sa.inspect(self.engine).get_columns(jobs_table.name)}
-        with self.engine.begin() as conn:
-            for name in _ADDED_COLUMNS:
-                if name not in present:
-                    column = jobs_table.c[name]
-                    kind = column.type.compile(dialect=self.engine.dialect)
-                    conn.execute(sa.text(f"ALTER TABLE {jobs_table.name} ADD COLUMN {name} {kind}"))
+        add_missing_columns(self.engine, jobs_table, _ADDED_COLUMNS)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -9,6 +9,7 @@ from eth_abi.abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
 from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import is_hex_address, to_checksum_address
+from web3.exceptions import ContractLogicError
 
 REQUEST_STATUS = ("None", "Open", "Fulfilled", "CallbackFailed", "Cancelled")
 OPEN = 1
@@ -166,6 +167,12 @@ def _shown(value: Any) -> str:
     if isinstance(value, str) and is_hex_address(value):
         return to_checksum_address(value)  # as block explorers and wallets show it
     return str(value)
+
+
+def revert_data(exc: ContractLogicError) -> bytes:
+    """The raw revert data web3.py attaches to a reverted call (custom errors included)."""
+    data = exc.data
+    return bytes.fromhex(data[2:]) if isinstance(data, str) and data.startswith("0x") else b""
 
 
 def decode_revert(data: bytes) -> Revert:

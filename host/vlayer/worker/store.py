@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from vlayer.service.jobs import make_engine
+from vlayer.service.jobs import add_missing_columns, make_engine
 
 
 class RequestState(enum.StrEnum):
@@ -148,12 +148,7 @@ class WorkerStore:
     def __init__(self, url: str, chain_id: int, book: str) -> None:
         self.engine = make_engine(url)
         _metadata.create_all(self.engine)
-        present = {c["name"] for c in sa.inspect(self.engine).get_columns(requests_table.name)}
-        if "stale_reads" not in present:  # a store made before the column existed
-            with self.engine.begin() as conn:
-                conn.execute(
-                    sa.text(f"ALTER TABLE {requests_table.name} ADD COLUMN stale_reads INTEGER NOT NULL DEFAULT 0")
-                )
+        add_missing_columns(self.engine, requests_table, ("stale_reads",))
         self.chain_id = chain_id
         self.book = book.lower()
 

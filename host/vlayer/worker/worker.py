@@ -41,6 +41,7 @@ from vlayer.worker.book import (
     decode_revert,
     prover_function_abi,
     prover_selector,
+    revert_data,
 )
 from vlayer.worker.store import Posted, RequestRow, RequestState, WorkerStore
 
@@ -359,8 +360,7 @@ class Worker:
         try:
             self.w3.eth.call(cast(Any, tx), block_identifier="pending")
         except ContractLogicError as exc:
-            data = exc.data if isinstance(exc.data, str) else ""
-            return decode_revert(bytes.fromhex(data[2:]) if data.startswith("0x") else b"")
+            return decode_revert(revert_data(exc))
         return None
 
     def _reprove(self, row: RequestRow, why: str, *, stale: bool = False) -> None:
@@ -403,8 +403,7 @@ class Worker:
         try:
             gas = int(self.w3.eth.estimate_gas(cast(Any, tx), block_identifier="pending"))
         except ContractLogicError as exc:
-            data = exc.data if isinstance(exc.data, str) else ""
-            self._classify(row, decode_revert(bytes.fromhex(data[2:]) if data.startswith("0x") else b""))
+            self._classify(row, decode_revert(revert_data(exc)))
             return
         nonce = int(self.w3.eth.get_transaction_count(self.account.address, "pending"))
         tx.update(gas=gas + gas // 5, nonce=nonce, **self._fees())
