@@ -90,7 +90,7 @@ if cpu["image_id"] != cuda["image_id"]:
     )
 if cpu["prover"] != "cpu" or cuda["prover"] != "cuda":
     raise SystemExit(f"gpu-check: .venv has a {cpu['prover']} build and .venv-cuda a {cuda['prover']} build")
-order = ["erc20-balanceOf", "erc20-recorded", "two-calls", "no-op", "travel-history"]
+order = ["erc20-balanceOf", "erc20-recorded", "usdt-mainnet", "two-calls", "no-op", "travel-history"]
 names = sorted((p.name.removesuffix(".input.bin") for p in (pack / "inputs").glob("*.input.bin")), key=order.index)
 
 

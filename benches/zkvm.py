@@ -17,16 +17,19 @@ not tests: nothing here asserts a time.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 # Last, so an installed vlayer wins: .venv has the checkout's package (editable), .venv-cuda the CUDA build's wheel.
 sys.path.append(str(Path(__file__).resolve().parents[1] / "host"))
 
+import rlp
 from tests.support.corpus import HOLDERS, calldata, deploy_corpus
 
 from vlayer import zkvm
@@ -35,21 +38,38 @@ from vlayer.devnet import Anvil
 from vlayer.errors import GpuUnavailableError
 from vlayer.guest import build_info, execute_native
 from vlayer.guest_input import expected_journal, input_for
+from vlayer.hexutil import parse_hex_bytes
 from vlayer.preflight.execute import CallRequest, preflight
-from vlayer.rpc import RpcClient
+from vlayer.rpc import ReplayTransport, RpcClient
 
 GAS = 16_000_000
 ROOT = Path(__file__).resolve().parents[1]
 VECTORS = ROOT / "tests" / "vectors" / "guest"
+REAL_CALLS: list[dict[str, Any]] = json.loads((ROOT / "tests" / "fixtures" / "real_chains.json").read_text())["calls"]
 
 #: Published figures: RISC Zero Steel's README/benchmarks (ERC20 balanceOf; two calls) and vlayer's docs (no-op).
 REFERENCE: dict[str, tuple[str, int | None, int | None]] = {
     "erc20-balanceOf": ("Steel", 5_767_168, 4_307_081),
     "erc20-recorded": ("Steel", 5_767_168, 4_307_081),
+    # The call and block Steel's figure is for: USDT balanceOf on mainnet at 19,493,153 (recorded real-chain data).
+    "usdt-mainnet": ("Steel", 5_767_168, 4_307_081),
     "two-calls": ("Steel", 11_534_336, 8_885_255),
     "no-op": ("vlayer", 7_340_032, None),
     # No published figure for a time-travelling call; compare it with erc20-recorded (one read, no travel).
     "travel-history": ("-", None, None),
+}
+
+
+#: User cycles of the guest before the minimal witness (image 0x4b283ba5…, which proved the sender's and the
+#: coinbase's accounts and every loaded account's code), measured with this bench then (docs/proof-modes.md).
+#: None: that guest's host refused the call (USDT: the recordings never hold the zero-address sender's account).
+BEFORE_MINIMAL_WITNESS: dict[str, int | None] = {
+    "erc20-balanceOf": 1_090_959,
+    "erc20-recorded": 2_602_676,
+    "usdt-mainnet": None,
+    "two-calls": 2_757_219,
+    "no-op": 671_286,
+    "travel-history": 3_964_101,
 }
 
 
@@ -77,7 +97,25 @@ def make_inputs() -> dict[str, tuple[bytes, bytes]]:
     for name, vector in (("erc20-recorded", "erc20_balance_osaka"), ("travel-history", "travel_history_osaka")):
         journal = bytes.fromhex((VECTORS / f"{vector}.journal.hex").read_text().strip())
         inputs[name] = ((VECTORS / f"{vector}.input.bin").read_bytes(), journal)
+    # USDT on mainnet, replayed from the recorded answers (tests/fixtures/real_chains.json) with no node.
+    usdt = next(c for c in REAL_CALLS if c["name"] == "mainnet_usdt_balance_of")
+    client = RpcClient(ReplayTransport(ROOT / "tests" / "fixtures" / f"{usdt['name']}.json"))
+    request = CallRequest(to=parse_hex_bytes(usdt["to"]), data=parse_hex_bytes(usdt["data"]))
+    result = preflight(client, request, usdt["block"], prefetch=False)
+    assert result.success, usdt["name"]
+    inputs["usdt-mainnet"] = (input_for(result), expected_journal(result))
     return inputs
+
+
+def before_text(name: str) -> str:
+    before = BEFORE_MINIMAL_WITNESS.get(name, 0)
+    return "refused" if before is None else f"{before:,}" if before else "-"
+
+
+def witness_accounts(guest_input: bytes) -> int:
+    """Accounts the witness proves (at the settle block and at every block travelled to): wire format v2."""
+    body = rlp.decode(guest_input[4:])
+    return len(body[8]) + sum(len(travel[1]) for travel in body[10])
 
 
 def prover_text() -> str:
@@ -119,7 +157,9 @@ def main() -> None:
             (out / f"{name}.journal.hex").write_text(journal.hex() + "\n")
 
     head = (
-        f"{'call':16} {'total cycles':>13} {'user cycles':>12} {'segs':>4} {'exec s':>7} {'native ms':>9} | "
+        f"{'call':16} {'total cycles':>13} {'user cycles':>12} {'user before':>11} {'segs':>4} {'witness B':>9} "
+        f"{'accts':>5} "
+        f"{'exec s':>7} {'native ms':>9} | "
         f"{'reference':9} {'total':>11} {'user':>10} {'ours/ref':>8}"
     )
     print(head)
@@ -135,7 +175,9 @@ def main() -> None:
         ref_user_text = f"{ref_user:>10,}" if ref_user else f"{'-':>10}"
         ratio = f"{run.total_cycles / ref_total:>8.2f}" if ref_total else f"{'-':>8}"
         print(
-            f"{name:16} {run.total_cycles:>13,} {run.user_cycles:>12,} {run.segments:>4} {run.execute_seconds:>7.2f} "
+            f"{name:16} {run.total_cycles:>13,} {run.user_cycles:>12,} {before_text(name):>11} {run.segments:>4} "
+            f"{len(data):>9,} "
+            f"{witness_accounts(data):>5} {run.execute_seconds:>7.2f} "
             f"{native_ms:>9.1f} | {who:9} {ref_total_text} {ref_user_text} {ratio}"
         )
 
