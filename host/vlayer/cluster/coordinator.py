@@ -1,0 +1,291 @@
+"""The coordinator: one job's run executed into segments, the missing segments handed to a backend (this process,
+or a Ray cluster), every receipt a prover returns checked against the segment it was sent for and saved at once,
+failed / lost / timed-out / refused segments proved again (bounded), the composite receipt assembled and verified.
+
+A prover is never trusted: a receipt that does not prove exactly its segment (another index, job or guest; any byte
+changed) is refused like a crash and the segment is proved again. A restarted coordinator re-executes (fast), finds
+the receipts saved for the same run (same claim digest), checks each again and proves only the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from vlayer.cluster import segments
+from vlayer.cluster.segments import Segment, SegmentedRun
+from vlayer.cluster.store import SegmentStore
+from vlayer.errors import ProvingError, VlayerError
+from vlayer.zkvm import ZkvmProof, ZkvmRun
+
+log = logging.getLogger("vlayer.cluster")
+
+
+class SegmentFailedError(ProvingError):
+    """A segment could not be proved within its attempts; the message names it and the last reason."""
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    """What a prover hands back for one segment."""
+
+    receipt: bytes
+    #: Where it ran (a Ray node id, or "local") and the prover's own seconds.
+    node: str
+    seconds: float
+
+
+class Backend(Protocol):
+    """Where segments are proved. `submit` starts one; the future gives its result or the reason it failed."""
+
+    def slots(self) -> int:
+        """How many segments to keep in flight."""
+        ...
+
+    def submit(self, segment: Segment) -> Future[SegmentResult]: ...
+
+    def cancel(self, future: Future[SegmentResult]) -> None:
+        """Stops a segment the coordinator gave up on (timeout), where the backend can."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class LocalBackend:
+    """Proves in this process, one segment at a time (the prover uses every core): the embedded default, no
+    cluster needed. The native prover releases the GIL."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vlayer-segment")
+
+    def slots(self) -> int:
+        return 1
+
+    def submit(self, segment: Segment) -> Future[SegmentResult]:
+        def prove() -> SegmentResult:
+            proved = segments.prove(segment.data)
+            return SegmentResult(proved.receipt, "local", proved.prove_seconds)
+
+        return self._pool.submit(prove)
+
+    def cancel(self, future: Future[SegmentResult]) -> None:
+        # A native proof in progress cannot be interrupted; a queued one is dropped.
+        future.cancel()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+@dataclass(frozen=True)
+class Progress:
+    segments_total: int
+    segments_proved: int
+    #: Rows of the proved segments' traces (2^po2 each), as RISC Zero counts a run's total cycles.
+    cycles_total: int
+    cycles_proved: int
+    seconds: float
+    #: Seconds left, from the segments proved so far and how many prove at once; None before the first.
+    eta_seconds: float | None
+    #: index -> "saved" | "pending" | "proving" | "proved" | "failed"
+    states: dict[int, str]
+
+
+@dataclass
+class JobStats:
+    """Where a job's wall time went (benches/cluster.py): the coordinator's own work next to proving."""
+
+    execute_seconds: float = 0.0
+    check_seconds: float = 0.0
+    assemble_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    reused: int = 0
+    #: One entry per segment receipt accepted: index, node, prover seconds, seconds from submit to result.
+    segments: list[dict[str, Any]] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Flight:
+    index: int
+    started: float
+
+
+def prove_job(
+    guest_input: bytes,
+    *,
+    job_id: str,
+    backend: Backend,
+    store: SegmentStore | None = None,
+    segment_po2: int = 20,
+    guest: str = "vlayer",
+    progress: Callable[[Progress], None] | None = None,
+    segment_timeout: float | None = None,
+    max_attempts: int = 3,
+    stats: JobStats | None = None,
+    cancelled: threading.Event | None = None,
+) -> ZkvmProof:
+    """Proves `guest_input` as a composite receipt, segment by segment on `backend`; the receipt is verified against
+    the guest's image id before it is returned (the same format as `vlayer.zkvm.prove`)."""
+    stats = stats if stats is not None else JobStats()
+    t0 = time.perf_counter()
+    run = segments.execute(guest_input, segment_po2, guest)
+    stats.execute_seconds = time.perf_counter() - t0
+    n = len(run.segments)
+    receipts: dict[int, bytes] = {}
+    if store is not None:
+        for index, receipt in store.saved(job_id, run.claim_digest).items():
+            if index >= n:
+                continue
+            t = time.perf_counter()
+            try:
+                segments.check(run.segments[index].data, receipt)
+            except VlayerError as exc:
+                log.warning("saved segment refused", extra={"job": job_id, "segment": index, "error": str(exc)})
+                continue
+            finally:
+                stats.check_seconds += time.perf_counter() - t
+            receipts[index] = receipt
+        stats.reused = len(receipts)
+    states = {i: ("saved" if i in receipts else "pending") for i in range(n)}
+    attempts = dict.fromkeys(range(n), 0)
+    durations: list[float] = []
+    pending = deque(i for i in range(n) if i not in receipts)
+    inflight: dict[Future[SegmentResult], _Flight] = {}
+    t_prove = time.perf_counter()
+
+    def report() -> None:
+        if progress is None:
+            return
+        proved = [i for i in range(n) if i in receipts]
+        remaining = n - len(proved)
+        eta: float | None = None
+        if remaining == 0:
+            eta = 0.0
+        elif durations:
+            waves = math.ceil(remaining / max(1, min(backend.slots(), remaining)))
+            eta = sum(durations) / len(durations) * waves
+        progress(
+            Progress(
+                segments_total=n,
+                segments_proved=len(proved),
+                cycles_total=run.total_cycles,
+                cycles_proved=sum(run.segments[i].cycles for i in proved),
+                seconds=time.perf_counter() - t0,
+                eta_seconds=eta,
+                states=dict(states),
+            )
+        )
+
+    def give_up_all() -> None:
+        for future in inflight:
+            backend.cancel(future)
+        inflight.clear()
+
+    def failure(index: int, reason: str, node: str | None = None) -> None:
+        states[index] = "failed"
+        if store is not None:
+            store.failed(job_id, index, reason, node)
+        log.warning(
+            "segment failed",
+            extra={"job": job_id, "segment": index, "attempt": attempts[index], "error": reason},
+        )
+        if attempts[index] >= max_attempts:
+            give_up_all()
+            raise SegmentFailedError(f"segment {index} of {n} failed {attempts[index]} times; last: {reason}")
+        pending.append(index)
+
+    report()
+    try:
+        while pending or inflight:
+            if cancelled is not None and cancelled.is_set():
+                raise ProvingError(f"job {job_id} cancelled with {n - len(receipts)} of {n} segments unproved")
+            while pending and len(inflight) < backend.slots():
+                index = pending.popleft()
+                attempts[index] += 1
+                if store is not None:
+                    store.started(job_id, index, run.segments[index].po2, run.claim_digest)
+                states[index] = "proving"
+                inflight[backend.submit(run.segments[index])] = _Flight(index, time.monotonic())
+            timeout = 1.0 if segment_timeout is None else min(1.0, segment_timeout)
+            done, _ = wait(list(inflight), timeout=timeout, return_when=FIRST_COMPLETED)
+            for future in done:
+                flight = inflight.pop(future)
+                _settle(future, flight, run, receipts, states, durations, stats, store, job_id, failure)
+                report()
+            if segment_timeout is not None:
+                now = time.monotonic()
+                for future, flight in list(inflight.items()):
+                    if now - flight.started > segment_timeout:
+                        del inflight[future]
+                        backend.cancel(future)
+                        failure(flight.index, f"no receipt within {segment_timeout:g} s (the coordinator's timeout)")
+    finally:
+        give_up_all()
+    prove_seconds = time.perf_counter() - t_prove
+    t = time.perf_counter()
+    receipt = segments.assemble([receipts[i] for i in range(n)], run.journal, guest)
+    stats.assemble_seconds = time.perf_counter() - t
+    stats.wall_seconds = time.perf_counter() - t0
+    return ZkvmProof(
+        run=_zkvm_run(run, segment_po2),
+        receipt=receipt,
+        mode="composite",
+        prove_seconds=prove_seconds,
+        onchain_seal=None,
+    )
+
+
+def _settle(
+    future: Future[SegmentResult],
+    flight: _Flight,
+    run: SegmentedRun,
+    receipts: dict[int, bytes],
+    states: dict[int, str],
+    durations: list[float],
+    stats: JobStats,
+    store: SegmentStore | None,
+    job_id: str,
+    failure: Callable[[int, str, str | None], None],
+) -> None:
+    index = flight.index
+    try:
+        result = future.result()
+    except Exception as exc:  # a crashed or lost prover: any failure is a reason to prove the segment again
+        failure(index, f"{type(exc).__name__}: {exc}", None)
+        return
+    t = time.perf_counter()
+    try:
+        segments.check(run.segments[index].data, result.receipt)
+    except VlayerError as exc:
+        stats.refused.append(str(exc))
+        failure(index, f"receipt from {result.node} refused: {exc}", result.node)
+        return
+    finally:
+        stats.check_seconds += time.perf_counter() - t
+    receipts[index] = result.receipt
+    states[index] = "proved"
+    elapsed = time.monotonic() - flight.started
+    durations.append(elapsed)
+    stats.segments.append({"index": index, "node": result.node, "seconds": result.seconds, "elapsed": elapsed})
+    if store is not None:
+        store.proved(job_id, index, result.receipt, result.node, result.seconds)
+
+
+def _zkvm_run(run: SegmentedRun, segment_po2: int) -> ZkvmRun:
+    return ZkvmRun(
+        journal=run.journal,
+        total_cycles=run.total_cycles,
+        user_cycles=run.user_cycles,
+        paging_cycles=run.paging_cycles,
+        reserved_cycles=run.reserved_cycles,
+        segments=len(run.segments),
+        segment_po2=segment_po2,
+        execute_seconds=run.execute_seconds,
+    )

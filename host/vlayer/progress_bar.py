@@ -1,0 +1,71 @@
+"""The per-segment progress bar of `vlayer prove` (local and `--service`): one step per proved segment, with the
+cycles proved and the coordinator's estimate of the time left (vlayer.cluster measures it from the segments
+proved so far, which a bar's own rate gets wrong when segments prove in parallel)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, TextIO
+
+import click
+
+
+def _cycles(n: int) -> str:
+    return f"{n / 1e6:.1f}M" if n >= 1_000_000 else f"{n / 1e3:.0f}k" if n >= 1000 else str(n)
+
+
+def describe(progress: Mapping[str, Any]) -> str:
+    """`3/8 segments, 3.1M/8.4M cycles, about 40 s left`: what the bar shows after itself."""
+    text = f"{progress.get('segments_proved', 0)}/{progress.get('segments_total', 0)} segments"
+    if progress.get("cycles_total"):
+        text += f", {_cycles(int(progress.get('cycles_proved') or 0))}/{_cycles(int(progress['cycles_total']))} cycles"
+    eta = progress.get("eta_seconds")
+    if eta is not None:
+        text += f", about {float(eta):.0f} s left"
+    return text
+
+
+class SegmentBar:
+    """Opens when the first progress names the number of segments (the run is executed into segments before any
+    is proved); `update` takes the progress as a mapping (the service's `metrics.progress`, or the coordinator's
+    progress as a dict)."""
+
+    def __init__(self, label: str = "proving", file: TextIO | None = None) -> None:
+        self.label = label
+        self.file = file or sys.stderr
+        self._bar: Any = None
+        self._shown = 0
+        self._text = ""
+
+    def update(self, progress: Mapping[str, Any]) -> None:
+        total = int(progress.get("segments_total") or 0)
+        if total <= 0:
+            return
+        if self._bar is None:
+            self._bar = click.progressbar(
+                length=total,
+                label=self.label,
+                file=self.file,
+                show_eta=False,
+                item_show_func=lambda _item: self._text,
+            )
+            self._bar.__enter__()
+        self._text = describe(progress)
+        proved = min(int(progress.get("segments_proved") or 0), total)
+        self._bar.update(max(0, proved - self._shown))
+        self._shown = max(self._shown, proved)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+    def __enter__(self) -> SegmentBar:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

@@ -1,0 +1,77 @@
+"""How the service proves a job's guest input: composite receipts segment by segment through vlayer.cluster's
+coordinator — in this process by default, on a Ray cluster with `--cluster` — each segment receipt checked and
+saved in the job store as it arrives (a restarted replica proves only the missing ones), and the job's progress
+written where `v_getProofReceipt` reads it. Succinct and Groth16 receipts are proved in one piece (`zkvm.prove`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
+from vlayer import zkvm
+from vlayer.cluster.coordinator import Backend, Progress, prove_job
+from vlayer.cluster.store import SegmentStore
+from vlayer.prove import ZkProve
+from vlayer.service.settings import Settings
+
+
+def progress_metrics(progress: Progress) -> dict[str, Any]:
+    """The job's `metrics.progress` (ours, additive to vlayer v1's metrics)."""
+    eta = progress.eta_seconds
+    return {
+        "segments_total": progress.segments_total,
+        "segments_proved": progress.segments_proved,
+        "cycles_total": progress.cycles_total,
+        "cycles_proved": progress.cycles_proved,
+        "eta_seconds": None if eta is None else round(eta, 1),
+    }
+
+
+class JobProving:
+    """One per service: the backend (made at the first proof, so a service that only fakes never connects to a
+    cluster) and the segment table."""
+
+    def __init__(self, settings: Settings, engine: sa.Engine) -> None:
+        self.settings = settings
+        self.segments = SegmentStore(engine)
+        self._backend: Backend | None = None
+        self._lock = threading.Lock()
+
+    def backend(self) -> Backend:
+        with self._lock:
+            if self._backend is None:
+                if self.settings.cluster:
+                    from vlayer.cluster.ray_backend import RayBackend
+
+                    self._backend = RayBackend(self.settings.cluster)
+                else:
+                    from vlayer.cluster.coordinator import LocalBackend
+
+                    self._backend = LocalBackend()
+            return self._backend
+
+    def prover(self, job_hash: str, on_progress: Callable[[dict[str, Any]], None]) -> ZkProve:
+        def prove(guest_input: bytes, mode: str) -> zkvm.ZkvmProof:
+            if mode != "composite":
+                return zkvm.prove(guest_input, mode, self.settings.segment_po2)
+            return prove_job(
+                guest_input,
+                job_id=job_hash,
+                backend=self.backend(),
+                store=self.segments,
+                segment_po2=self.settings.segment_po2,
+                progress=lambda p: on_progress(progress_metrics(p)),
+                segment_timeout=self.settings.segment_timeout,
+            )
+
+        return prove
+
+    def close(self) -> None:
+        with self._lock:
+            backend, self._backend = self._backend, None
+        if backend is not None:
+            backend.close()
