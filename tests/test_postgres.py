@@ -175,3 +175,32 @@ def test_request_worker_store_on_postgres(db_url: str) -> None:
         assert store.cursor() == 11
     finally:
         store.close()
+
+
+def test_segment_table_on_postgres(db_url: str) -> None:
+    from vlayer.cluster.segments import Segment
+    from vlayer.cluster.store import SegmentState, SegmentStore
+    from vlayer.service.jobs import make_engine
+
+    engine = make_engine(db_url)
+    store = SegmentStore(engine)
+    try:
+        claim, other = b"\x01" * 32, b"\x02" * 32
+        data = bytes(range(256)) * 40  # binary with every byte value, about 10 KB
+        store.begin("pg-job", claim, [Segment(0, 20, 900_000, data), Segment(1, 20, 10, data[::-1])])
+        assert store.started("pg-job", 0) == 1
+        assert store.started("pg-job", 0) == 2  # a retry is one more attempt on the same row
+        store.proved("pg-job", 0, data[:100], "node-a", 12.5)
+        store.started("pg-job", 1)
+        store.failed("pg-job", 1, "WorkerCrashedError: killed", "node-b")
+        rows = store.load("pg-job", claim)
+        assert [(r.index, r.state, r.attempts, r.node, r.user_cycles) for r in rows] == [
+            (0, SegmentState.PROVED, 2, "node-a", 900_000),
+            (1, SegmentState.FAILED, 1, "node-b", 10),
+        ]
+        assert rows[0].segment == data and rows[0].receipt == data[:100] and rows[1].receipt is None
+        assert rows[1].error == "WorkerCrashedError: killed"
+        assert store.load("pg-job", other) == []  # another run of the job: its segments are dropped
+    finally:
+        store.drop("pg-job")
+        engine.dispose()

@@ -154,6 +154,8 @@ fn segments_execute<'py>(
     dict.set_item("claim_digest", hex::encode(run.claim_digest.as_bytes()))?;
     dict.set_item("total_cycles", run.total_cycles)?;
     dict.set_item("user_cycles", run.user_cycles)?;
+    dict.set_item("paging_cycles", run.paging_cycles)?;
+    dict.set_item("reserved_cycles", run.reserved_cycles)?;
     dict.set_item("execute_seconds", run.seconds)?;
     let list = PyList::empty(py);
     for segment in &run.segments {

@@ -92,6 +92,8 @@ pub struct SegmentedRun {
     pub claim_digest: Digest,
     pub total_cycles: u64,
     pub user_cycles: u64,
+    pub paging_cycles: u64,
+    pub reserved_cycles: u64,
     pub segments: Vec<SegmentData>,
     pub seconds: f64,
 }
@@ -173,6 +175,8 @@ pub fn execute_segments(
         claim_digest,
         total_cycles: session.total_cycles,
         user_cycles: session.user_cycles,
+        paging_cycles: session.paging_cycles,
+        reserved_cycles: session.reserved_cycles,
         segments,
         seconds,
     })

@@ -14,21 +14,24 @@ import click
 from vlayer import __version__
 from vlayer.chain.block import parse_block_ref, pin_block
 from vlayer.chain.forks import ChainSpec
+from vlayer.cluster.cli import cluster_group
 from vlayer.errors import HostGuestMismatchError, InputError, VlayerError
 from vlayer.guest import call_guest_id, run_and_check
 from vlayer.guest_input import expected_journal, input_for
 from vlayer.hexutil import hex_bytes, parse_address, parse_hex_bytes
 from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
+from vlayer.progress_bar import SegmentBar
 from vlayer.proof_encoding import Proof, proof_from_json, proof_to_json
-from vlayer.prove import Pinned, ProofModeName, prove_call
+from vlayer.prove import Pinned, ProofModeName, ZkProve, prove_call
 from vlayer.receipt_check import check_receipt, check_zkvm_receipt, load_receipt, load_zkvm_receipt
 from vlayer.rpc import HttpTransport, RecordingTransport, ReplayTransport, RpcClient
 from vlayer.rpc.transport import Transport
 from vlayer.service.client import ProveClient
 from vlayer.service.settings import ChainConfig, Settings
 from vlayer.worker.cli import worker_cmd
+from vlayer.zkvm import ZkvmProof, receipt_from_text, receipt_to_text
 from vlayer.zkvm import execute as zkvm_execute
-from vlayer.zkvm import receipt_from_text, receipt_to_text
+from vlayer.zkvm import prove as zkvm_prove
 
 
 def _native_info() -> dict[str, Any] | None:
@@ -338,17 +341,16 @@ def prove_cmd(
         number = None if ref in ("latest",) else int(ref, 16) if ref.startswith("0x") else None
         if number is None and ref != "latest":
             raise InputError("--service takes a block number or latest")
-        steps = {"queued", "preflight", "estimating_vgas", "proving", "done"}
-        with click.progressbar(length=len(steps), label="proving via service", file=sys.stderr) as bar:
-            job = client.call(hex_bytes(address), hex_bytes(calldata), chain_id, number, gas, vgas_limit)
-            seen: set[str] = set()
+        job = client.call(hex_bytes(address), hex_bytes(calldata), chain_id, number, gas, vgas_limit)
+        click.echo(f"job {job} accepted by {service_url}", err=True)
+        with SegmentBar("proving via service") as bar:
 
-            def advance(state: str) -> None:
-                if state in steps and state not in seen:
-                    seen.add(state)
-                    bar.update(1)
+            def on_receipt(polled: dict[str, Any]) -> None:
+                progress = (polled.get("metrics") or {}).get("progress")
+                if isinstance(progress, dict):
+                    bar.update(progress)
 
-            receipt = client.wait(job, on_state=advance)
+            receipt = client.wait(job, on_state=_echo_stage, on_receipt=on_receipt)
         data_out = receipt["data"]
         proof = None if data_out.get("proof") is None else proof_from_json(data_out["proof"])
         zk = None if data_out.get("receipt") is None else receipt_from_text(data_out["receipt"])
@@ -363,7 +365,7 @@ def prove_cmd(
         node_chain = int(rpc.call("eth_chainId", []), 16)
         spec = ChainSpec.dev(hardfork, node_chain) if hardfork else None
         pinned = pin_block(rpc, ref)
-        with click.progressbar(length=1, label="preflight, guest check, proof", file=sys.stderr) as bar:
+        with SegmentBar("proving") as bar:
             proven = prove_call(
                 rpc,
                 CallRequest(to=address, data=calldata, gas=gas),
@@ -372,8 +374,9 @@ def prove_cmd(
                 dev_mode=dev,
                 chain_spec=spec,
                 vgas_limit=vgas_limit,
+                on_stage=lambda stage: _echo_stage(stage.value),
+                zk_prove=_local_prover(bar),
             )
-            bar.update(1)
         rpc.close()
         doc = _proof_file(proven.proof, proven.journal, proven.preflight.return_data, proven.mode.value,
                           proven.receipt)  # fmt: skip
@@ -393,6 +396,33 @@ def prove_cmd(
         click.echo(text)
 
 
+def _local_prover(bar: SegmentBar) -> ZkProve:
+    """Composite receipts segment by segment in this process (vlayer.cluster's coordinator, no store), so the bar
+    moves per segment; the other modes in one piece."""
+    from vlayer.cluster.coordinator import LocalBackend, prove_job
+    from vlayer.service.proving import progress_metrics
+
+    def prove(guest_input: bytes, mode: str) -> ZkvmProof:
+        if mode != "composite":
+            return zkvm_prove(guest_input, mode)
+        backend = LocalBackend()
+        try:
+            job = hashlib.sha256(guest_input).hexdigest()
+            return prove_job(
+                guest_input, job_id=job, backend=backend, progress=lambda p: bar.update(progress_metrics(p))
+            )
+        finally:
+            backend.close()
+
+    return prove
+
+
+def _echo_stage(stage: str) -> None:
+    """One line per stage a proof goes through; the segment bar follows once proving has segments."""
+    if stage != "done":
+        click.echo(f"{stage}...", err=True)
+
+
 @main.command("serve")
 @click.option("--rpc-url", "rpc_urls", multiple=True, required=True, help="CHAIN_ID=URL of a chain to prove on.")
 @click.option("--hardfork", "hardforks", multiple=True, help="CHAIN_ID=NAME for a dev chain (anvil's --hardfork).")
@@ -404,6 +434,11 @@ def prove_cmd(
 @click.option("--workers", default=2, show_default=True, help="Proving jobs run at once.")
 @click.option("--lease-seconds", default=30.0, show_default=True,
               help="How long a replica's claim on a job holds unrenewed (replicas sharing one store).")  # fmt: skip
+@click.option("--cluster", default=None, metavar="HOST:PORT",
+              help="Prove segments on this Ray cluster (docs/scale-out.md); default: in this process.")  # fmt: skip
+@click.option("--segment-po2", default=20, show_default=True, help="Segment size of composite proofs (log2 cycles).")
+@click.option("--segment-timeout", default=None, type=float,
+              help="Seconds a segment may take on a cluster node before it is proved again elsewhere.")  # fmt: skip
 @click.option("--auth-token", envvar="VLAYER_AUTH_TOKEN", default=None, help="Require this bearer token.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=3000, show_default=True)
@@ -416,6 +451,9 @@ def serve_cmd(
     proof_mode: str | None,
     workers: int,
     lease_seconds: float,
+    cluster: str | None,
+    segment_po2: int,
+    segment_timeout: float | None,
     auth_token: str | None,
     host: str,
     port: int,
@@ -435,11 +473,15 @@ def serve_cmd(
         dev_mode=dev,
         workers=workers,
         lease_seconds=lease_seconds,
+        cluster=cluster,
+        segment_po2=segment_po2,
+        segment_timeout=segment_timeout,
         auth_token=auth_token,
     )
     logs.configure(log_level)
     banner = "dev mode: FAKE proofs" if mode is ProofModeName.FAKE else f"{mode.value} zkVM receipts"
-    click.echo(f"vlayer prove service on http://{host}:{port} ({banner})", err=True)
+    where = f", segments proved on the Ray cluster at {cluster}" if cluster else ""
+    click.echo(f"vlayer prove service on http://{host}:{port} ({banner}{where})", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 
 
@@ -482,6 +524,7 @@ def devnet_cmd(port: int, hardfork: str, chain_id: int) -> None:
 
 
 main.add_command(worker_cmd)
+main.add_command(cluster_group)
 
 if __name__ == "__main__":
     main()

@@ -167,6 +167,12 @@ class GpuUnavailableError(ProvingError):
     exit_code = 13
 
 
+class ClusterError(ProvingError):
+    """The proving cluster cannot be used: Ray missing, its head unreachable, no prover node for this build."""
+
+    exit_code = 14
+
+
 class ReorgError(ChainError):
     """The block a request was pinned to is no longer the canonical block at its height."""
 

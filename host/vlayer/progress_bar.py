@@ -43,6 +43,14 @@ class SegmentBar:
         total = int(progress.get("segments_total") or 0)
         if total <= 0:
             return
+        proved = min(int(progress.get("segments_proved") or 0), total)
+        if not self.file.isatty():
+            # A log or a pipe: click draws no bar there, so one line per segment proved (and the first).
+            if self._bar is None or proved > self._shown:
+                self._bar = True
+                self._shown = proved
+                click.echo(f"{self.label}: {describe(progress)}", file=self.file)
+            return
         if self._bar is None:
             self._bar = click.progressbar(
                 length=total,
@@ -53,14 +61,13 @@ class SegmentBar:
             )
             self._bar.__enter__()
         self._text = describe(progress)
-        proved = min(int(progress.get("segments_proved") or 0), total)
         self._bar.update(max(0, proved - self._shown))
         self._shown = max(self._shown, proved)
 
     def close(self) -> None:
-        if self._bar is not None:
+        if self._bar is not None and self._bar is not True:
             self._bar.__exit__(None, None, None)
-            self._bar = None
+        self._bar = None
 
     def __enter__(self) -> SegmentBar:
         return self

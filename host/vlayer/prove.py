@@ -61,6 +61,10 @@ class Pinned:
     block_hash: bytes
 
 
+#: Proves a guest input in a real proof mode ("composite", "succinct", "groth16"); `zkvm.prove` has this shape.
+ZkProve = Callable[[bytes, str], zkvm.ZkvmProof]
+
+
 @dataclass
 class Proven:
     #: What an on-chain verifier takes: fake and groth16 modes; None for STARK receipts, which chains cannot verify.
@@ -104,6 +108,7 @@ def prove_call(
     chain_spec: ChainSpec | None = None,
     vgas_limit: int | None = None,
     on_stage: Callable[[Stage], None] | None = None,
+    zk_prove: ZkProve | None = None,
 ) -> Proven:
     """Preflight, check the guest, prove. Raises `CallRevertedError` when the call reverts (nothing to prove).
 
@@ -152,7 +157,7 @@ def prove_call(
             segments=None if estimated is None else estimated.segments,
             vgas=None if cycles is None else vgas_of(cycles),
         )
-    proved = zkvm.prove(input_for(result), mode.value)
+    proved = (zk_prove or zkvm.prove)(input_for(result), mode.value)
     _check_zkvm_journal(proved.run.journal, run.journal)
     times["zkvm_execute"] = proved.run.execute_seconds
     times["proving"] = proved.prove_seconds

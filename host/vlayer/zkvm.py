@@ -73,7 +73,8 @@ def _native() -> ModuleType:
     return native_module()
 
 
-def _call(fn_name: str, *args: Any) -> Any:
+def call_native(fn_name: str, *args: Any) -> Any:
+    """Calls a function of the native module, its exceptions mapped to vlayer's typed errors."""
     native = _native()
     try:
         return getattr(native, fn_name)(*args)
@@ -106,13 +107,13 @@ def _run(out: dict[str, Any]) -> ZkvmRun:
 
 def execute(guest_input: bytes, segment_po2: int = DEFAULT_SEGMENT_PO2) -> ZkvmRun:
     """Run the guest ELF in the zkVM executor: journal, cycles, segments. A guest refusal is a `GuestError`."""
-    return _run(_call("zkvm_execute", guest_input, segment_po2))
+    return _run(call_native("zkvm_execute", guest_input, segment_po2))
 
 
 def prove(guest_input: bytes, mode: str, segment_po2: int = DEFAULT_SEGMENT_PO2) -> ZkvmProof:
     """Prove on this machine: its CPU, or its GPU on the CUDA build (`prover()`). The receipt is verified against
     the image id before it is returned."""
-    out = _call("zkvm_prove", guest_input, mode, segment_po2)
+    out = call_native("zkvm_prove", guest_input, mode, segment_po2)
     seal = out.get("onchain_seal")
     return ZkvmProof(
         _run(out),
@@ -127,18 +128,18 @@ def verify(receipt: bytes, image_id: bytes) -> VerifiedReceipt:
     """Verify a receipt against an image id; fake (dev-mode) receipts never verify here."""
     if len(image_id) != 32:
         raise ZkvmReceiptError(f"an image id is 32 bytes, got {len(image_id)}")
-    out = _call("zkvm_verify", receipt, image_id)
+    out = call_native("zkvm_verify", receipt, image_id)
     return VerifiedReceipt(bytes(out["journal"]), str(out["kind"]))
 
 
 def receipt_to_json(receipt: bytes) -> dict[str, Any]:
     """The receipt in RISC Zero's JSON layout."""
-    doc: dict[str, Any] = json.loads(_call("receipt_to_json", receipt))
+    doc: dict[str, Any] = json.loads(call_native("receipt_to_json", receipt))
     return doc
 
 
 def receipt_from_json(doc: object) -> bytes:
-    return bytes(_call("receipt_from_json", json.dumps(doc)))
+    return bytes(call_native("receipt_from_json", json.dumps(doc)))
 
 
 def receipt_to_text(receipt: bytes) -> str:
@@ -171,5 +172,5 @@ def prover() -> str:
 def gpu_info() -> dict[str, Any] | None:
     """The GPU the CUDA build proves on (name, arch, memory_bytes, driver_cuda, devices), None on the CPU build;
     `GpuUnavailableError` naming the cause where the CUDA build cannot prove."""
-    info: dict[str, Any] | None = _call("gpu_info")
+    info: dict[str, Any] | None = call_native("gpu_info")
     return None if info is None else dict(info)

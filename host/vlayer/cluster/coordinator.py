@@ -9,6 +9,7 @@ the receipts saved for the same run (same claim digest), checks each again and p
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import threading
@@ -21,7 +22,7 @@ from typing import Any, Protocol
 
 from vlayer.cluster import segments
 from vlayer.cluster.segments import Segment, SegmentedRun
-from vlayer.cluster.store import SegmentStore
+from vlayer.cluster.store import SegmentState, SegmentStore
 from vlayer.errors import ProvingError, VlayerError
 from vlayer.zkvm import ZkvmProof, ZkvmRun
 
@@ -137,22 +138,10 @@ def prove_job(
     t0 = time.perf_counter()
     run = segments.execute(guest_input, segment_po2, guest)
     stats.execute_seconds = time.perf_counter() - t0
-    n = len(run.segments)
     receipts: dict[int, bytes] = {}
     if store is not None:
-        for index, receipt in store.saved(job_id, run.claim_digest).items():
-            if index >= n:
-                continue
-            t = time.perf_counter()
-            try:
-                segments.check(run.segments[index].data, receipt)
-            except VlayerError as exc:
-                log.warning("saved segment refused", extra={"job": job_id, "segment": index, "error": str(exc)})
-                continue
-            finally:
-                stats.check_seconds += time.perf_counter() - t
-            receipts[index] = receipt
-        stats.reused = len(receipts)
+        run = _resume(run, store, job_id, receipts, stats)
+    n = len(run.segments)
     states = {i: ("saved" if i in receipts else "pending") for i in range(n)}
     attempts = dict.fromkeys(range(n), 0)
     durations: list[float] = []
@@ -199,7 +188,7 @@ def prove_job(
         if attempts[index] >= max_attempts:
             give_up_all()
             raise SegmentFailedError(f"segment {index} of {n} failed {attempts[index]} times; last: {reason}")
-        pending.append(index)
+        pending.appendleft(index)  # retried first: a job is as late as its slowest segment
 
     report()
     try:
@@ -210,7 +199,7 @@ def prove_job(
                 index = pending.popleft()
                 attempts[index] += 1
                 if store is not None:
-                    store.started(job_id, index, run.segments[index].po2, run.claim_digest)
+                    store.started(job_id, index)
                 states[index] = "proving"
                 inflight[backend.submit(run.segments[index])] = _Flight(index, time.monotonic())
             timeout = 1.0 if segment_timeout is None else min(1.0, segment_timeout)
@@ -240,6 +229,33 @@ def prove_job(
         prove_seconds=prove_seconds,
         onchain_seal=None,
     )
+
+
+def _resume(
+    run: SegmentedRun, store: SegmentStore, job_id: str, receipts: dict[int, bytes], stats: JobStats
+) -> SegmentedRun:
+    """Goes on from what the store saved for this run (same claim digest): its segments, and its receipts each
+    checked again; or saves this execution's segments. The saved segments replace the fresh ones: RISC Zero
+    randomises each execution's memory image, so fresh segments would not chain with saved receipts."""
+    saved = store.load(job_id, run.claim_digest)
+    if not saved or [row.index for row in saved] != list(range(len(saved))):
+        store.begin(job_id, run.claim_digest, run.segments)
+        return run
+    kept = tuple(Segment(row.index, row.po2, row.user_cycles, row.segment) for row in saved)
+    for row in saved:
+        if row.state is not SegmentState.PROVED or row.receipt is None:
+            continue
+        t = time.perf_counter()
+        try:
+            segments.check(row.segment, row.receipt)
+        except VlayerError as exc:
+            log.warning("saved segment refused", extra={"job": job_id, "segment": row.index, "error": str(exc)})
+            continue
+        finally:
+            stats.check_seconds += time.perf_counter() - t
+        receipts[row.index] = row.receipt
+    stats.reused = len(receipts)
+    return dataclasses.replace(run, segments=kept, total_cycles=sum(s.cycles for s in kept))
 
 
 def _settle(

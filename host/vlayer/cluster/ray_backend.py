@@ -7,6 +7,7 @@ again itself. Segment bytes travel through Ray's object store."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from concurrent.futures import Future
@@ -14,16 +15,10 @@ from typing import Any
 
 from vlayer.cluster.coordinator import SegmentResult
 from vlayer.cluster.segments import Segment
-from vlayer.errors import VlayerError
+from vlayer.errors import ClusterError
 
 #: Every prover node offers this many of it (its slots: segments it proves at once).
 PROVER_RESOURCE = "vlayer_prover"
-
-
-class ClusterError(VlayerError):
-    """The cluster cannot be reached or used (no Ray, a bad address, no prover node for this build)."""
-
-    exit_code = 14
 
 
 def image_resource(image_id: bytes) -> str:
@@ -35,7 +30,9 @@ def _import_ray() -> Any:
     try:
         import ray
     except ImportError:
-        raise ClusterError("Ray is not installed; install vlayer with its cluster extra: pip install 'vlayer[cluster]'")
+        raise ClusterError(
+            "Ray is not installed; install vlayer with its cluster extra: pip install 'vlayer[cluster]'"
+        ) from None
     return ray
 
 
@@ -85,12 +82,6 @@ class RayBackend:
             options["num_gpus"] = 1
         self._task = self.ray.remote(_prove_on_node).options(**options)
 
-    def for_guest(self, guest: str) -> RayBackend:
-        """The same connection, placing tasks on the nodes of another embedded guest (the segments-test one)."""
-        from vlayer.cluster import segments
-
-        return RayBackend(None, image_id=segments.image_id(guest), connect=False)
-
     def slots(self) -> int:
         total = self.ray.cluster_resources()
         return max(1, int(min(total.get(PROVER_RESOURCE, 0), total.get(self.resource, 0))))
@@ -117,7 +108,9 @@ class RayBackend:
         def done(raw: Future[Any]) -> None:
             try:
                 value = raw.result()
-            except BaseException as exc:  # the task's failure (a crashed worker, a proving error) goes to the coordinator
+            except (
+                BaseException
+            ) as exc:  # the task's failure (a crashed worker, a proving error) goes to the coordinator
                 out.set_exception(exc)
             else:
                 out.set_result(SegmentResult(bytes(value["receipt"]), str(value["node"]), float(value["seconds"])))
@@ -128,10 +121,9 @@ class RayBackend:
     def cancel(self, future: Future[SegmentResult]) -> None:
         ref = getattr(future, "ray_ref", None)
         if ref is not None:
-            try:
+            # Already finished, or its worker is gone: nothing left to stop.
+            with contextlib.suppress(Exception):
                 self.ray.cancel(ref, force=True)
-            except Exception:  # already finished or its worker is gone: nothing left to stop
-                pass
 
     def close(self) -> None:
         """The connection is the process's (Ray's driver is global); it ends with the process."""

@@ -96,8 +96,10 @@ class ProveClient:
         job_hash: str,
         timeout: float = 600.0,
         on_state: Callable[[str], None] | None = None,
+        on_receipt: Callable[[dict[str, Any]], None] | None = None,
     ) -> dict[str, Any]:
-        """Poll until done; a failed job (`status` 0) raises its error as `ServiceError`."""
+        """Poll until done; a failed job (`status` 0) raises its error as `ServiceError`. `on_receipt` sees every
+        polled receipt (its `metrics.progress` says how far proving is)."""
         deadline = time.monotonic() + timeout
         last = ""
         delay = 0.05
@@ -109,6 +111,8 @@ class ProveClient:
                 raise ServiceError(
                     int(detail.get("code", 0)), str(receipt.get("error")), detail.get("data"), stage=state
                 )
+            if on_receipt is not None:
+                on_receipt(receipt)
             if state != last and on_state is not None:
                 on_state(state)
             last = state

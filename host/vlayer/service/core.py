@@ -32,6 +32,7 @@ from vlayer.rpc import RpcClient
 from vlayer.service.jobs import JobState, JobStore
 from vlayer.service.metrics import ServiceMetrics
 from vlayer.service.models import CallArgs, CallContext
+from vlayer.service.proving import JobProving
 from vlayer.service.replica import LeaseKeeper, owner_is_dead, replica_id
 from vlayer.service.rpc_errors import INTERNAL_ERROR, INVALID_PARAMS, UNKNOWN_HASH, RpcFault, fault_of
 from vlayer.service.settings import Settings
@@ -57,6 +58,7 @@ class ProveService:
         self.settings = settings
         self.store = JobStore(settings.database_url)
         self.metrics = ServiceMetrics(self.store)
+        self.proving = JobProving(settings, self.store.engine)
         self.pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="vlayer-prover")
         self._verified_chains: set[int] = set()
         self._lock = threading.Lock()
@@ -95,6 +97,7 @@ class ProveService:
         self._closed = True
         self.keeper.stop()
         self.pool.shutdown(wait=wait, cancel_futures=not wait)
+        self.proving.close()
         self.store.close()
 
     def wait_idle(self, timeout: float) -> bool:
@@ -255,6 +258,12 @@ class ProveService:
             current[0] = stage
             self._write(job_hash, JobState(stage.value))
 
+        progress: dict[str, Any] = {}
+
+        def on_progress(now: dict[str, Any]) -> None:
+            progress.update(now)
+            self._write(job_hash, JobState.PROVING, metrics={"progress": now})
+
         try:
             if chain is None:
                 raise ChainError(f"chain {req['chain_id']} is no longer configured on this service")
@@ -273,6 +282,7 @@ class ProveService:
                     chain_spec=chain.spec(req["chain_id"]),
                     vgas_limit=req.get("vgas_limit"),
                     on_stage=on_stage,
+                    zk_prove=self.proving.prover(job_hash, on_progress),
                 )
             finally:
                 client.close()
@@ -281,6 +291,7 @@ class ProveService:
             self.metrics.job_failed(fault.code)
             metrics = {"times": {"total": _ms(time.perf_counter() - t0)}}
             self._write(job_hash, JobState.FAILED, error={**fault.body(), "stage": current[0].value}, metrics=metrics)
+            self.proving.finished(job_hash)
             log.info("job failed", extra={"event": "failed", "job": job_hash, "code": fault.code, "error": str(exc)})
             return
         except Exception as exc:  # a bug must fail the job visibly, not leave it 'preflight' forever
@@ -294,6 +305,8 @@ class ProveService:
             self._write(job_hash, JobState.FAILED, error=error)
             return
         done_metrics = job_metrics(proven, time.perf_counter() - t0)
+        if progress:
+            done_metrics["progress"] = progress
         result = {
             "proof": None if proven.proof is None else proof_to_json(proven.proof),
             "evm_call_result": "0x" + proven.preflight.return_data.hex(),
@@ -305,6 +318,7 @@ class ProveService:
         # Counted before the store says done, so whoever sees the job done finds it in the metrics too.
         self.metrics.job_done(proven, time.perf_counter() - t0)
         self._write(job_hash, JobState.DONE, result=result, metrics=done_metrics)
+        self.proving.finished(job_hash)
         seconds = done_metrics["times"]["total"] / 1000
         log.info("job done", extra={"event": "done", "job": job_hash, "seconds": seconds})
 

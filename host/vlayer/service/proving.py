@@ -13,7 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from vlayer import zkvm
-from vlayer.cluster.coordinator import Backend, Progress, prove_job
+from vlayer.cluster import segments
+from vlayer.cluster.coordinator import Backend, LocalBackend, Progress, prove_job
 from vlayer.cluster.store import SegmentStore
 from vlayer.prove import ZkProve
 from vlayer.service.settings import Settings
@@ -35,8 +36,10 @@ class JobProving:
     """One per service: the backend (made at the first proof, so a service that only fakes never connects to a
     cluster) and the segment table."""
 
-    def __init__(self, settings: Settings, engine: sa.Engine) -> None:
+    def __init__(self, settings: Settings, engine: sa.Engine, guest: str = "vlayer") -> None:
         self.settings = settings
+        #: Which embedded guest the inputs are for: the vlayer guest; tests prove the segments-test one.
+        self.guest = guest
         self.segments = SegmentStore(engine)
         self._backend: Backend | None = None
         self._lock = threading.Lock()
@@ -45,12 +48,12 @@ class JobProving:
         with self._lock:
             if self._backend is None:
                 if self.settings.cluster:
+                    from vlayer.cluster.cli import enable_auth
                     from vlayer.cluster.ray_backend import RayBackend
 
-                    self._backend = RayBackend(self.settings.cluster)
+                    enable_auth(None)  # the cluster's nodes run with Ray's token authentication on
+                    self._backend = RayBackend(self.settings.cluster, image_id=segments.image_id(self.guest))
                 else:
-                    from vlayer.cluster.coordinator import LocalBackend
-
                     self._backend = LocalBackend()
             return self._backend
 
@@ -64,11 +67,16 @@ class JobProving:
                 backend=self.backend(),
                 store=self.segments,
                 segment_po2=self.settings.segment_po2,
+                guest=self.guest,
                 progress=lambda p: on_progress(progress_metrics(p)),
                 segment_timeout=self.settings.segment_timeout,
             )
 
         return prove
+
+    def finished(self, job_hash: str) -> None:
+        """A job is done or failed for good: its saved segments are no longer needed (the receipt is in its result)."""
+        self.segments.drop(job_hash)
 
     def close(self) -> None:
         with self._lock:

@@ -36,6 +36,12 @@ class Settings:
     #: Seconds a replica's claim on a running job holds without renewal (renewed every third of it, at most every
     #: second); a replica that dies has its jobs taken over by another this long after its last renewal.
     lease_seconds: float = 30.0
+    #: Ray address (HOST:PORT) of a proving cluster (docs/scale-out.md); None proves in this process.
+    cluster: str | None = None
+    #: Segment size (log2 cycles) of composite proofs; RISC Zero's default (about 9 GiB per segment on a CPU).
+    segment_po2: int = 20
+    #: Seconds one segment may take before the coordinator gives it to another prover (cluster only).
+    segment_timeout: float | None = None
 
     def __post_init__(self) -> None:
         if not self.chains:
@@ -44,6 +50,10 @@ class Settings:
             raise InputError("workers must be at least 1")
         if self.lease_seconds < 1:
             raise InputError("lease_seconds must be at least 1")
+        if not 14 <= self.segment_po2 <= 22:
+            raise InputError(f"segment_po2 must be 14..22, got {self.segment_po2}")
+        if self.cluster is not None and self.proof_mode is ProofModeName.FAKE:
+            raise InputError("a proving cluster proves zkVM receipts; fake proofs (dev mode) need none")
         for chain_id, chain in self.chains.items():
             if not chain.rpc_url.startswith(("http://", "https://")):
                 raise InputError(f"chain {chain_id}: RPC URL must be http(s), got {chain.rpc_url!r}")

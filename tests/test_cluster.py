@@ -1,0 +1,399 @@
+"""Segment proving (vlayer.cluster), for real, on the small segments-test guest (a few 2^14-cycle segments, about
+20 s each on this CPU): the coordinator refuses receipts that do not prove their segment and proves those again, a
+restarted coordinator proves only the missing segments, and on a Ray cluster (a head without the prover resource,
+two prover nodes, one prover node of another build) every segment is proved on this build's prover nodes — both of
+them — and a prover process killed mid-segment costs that segment one more attempt, no other."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vlayer import zkvm
+from vlayer.cluster import segments, testguest
+from vlayer.cluster.coordinator import JobStats, LocalBackend, Progress, SegmentFailedError, SegmentResult, prove_job
+from vlayer.cluster.segments import Segment
+from vlayer.cluster.store import SegmentState, SegmentStore
+from vlayer.errors import VlayerError
+from vlayer.service.jobs import make_engine
+
+pytestmark = pytest.mark.timeout(900)
+
+GUEST = "segments-test"
+PO2 = testguest.SEGMENT_PO2
+#: Four segments at 2^14 (two of guest work, then the paging-out of what it touched).
+ROUNDS = 700
+
+
+def store_at(tmp_path: Path) -> SegmentStore:
+    return SegmentStore(make_engine(f"sqlite:///{tmp_path / 'segments.sqlite3'}"))
+
+
+def check_proof(proof: zkvm.ZkvmProof) -> None:
+    verified = zkvm.verify(proof.receipt, segments.image_id(GUEST))
+    assert verified.kind == "composite"
+    assert verified.journal == proof.run.journal == testguest.journal(ROUNDS)
+
+
+def test_segment_count_of_the_test_job() -> None:
+    run = segments.execute(testguest.guest_input(ROUNDS), PO2, GUEST)
+    assert len(run.segments) >= 3
+    assert run.journal == testguest.journal(ROUNDS)
+
+
+class _Crash(Exception):
+    pass
+
+
+class _Cheating(LocalBackend):
+    """A prover that hands back a receipt with one seal byte flipped, then another segment's receipt."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.submitted: list[int] = []
+        self.good: dict[int, bytes] = {}
+
+    def submit(self, segment: Segment) -> Future[SegmentResult]:
+        self.submitted.append(segment.index)
+        if len(self.submitted) == 3 and self.good:
+            foreign: Future[SegmentResult] = Future()
+            other = next(iter(self.good.values()))
+            foreign.set_result(SegmentResult(other, "cheat", 0.0))
+            return foreign
+        inner = super().submit(segment)
+        out: Future[SegmentResult] = Future()
+
+        def done(f: Future[SegmentResult]) -> None:
+            result = f.result()
+            if len(self.submitted) == 1:
+                bad = bytearray(result.receipt)
+                bad[64] ^= 0x01
+                out.set_result(SegmentResult(bytes(bad), "cheat", result.seconds))
+                return
+            self.good[segment.index] = result.receipt
+            out.set_result(result)
+
+        inner.add_done_callback(done)
+        return out
+
+
+class _Recording(LocalBackend):
+    def __init__(self) -> None:
+        super().__init__()
+        self.submitted: list[int] = []
+
+    def submit(self, segment: Segment) -> Future[SegmentResult]:
+        self.submitted.append(segment.index)
+        return super().submit(segment)
+
+
+def test_bad_receipts_are_refused_and_a_restart_proves_only_missing_segments(tmp_path: Path) -> None:
+    store = store_at(tmp_path)
+    guest_input = testguest.guest_input(ROUNDS)
+    job = "job-restart"
+
+    def crash_after_two(progress: Progress) -> None:
+        if progress.segments_proved == 2:
+            raise _Crash  # the coordinator's process dies here: what it saved must be enough to go on
+
+    cheating = _Cheating()
+    stats = JobStats()
+    with pytest.raises(_Crash):
+        prove_job(
+            guest_input, job_id=job, backend=cheating, store=store, segment_po2=PO2, guest=GUEST,
+            progress=crash_after_two, stats=stats,
+        )  # fmt: skip
+    cheating.close()
+    assert cheating.submitted[:3] == [0, 0, 1]
+    assert len(stats.refused) == 2
+    assert "segment receipt 0: the seal does not verify" in stats.refused[0]
+    assert "segment receipt 0 does not prove segment 1: its index differs" in stats.refused[1]
+    rows = {r.index: r for r in store.rows(job)}
+    proved = sorted(i for i, r in rows.items() if r.state is SegmentState.PROVED)
+    assert proved == [0, 1]
+    assert rows[0].attempts == 2 and rows[1].attempts == 2
+    # Why the segments are saved, not only their receipts: a fresh execution's segments do not chain with them
+    # (RISC Zero randomises every execution's memory image).
+    fresh = segments.execute(guest_input, PO2, GUEST)
+    assert fresh.claim_digest.hex() == rows[0].claim_digest
+    receipt = rows[0].receipt
+    assert receipt is not None
+    with pytest.raises(
+        zkvm.ZkvmReceiptError, match="segment receipt 0 does not prove segment 0: its post-state differs"
+    ):
+        segments.check(fresh.segments[0].data, receipt)
+
+    recording = _Recording()
+    stats = JobStats()
+    proof = prove_job(
+        guest_input, job_id=job, backend=recording, store=store, segment_po2=PO2, guest=GUEST, stats=stats
+    )
+    recording.close()
+    n = proof.run.segments
+    assert stats.reused == 2
+    assert recording.submitted == list(range(2, n))
+    check_proof(proof)
+    assert all(r.state is SegmentState.PROVED for r in store.rows(job))
+
+
+# --- fast: no proving, no Ray --------------------------------------------------------------------------------------
+
+
+class _Scripted:
+    """A backend whose answers the test writes (nothing is proved): `answer(segment, attempt)` gives the future."""
+
+    def __init__(self, answer: Any, slots: int = 1) -> None:
+        self.answer = answer
+        self._slots = slots
+        self.submitted: list[int] = []
+        self.cancelled: list[Future[SegmentResult]] = []
+
+    def slots(self) -> int:
+        return self._slots
+
+    def submit(self, segment: Segment) -> Future[SegmentResult]:
+        self.submitted.append(segment.index)
+        future: Future[SegmentResult] = self.answer(segment, self.submitted.count(segment.index))
+        return future
+
+    def cancel(self, future: Future[SegmentResult]) -> None:
+        self.cancelled.append(future)
+
+    def close(self) -> None:
+        pass
+
+
+def _done(result: SegmentResult | None = None, error: Exception | None = None) -> Future[SegmentResult]:
+    future: Future[SegmentResult] = Future()
+    if error is not None:
+        future.set_exception(error)
+    else:
+        assert result is not None
+        future.set_result(result)
+    return future
+
+
+def test_a_segment_failing_every_attempt_fails_the_job_naming_it_and_the_last_reason(tmp_path: Path) -> None:
+    store = store_at(tmp_path)
+
+    def answer(segment: Segment, attempt: int) -> Future[SegmentResult]:
+        if attempt == 1:
+            return _done(error=RuntimeError("the worker died"))  # a lost prover
+        return _done(SegmentResult(b"not a receipt", "node-x", 0.1))  # a lying one
+
+    backend = _Scripted(answer)
+    stats = JobStats()
+    with pytest.raises(SegmentFailedError) as failed:
+        prove_job(
+            testguest.guest_input(ROUNDS), job_id="job-fails", backend=backend, store=store, segment_po2=PO2,
+            guest=GUEST, max_attempts=3, stats=stats,
+        )  # fmt: skip
+    n = len(store.rows("job-fails"))
+    assert str(failed.value) == (
+        f"segment 0 of {n} failed 3 times; last: receipt from node-x refused: receipt cannot be decoded: segment "
+        "receipt: io error: unexpected end of file"
+    )
+    assert failed.value.exit_code == 10 and isinstance(failed.value, VlayerError)
+    assert backend.submitted == [0, 0, 0]  # a failed segment is retried before the next one starts
+    assert len(stats.refused) == 2
+    row = store.rows("job-fails")[0]
+    assert (row.state, row.attempts, row.node, row.receipt) == (SegmentState.FAILED, 3, "node-x", None)
+    assert row.error is not None and row.error.startswith("receipt from node-x refused")
+
+
+def test_a_segment_past_its_timeout_is_cancelled_and_proved_again(tmp_path: Path) -> None:
+    never: list[Future[SegmentResult]] = []
+
+    def answer(segment: Segment, attempt: int) -> Future[SegmentResult]:
+        never.append(Future())  # a prover that never answers
+        return never[-1]
+
+    backend = _Scripted(answer, slots=2)
+    with pytest.raises(SegmentFailedError, match=r"failed 2 times; last: no receipt within 0.2 s \(the coordinator's"):
+        prove_job(
+            testguest.guest_input(ROUNDS), job_id="job-slow", backend=backend, segment_po2=PO2, guest=GUEST,
+            segment_timeout=0.2, max_attempts=2,
+        )  # fmt: skip
+    # Every attempt started was cancelled: the timed-out ones, then the one still in flight when the job gave up.
+    assert set(backend.cancelled) == set(never)
+    assert sorted(backend.submitted) == [0, 0, 1, 1]  # two slots: both segments timed out, both retried first
+
+
+def test_segment_store_keeps_receipts_across_a_restart(tmp_path: Path) -> None:
+    run = segments.execute(testguest.guest_input(ROUNDS), PO2, GUEST)
+    first = store_at(tmp_path)
+    first.begin("job", run.claim_digest, run.segments)
+    assert first.started("job", 1) == 1
+    first.failed("job", 1, "WorkerCrashedError: killed", "node-a")
+    assert first.started("job", 1) == 2
+    first.proved("job", 1, b"receipt one", "node-b", 4.5)
+    first.engine.dispose()  # the coordinator's process ends
+
+    again = store_at(tmp_path)
+    rows = again.load("job", run.claim_digest)
+    assert [r.index for r in rows] == list(range(len(run.segments)))
+    assert [r.segment for r in rows] == [s.data for s in run.segments]
+    assert (rows[1].state, rows[1].receipt, rows[1].attempts, rows[1].node, rows[1].seconds, rows[1].error) == (
+        SegmentState.PROVED, b"receipt one", 2, "node-b", 4.5, None
+    )  # fmt: skip
+    assert {r.state for i, r in enumerate(rows) if i != 1} == {SegmentState.PENDING}
+    again.drop("job")
+    assert again.rows("job") == []
+
+
+def test_saved_segments_of_another_run_are_dropped(tmp_path: Path) -> None:
+    store = store_at(tmp_path)
+    run = segments.execute(testguest.guest_input(ROUNDS), PO2, GUEST)
+    store.begin("job", b"\x11" * 32, [Segment(0, PO2, 1, b"a segment of another run")])
+    assert store.load("job", run.claim_digest) == []
+    assert store.rows("job") == []
+
+
+# --- on a Ray cluster --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    ray = pytest.importorskip("ray")
+    from ray.cluster_utils import Cluster
+
+    from vlayer.cluster.ray_backend import PROVER_RESOURCE, image_resource
+
+    pid_dir = tmp_path_factory.mktemp("prover-pids")
+    # The nodes' worker processes inherit it: each segment task writes its pid there (the kill test reads it).
+    os.environ["VLAYER_SEGMENT_PID_DIR"] = str(pid_dir)
+    store_mib = 80 << 20
+    cluster = Cluster(
+        initialize_head=True,
+        head_node_args={"num_cpus": 1, "object_store_memory": store_mib, "include_dashboard": False},
+    )
+    ours = {PROVER_RESOURCE: 1, image_resource(segments.image_id(GUEST)): 1}
+    provers = [cluster.add_node(num_cpus=1, resources=ours, object_store_memory=store_mib) for _ in range(2)]
+    other_build = cluster.add_node(
+        num_cpus=1, resources={PROVER_RESOURCE: 1, image_resource(b"\x00" * 32): 1}, object_store_memory=store_mib
+    )
+    cluster.wait_for_nodes()
+    ray.init(address=cluster.address, include_dashboard=False, log_to_driver=False)
+    try:
+        yield {
+            "provers": {node.node_id for node in provers},
+            "other_build": other_build.node_id,
+            "pid_dir": pid_dir,
+        }
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+        os.environ.pop("VLAYER_SEGMENT_PID_DIR", None)
+
+
+def test_ray_cluster_proves_on_both_prover_nodes_and_survives_a_killed_prover(
+    ray_cluster: dict[str, Any], tmp_path: Path
+) -> None:
+    from vlayer.cluster.ray_backend import RayBackend
+
+    backend = RayBackend(None, image_id=segments.image_id(GUEST), connect=False)
+    assert set(backend.prover_nodes()) == ray_cluster["provers"]
+    assert backend.slots() == 2
+    pid_dir: Path = ray_cluster["pid_dir"]
+    killed: list[int] = []
+
+    def kill_first_prover() -> None:
+        # SIGKILL by pid the first segment prover, a few seconds into its proof.
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            pids = sorted(pid_dir.glob("*.pid"), key=lambda p: p.stat().st_mtime)
+            if pids:
+                time.sleep(3)
+                pid = int(pids[0].stem)
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+                return
+            time.sleep(0.2)
+
+    killer = threading.Thread(target=kill_first_prover, daemon=True)
+    killer.start()
+    store = store_at(tmp_path)
+    stats = JobStats()
+    proof = prove_job(
+        testguest.guest_input(ROUNDS), job_id="job-ray", backend=backend, store=store, segment_po2=PO2, guest=GUEST,
+        stats=stats,
+    )  # fmt: skip
+    killer.join()
+    check_proof(proof)
+    assert killed, "no prover process was killed"
+    rows = store.rows("job-ray")
+    assert all(r.state is SegmentState.PROVED for r in rows)
+    nodes = {r.node for r in rows}
+    assert nodes == ray_cluster["provers"], "both prover nodes prove, and only they"
+    assert ray_cluster["other_build"] not in nodes
+    # The killed segment was proved again; no finished segment was.
+    assert sorted(r.attempts for r in rows) == [1] * (len(rows) - 1) + [2]
+
+
+def test_service_proving_reports_progress_per_segment(tmp_path: Path) -> None:
+    from vlayer.progress_bar import SegmentBar
+    from vlayer.prove import ProofModeName
+    from vlayer.service.proving import JobProving
+    from vlayer.service.settings import ChainConfig, Settings
+
+    settings = Settings(
+        chains={31337: ChainConfig("http://127.0.0.1:1")}, proof_mode=ProofModeName.COMPOSITE, segment_po2=PO2
+    )
+    proving = JobProving(settings, make_engine(f"sqlite:///{tmp_path / 'jobs.sqlite3'}"), guest=GUEST)
+    seen: list[dict[str, Any]] = []
+    shown = io.StringIO()
+    with SegmentBar("proving", file=shown) as bar:
+
+        def on_progress(metrics: dict[str, Any]) -> None:
+            seen.append(metrics)
+            bar.update(metrics)
+
+        proof = proving.prover("job-progress", on_progress)(testguest.guest_input(ROUNDS), "composite")
+    proving.close()
+    check_proof(proof)
+    n = proof.run.segments
+    assert [m["segments_proved"] for m in seen] == list(range(n + 1))
+    assert all(m["segments_total"] == n and m["cycles_total"] == proof.run.total_cycles for m in seen)
+    assert seen[0]["eta_seconds"] is None and seen[1]["eta_seconds"] > 0 and seen[-1]["eta_seconds"] == 0
+    assert seen[-1]["cycles_proved"] == proof.run.total_cycles
+    assert f"{n}/{n} segments" in shown.getvalue()
+    # The job's segments are in the store, each proved once, locally.
+    rows = proving.segments.rows("job-progress")
+    assert [(r.attempts, r.node) for r in rows] == [(1, "local")] * n
+
+
+def test_cluster_cli_refuses_bad_arguments_with_one_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    def vlayer(*args: str) -> subprocess.CompletedProcess[str]:
+        cli = [sys.executable, "-m", "vlayer.cli", *args]
+        return subprocess.run(cli, capture_output=True, text=True, timeout=120)
+
+    bad = vlayer("cluster", "join", "no-port-here", "--token-file", str(tmp_path / "token"))
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines()[-1] == (
+        "error: cluster address 'no-port-here': expected HOST:PORT, e.g. 10.0.0.5:6379"
+    )
+    missing = vlayer("cluster", "join", "127.0.0.1:6379", "--token-file", str(tmp_path / "token"))
+    assert missing.returncode == 2
+    assert "no cluster token at" in missing.stderr
+
+
+def test_cluster_token_is_created_private_and_turns_auth_on(tmp_path: Path) -> None:
+    from vlayer.cluster.cli import auth_env
+
+    token = tmp_path / "ray" / "auth_token"
+    env = auth_env(token, create=True)
+    assert env["RAY_AUTH_MODE"] == "token" and env["RAY_AUTH_TOKEN_PATH"] == str(token)
+    assert len(token.read_text()) == 64 and token.stat().st_mode & 0o777 == 0o600
+    assert auth_env(token, create=False)["RAY_AUTH_TOKEN_PATH"] == str(token)  # kept, not replaced
