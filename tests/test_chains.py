@@ -12,11 +12,17 @@ import pytest
 import rlp
 
 from tests.test_guest import VECTOR_DIR
+from tests.test_p256 import _signed
 from vlayer.chain.forks import ChainSpec, Fork, known_chains, spec_for_chain
-from vlayer.devnet import REPO_ROOT
-from vlayer.errors import InputError, UnsupportedForkError
-from vlayer.guest import execute_native, native_module
-from vlayer.guest_input import MAGIC
+from vlayer.devnet import REPO_ROOT, Anvil
+from vlayer.errors import GuestError, InputError, UnsupportedForkError
+from vlayer.evm import state_class
+from vlayer.evm.op_stack import input_limited
+from vlayer.guest import execute_native, native_module, run_and_check
+from vlayer.guest_input import MAGIC, expected_journal, input_for
+from vlayer.preflight.execute import CallRequest, preflight
+from vlayer.rpc import RpcClient
+from vlayer.zkvm import execute
 
 TABLE = REPO_ROOT / "chains" / "chains.json"
 
@@ -32,6 +38,10 @@ def test_built_in_chains_and_their_schedules() -> None:
         "sepolia": 11155111,
         "holesky": 17000,
         "hoodi": 560048,
+        "op-mainnet": 10,
+        "base": 8453,
+        "op-sepolia": 11155420,
+        "base-sepolia": 84532,
     }
     sepolia = spec_for_chain(11155111)
     assert sepolia.fork_at(1_741_159_775) is Fork.CANCUN and sepolia.fork_at(1_741_159_776) is Fork.PRAGUE
@@ -95,3 +105,122 @@ def test_the_guest_proves_a_built_in_testnet() -> None:
     body[1], body[2] = 11155111, b""
     run = execute_native(MAGIC + rlp.encode(body))
     assert int.from_bytes(run.journal[64:96], "big") == 11155111  # CallAssumptions.settleChainId
+
+
+# --- OP-stack chains ----------------------------------------------------------------------------------------------
+
+P256 = b"\x00" * 18 + b"\x01\x00"
+
+
+def test_op_stack_blocks_run_their_op_forks_l1_rules() -> None:
+    """Base's schedule (superchain-registry): each OP fork runs an L1 rule set; Base's ends at Jovian."""
+    base = spec_for_chain(8453)
+    assert base.is_op_stack and not spec_for_chain(1).is_op_stack
+    expected = [
+        (1_710_374_401, Fork.CANCUN, "ecotone"),
+        (1_720_627_201, Fork.CANCUN, "fjord"),
+        (1_726_070_401, Fork.CANCUN, "granite"),
+        (1_736_445_601, Fork.CANCUN, "holocene"),
+        (1_746_806_400, Fork.CANCUN, "holocene"),
+        (1_746_806_401, Fork.PRAGUE, "isthmus"),
+        (1_764_691_201, Fork.PRAGUE, "jovian"),
+        (1_900_000_000, Fork.PRAGUE, "jovian"),
+    ]
+    assert [(ts, base.fork_at(ts), base.op_fork_at(ts)) for ts, _, _ in expected] == expected
+    op = spec_for_chain(10)  # OP Mainnet runs Karst (Osaka rules) from 1783526401
+    assert (op.fork_at(1_783_526_401), op.op_fork_at(1_783_526_401)) == (Fork.OSAKA, "karst")
+    assert spec_for_chain(11155420).op_fork_at(1_716_998_400) == "fjord"
+    assert spec_for_chain(84532).op_fork_at(1_744_905_600) == "isthmus"
+    assert spec_for_chain(1).op_fork_at(1_800_000_000) is None
+
+
+def test_op_stack_blocks_before_ecotone_are_refused_naming_their_fork() -> None:
+    with pytest.raises(
+        UnsupportedForkError,
+        match=r"base: block at timestamp 1710374400 predates ecotone \(active from 1710374401\): it runs canyon; "
+        r"vlayer executes Ecotone \(Cancun rules\) and later on OP-stack chains",
+    ):
+        spec_for_chain(8453).fork_at(1_710_374_400)
+    with pytest.raises(UnsupportedForkError, match="it runs regolith"):
+        spec_for_chain(11155420).op_fork_at(1_695_000_000)
+
+
+def test_a_pre_ecotone_op_block_is_refused_by_host_and_guest() -> None:
+    """A Canyon block of Base (anvil's chain at a Canyon-era time): the host refuses it; an input made for it
+    anyway (preflighted as a dev chain, then relabelled) is refused by the guest naming the same fork."""
+    with Anvil(hardfork="cancun", chain_id=8453, timestamp=1_705_000_000) as anvil:
+        anvil.rpc("evm_mine")
+        client = RpcClient.http(anvil.url)
+        call = CallRequest(to=P256, data=b"")
+        with pytest.raises(UnsupportedForkError, match=r"predates ecotone .*: it runs canyon"):
+            preflight(client, call, "latest")
+        result = preflight(client, call, "latest", chain_spec=ChainSpec.dev("cancun", chain_id=8453))
+    body = rlp.decode(input_for(result)[len(MAGIC) :])
+    body[2] = b""  # no dev hardfork: Base's own schedule
+    with pytest.raises(GuestError, match=r"base block at 1705000\d+ runs canyon; vlayer executes Ecotone"):
+        execute_native(MAGIC + rlp.encode(body))
+
+
+def _p256_call() -> bytes:
+    h, r, s, x, y = _signed(b"op-stack", b"P256VERIFY on an OP-stack chain")
+    return b"".join(v.to_bytes(32, "big") for v in (h, r, s, x, y))
+
+
+def _gas(data: bytes, precompile_gas: int, floor: bool) -> int:
+    zeros = data.count(0)
+    intrinsic = 21000 + 16 * (len(data) - zeros) + 4 * zeros
+    # EIP-7623's floor (Prague rules: Isthmus and later).
+    return max(intrinsic + precompile_gas, 21000 + 10 * (zeros + 4 * (len(data) - zeros)) if floor else 0)
+
+
+@pytest.mark.parametrize(
+    ("chain_id", "timestamp", "op_fork", "gas"),
+    [
+        (8453, 1_715_000_000, "ecotone", None),  # before Fjord: nothing at 0x100
+        (8453, 1_740_000_000, "holocene", 3450),  # RIP-7212
+        (8453, 1_750_000_000, "isthmus", 3450),  # Prague rules, still RIP-7212's price
+        (10, 1_790_000_000, "karst", 6900),  # Osaka rules: EIP-7951's price
+    ],
+)
+def test_p256verify_on_op_stack_chains(chain_id: int, timestamp: int, op_fork: str, gas: int | None) -> None:
+    """P256VERIFY at 0x100 from Fjord (3,450 gas, before L1's Osaka), priced as Osaka's from Karst, absent before
+    Fjord: the host's preflight and the native guest agree on output and gas (anvil serves the state only)."""
+    data = _p256_call()
+    with Anvil(chain_id=chain_id, timestamp=timestamp) as anvil:
+        anvil.rpc("evm_mine")
+        result = preflight(RpcClient.http(anvil.url), CallRequest(to=P256, data=data), "latest")
+    spec = spec_for_chain(chain_id)
+    assert spec.op_fork_at(timestamp) == op_fork  # anvil's block 1 carries the genesis timestamp
+    assert result.success
+    assert result.return_data == ((1).to_bytes(32, "big") if gas else b"")
+    assert result.gas_used == _gas(data, gas or 0, floor=spec.fork_at(timestamp) >= Fork.PRAGUE)
+    run = run_and_check(result)  # the native guest: same journal, same gas
+    assert run.gas_used == result.gas_used
+    if op_fork == "holocene":
+        assert execute(input_for(result)).journal == expected_journal(result)  # and the zkVM executor
+
+
+def test_op_stack_precompile_sets() -> None:
+    """Which precompiles each OP fork adds or limits, in the host's py-evm rule sets."""
+
+    def precompiles(fork: Fork, op_fork: str | None) -> dict[bytes, object]:
+        return dict(state_class(fork, op_fork).computation_class.get_precompiles())  # type: ignore[attr-defined]
+
+    assert P256 not in precompiles(Fork.CANCUN, "ecotone") and P256 in precompiles(Fork.CANCUN, "fjord")
+    assert P256 not in precompiles(Fork.CANCUN, None) and P256 not in precompiles(Fork.PRAGUE, None)
+    ecpairing = b"\x00" * 19 + b"\x08"
+    assert precompiles(Fork.CANCUN, "fjord")[ecpairing] is precompiles(Fork.CANCUN, None)[ecpairing]
+    assert precompiles(Fork.CANCUN, "granite")[ecpairing] is not precompiles(Fork.CANCUN, None)[ecpairing]
+
+    class Msg:
+        def __init__(self, n: int) -> None:
+            self.data_as_bytes = b"\x00" * n
+
+    class Computation:
+        def __init__(self, n: int) -> None:
+            self.msg = Msg(n)
+
+    limited = input_limited(lambda c: c, 112_687, "bn254 pairing")
+    assert limited(Computation(112_687))  # type: ignore[arg-type]
+    with pytest.raises(Exception, match="longer than 112687 bytes"):
+        limited(Computation(112_688))  # type: ignore[arg-type]

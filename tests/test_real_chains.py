@@ -1,7 +1,7 @@
-"""Calls on real chains (mainnet, Sepolia) replayed from recorded answers with no node (a request not recorded is an
-error): preflight under the chain's built-in schedule, then the native guest and the zkVM executor; return data
-equal to what vlayer's own tests assert for the same calls, journals equal, and the witness holding only what the
-call reads (tests/fixtures/real_chains.json, docs/chains.md)."""
+"""Calls on real chains (mainnet, Sepolia, OP Mainnet, OP Sepolia) replayed from recorded answers with no node (a
+request not recorded is an error): preflight under the chain's built-in schedule, then the native guest and the zkVM
+executor; return data equal to what vlayer's own tests assert for the same calls, journals equal, and the witness
+holding only what the call reads (tests/fixtures/real_chains.json, docs/chains.md)."""
 
 from __future__ import annotations
 

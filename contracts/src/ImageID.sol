@@ -4,5 +4,5 @@ pragma solidity ^0.8.28;
 
 /// @notice The image ID of the call guest this build produced.
 library ImageID {
-    bytes32 public constant RISC0_CALL_GUEST_ID = 0xbf17e5daa67063d59e5d17d933a4707a6942c8f92e5b6770033fe7734126b3e5;
+    bytes32 public constant RISC0_CALL_GUEST_ID = 0x7ad3ecd1fb99433701f4301937510536e5c8330284e6e8b38fb74c57c76bff1a;
 }

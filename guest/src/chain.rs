@@ -1,6 +1,7 @@
 //! Chain schedules from the table shared with the host (chains/chains.json; guest/build.rs makes it constants): the
 //! fork is read from the schedule, not chosen by the prover. Only a dev chain (chain id 31337) takes its hardfork
-//! from the input.
+//! from the input. An OP-stack chain's schedule names OP forks; each runs an L1 rule set (the table's
+//! `op_stack_forks`) with the OP precompile changes of [`crate::op_stack`].
 
 use revm::primitives::hardfork::SpecId;
 
@@ -15,13 +16,54 @@ pub const CHAIN_TABLE_JSON: &str = include_str!("../../chains/chains.json");
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rules {
     pub spec: SpecId,
+    /// Unused on an OP-stack chain, whose blocks carry no blobs (BLOBBASEFEE is 1, [`crate::exec::block_env`]).
     pub blob_update_fraction: u64,
+    /// The OP fork of an OP-stack chain's block; `None` on Ethereum chains.
+    pub op: Option<OpFork>,
+}
+
+/// The OP-stack forks vlayer executes: Ecotone (Cancun rules) and later. Ordered by activation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum OpFork {
+    Ecotone,
+    Fjord,
+    Granite,
+    Holocene,
+    Isthmus,
+    Jovian,
+    Karst,
+}
+
+impl OpFork {
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "ecotone" => Self::Ecotone,
+            "fjord" => Self::Fjord,
+            "granite" => Self::Granite,
+            "holocene" => Self::Holocene,
+            "isthmus" => Self::Isthmus,
+            "jovian" => Self::Jovian,
+            "karst" => Self::Karst,
+            _ => return None,
+        })
+    }
+
+    /// The L1 rule set the fork runs (op-revm 20.0.0's `OpSpecId::into_eth_spec`; the table's `op_stack_forks`).
+    pub fn spec(self) -> SpecId {
+        match self {
+            Self::Ecotone | Self::Fjord | Self::Granite | Self::Holocene => SpecId::CANCUN,
+            Self::Isthmus | Self::Jovian => SpecId::PRAGUE,
+            Self::Karst => SpecId::OSAKA,
+        }
+    }
 }
 
 pub(crate) struct ChainSchedule {
     chain_id: u64,
     name: &'static str,
-    /// (fork, activation timestamp), ascending; forks before Cancun only name refused blocks.
+    /// An OP-stack chain: its forks are OP forks, and it has no blob schedule.
+    op_stack: bool,
+    /// (fork, activation timestamp), ascending; forks before Cancun (Ecotone on OP) only name refused blocks.
     forks: &'static [(&'static str, u64)],
     /// (activation timestamp, blob base fee update fraction), ascending.
     blobs: &'static [(u64, u64)],
@@ -43,7 +85,32 @@ fn executable(fork: &str) -> Option<SpecId> {
     }
 }
 
+fn scheduled_op(chain: &ChainSchedule, timestamp: u64) -> Result<Rules, GuestError> {
+    let later = "vlayer executes Ecotone (Cancun rules) and later on OP-stack chains";
+    let Some((name, _)) = chain.forks.iter().rev().find(|(_, ts)| *ts <= timestamp) else {
+        let (first, at) = chain.forks.first().copied().unwrap_or(("ecotone", 0));
+        return Err(GuestError::UnsupportedChain(format!(
+            "{} block at {timestamp} predates {first} (active from {at}); {later}",
+            chain.name
+        )));
+    };
+    let op = OpFork::from_name(name).ok_or_else(|| {
+        GuestError::UnsupportedChain(format!(
+            "{} block at {timestamp} runs {name}; {later}",
+            chain.name
+        ))
+    })?;
+    Ok(Rules {
+        spec: op.spec(),
+        blob_update_fraction: CANCUN_FRACTION,
+        op: Some(op),
+    })
+}
+
 fn scheduled(chain: &ChainSchedule, timestamp: u64) -> Result<Rules, GuestError> {
+    if chain.op_stack {
+        return scheduled_op(chain, timestamp);
+    }
     let fork = chain.forks.iter().rev().find(|(_, ts)| *ts <= timestamp);
     let spec = match fork {
         Some((name, _)) => executable(name).ok_or_else(|| {
@@ -75,6 +142,7 @@ fn scheduled(chain: &ChainSchedule, timestamp: u64) -> Result<Rules, GuestError>
     Ok(Rules {
         spec,
         blob_update_fraction,
+        op: None,
     })
 }
 
@@ -96,6 +164,7 @@ pub fn rules(chain_id: u64, dev_hardfork: &[u8], timestamp: u64) -> Result<Rules
         return Ok(Rules {
             spec,
             blob_update_fraction,
+            op: None,
         });
     }
     let Some(chain) = CHAINS.iter().find(|c| c.chain_id == chain_id) else {
@@ -118,7 +187,7 @@ mod tests {
 
     #[test]
     fn schedules_come_from_the_shared_table() {
-        assert_eq!(CHAINS.len(), 4);
+        assert_eq!(CHAINS.len(), 8);
         // Sepolia: Prague at 1741159776, Osaka at 1760427360, BPO2's blobs at 1761607008.
         let prague = rules(11_155_111, b"", 1_741_159_776).expect("sepolia prague");
         assert_eq!(prague.spec, SpecId::PRAGUE);
@@ -157,6 +226,77 @@ mod tests {
         assert_eq!(
             rules(1, b"osaka", 1_800_000_000).unwrap_err().to_string(),
             "unsupported chain: mainnet takes no dev hardfork"
+        );
+    }
+
+    #[test]
+    fn op_forks_run_the_l1_rule_set_the_table_names() {
+        let name = |spec: SpecId| match spec {
+            SpecId::MERGE => "merge",
+            SpecId::SHANGHAI => "shanghai",
+            SpecId::CANCUN => "cancun",
+            SpecId::PRAGUE => "prague",
+            SpecId::OSAKA => "osaka",
+            other => panic!("unexpected {other:?}"),
+        };
+        for (fork, l1) in OP_STACK_FORKS {
+            match OpFork::from_name(fork) {
+                Some(op) => assert_eq!(name(op.spec()), *l1, "{fork}"),
+                None => assert!(
+                    ["merge", "shanghai"].contains(l1),
+                    "{fork} runs {l1} but is not executable"
+                ),
+            }
+        }
+        assert_eq!(OP_STACK_FORKS.len(), 9);
+    }
+
+    #[test]
+    fn op_stack_blocks_get_their_op_fork() {
+        // Base (superchain-registry): Ecotone 1710374401, Fjord 1720627201, Isthmus 1746806401, Jovian 1764691201.
+        let at = |id: u64, ts: u64| rules(id, b"", ts).expect("scheduled");
+        assert_eq!(
+            at(8453, 1_710_374_401),
+            Rules {
+                spec: SpecId::CANCUN,
+                blob_update_fraction: CANCUN_FRACTION,
+                op: Some(OpFork::Ecotone)
+            }
+        );
+        assert_eq!(at(8453, 1_720_627_201).op, Some(OpFork::Fjord));
+        assert_eq!(
+            (at(8453, 1_746_806_401).spec, at(8453, 1_746_806_401).op),
+            (SpecId::PRAGUE, Some(OpFork::Isthmus))
+        );
+        // Base's schedule ends at Jovian; OP Mainnet runs Karst (Osaka rules) from 1783526401.
+        assert_eq!(at(8453, 1_900_000_000).op, Some(OpFork::Jovian));
+        assert_eq!(
+            (at(10, 1_783_526_401).spec, at(10, 1_783_526_401).op),
+            (SpecId::OSAKA, Some(OpFork::Karst))
+        );
+        assert_eq!(at(11_155_420, 1_716_998_400).op, Some(OpFork::Fjord));
+        assert_eq!(at(84_532, 1_744_905_600).op, Some(OpFork::Isthmus));
+        // An Ethereum chain has no OP fork.
+        assert_eq!(at(1, 1_800_000_000).op, None);
+    }
+
+    #[test]
+    fn op_stack_blocks_before_ecotone_are_refused_naming_their_fork() {
+        assert_eq!(
+            rules(8453, b"", 1_710_374_400).unwrap_err().to_string(),
+            "unsupported chain: base block at 1710374400 runs canyon; vlayer executes Ecotone (Cancun rules) and \
+             later on OP-stack chains"
+        );
+        assert_eq!(
+            rules(10, b"", 1_700_000_000).unwrap_err().to_string(),
+            "unsupported chain: op-mainnet block at 1700000000 runs regolith; vlayer executes Ecotone (Cancun \
+             rules) and later on OP-stack chains"
+        );
+        // OP Mainnet's legacy blocks, before its Bedrock genesis.
+        assert_eq!(
+            rules(10, b"", 1_600_000_000).unwrap_err().to_string(),
+            "unsupported chain: op-mainnet block at 1600000000 predates regolith (active from 1686068903); vlayer \
+             executes Ecotone (Cancun rules) and later on OP-stack chains"
         );
     }
 }

@@ -4,9 +4,10 @@ use core::marker::PhantomData;
 
 use alloy_primitives::{Address, B256, U256};
 use revm::context::{BlockEnv, CfgEnv, Context, TxEnv};
+use revm::context_interface::block::BlobExcessGasAndPrice;
 use revm::context_interface::result::{EVMError, ExecutionResult, HaltReason, Output};
 use revm::context_interface::{ContextTr, JournalTr, Transaction};
-use revm::handler::{pre_execution, EthFrame, EvmTr, EvmTrError, Handler};
+use revm::handler::{pre_execution, EthFrame, EthPrecompiles, EvmTr, EvmTrError, Handler};
 use revm::inspector::{InspectorEvmTr, InspectorHandler};
 use revm::interpreter::interpreter::EthInterpreter;
 use revm::primitives::{AddressMap, Bytes, HashSet, StorageKey, TxKind};
@@ -18,6 +19,7 @@ use crate::db::{DbError, WrapStateDb};
 use crate::error::GuestError;
 use crate::header::Header;
 use crate::input::CallIn;
+use crate::op_stack;
 use crate::state::States;
 use crate::travel::Traveler;
 
@@ -55,6 +57,7 @@ pub fn run_call(
         .with_block(block_env(&state.header, rules))
         .with_tx(tx)
         .build_mainnet_with_inspector(&mut traveler);
+    evm.precompiles = precompiles(rules);
     let result = EthCall::<_, EVMError<DbError>>::default().inspect_run(&mut evm);
     drop(evm);
     // A refused travel request aborts the execution; whatever revm made of that abort is not the reason.
@@ -155,6 +158,18 @@ pub(crate) fn cfg_env(rules: Rules, chain_id: u64) -> CfgEnv {
     cfg
 }
 
+/// The precompiles of `rules`: revm's for an Ethereum fork; for an OP-stack block, its OP fork's
+/// ([`crate::op_stack`]). The provider's spec is the configured one, so revm keeps this set for the run.
+pub(crate) fn precompiles(rules: Rules) -> EthPrecompiles {
+    match rules.op {
+        None => EthPrecompiles::new(rules.spec),
+        Some(op) => EthPrecompiles {
+            precompiles: op_stack::precompiles(op),
+            spec: rules.spec,
+        },
+    }
+}
+
 /// The block environment a call on `header`'s block sees.
 pub(crate) fn block_env(header: &Header, rules: Rules) -> BlockEnv {
     let mut block = BlockEnv {
@@ -167,10 +182,19 @@ pub(crate) fn block_env(header: &Header, rules: Rules) -> BlockEnv {
         prevrandao: Some(header.mix_hash),
         ..Default::default()
     };
-    block.set_blob_excess_gas_and_price(
-        header.excess_blob_gas.unwrap_or(0),
-        rules.blob_update_fraction,
-    );
+    if rules.op.is_some() {
+        // OP-stack blocks carry no blobs: op-geth's CalcBlobFee answers the minimum (1) for OP chains, and op-reth
+        // sets excess 0 and price 1, whatever the header says.
+        block.blob_excess_gas_and_price = Some(BlobExcessGasAndPrice {
+            excess_blob_gas: 0,
+            blob_gasprice: 1,
+        });
+    } else {
+        block.set_blob_excess_gas_and_price(
+            header.excess_blob_gas.unwrap_or(0),
+            rules.blob_update_fraction,
+        );
+    }
     block
 }
 

@@ -11,6 +11,7 @@ pub mod exec;
 pub mod header;
 pub mod input;
 pub mod mpt;
+pub mod op_stack;
 pub mod rlp_util;
 pub mod state;
 pub mod travel;

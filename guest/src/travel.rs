@@ -24,7 +24,7 @@ use revm::{Database, Inspector, MainBuilder, MainContext};
 use crate::chain::{self, Rules};
 use crate::db::{DbError, WrapStateDb};
 use crate::error::GuestError;
-use crate::exec::{block_env, cfg_env, evm_error, warm_sender};
+use crate::exec::{block_env, cfg_env, evm_error, precompiles, warm_sender};
 use crate::state::{StateDb, States};
 
 /// vlayer v1's traveler address: the low 20 bytes of keccak256("vlayer.traveler") (contracts/src/Prover.sol).
@@ -274,6 +274,7 @@ pub fn run_top_frame(
         .with_block(block_env(&state.header, rules))
         .with_tx(tx)
         .build_mainnet();
+    evm.precompiles = precompiles(rules);
     let mut handler = MainnetHandler::<_, EVMError<DbError>, EthFrame>::default();
     handler.load_accounts(&mut evm).map_err(evm_error)?;
     // Warm like the main execution's sender, and like it loaded only if the code reads it.

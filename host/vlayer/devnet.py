@@ -50,6 +50,8 @@ class Anvil:
     hardfork: str | None = None
     chain_id: int | None = None
     block_time: float | None = None
+    #: The genesis block's timestamp (later blocks follow from it): a block of a chain's past fork.
+    timestamp: int | None = None
     startup_timeout: float = 20.0
 
     def __post_init__(self) -> None:
@@ -71,6 +73,8 @@ class Anvil:
                 args += ["--chain-id", str(self.chain_id)]
             if self.block_time is not None:
                 args += ["--block-time", str(self.block_time)]
+            if self.timestamp is not None:
+                args += ["--timestamp", str(self.timestamp)]
             self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             deadline = time.monotonic() + self.startup_timeout
             while time.monotonic() < deadline:

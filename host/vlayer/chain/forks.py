@@ -2,9 +2,10 @@
 
 The fork is read off a chain's published schedule (activation timestamps), never guessed from the node. The built-in
 schedules are the chain table the zkVM guest was built from (chains/chains.json, embedded in the native module), so
-a chain the host preflights is a chain the guest proves (docs/chains.md). A dev chain (anvil) has no published
-schedule, so it gets an explicit spec naming its hardfork; the preflight cross-checks that against what anvil
-reports and refuses a mismatch.
+a chain the host preflights is a chain the guest proves (docs/chains.md). An OP-stack chain's schedule names OP
+forks; each runs an L1 rule set (the table's `op_stack_forks`), with the OP precompile changes of
+vlayer.evm.op_stack. A dev chain (anvil) has no published schedule, so it gets an explicit spec naming its hardfork;
+the preflight cross-checks that against what anvil reports and refuses a mismatch.
 """
 
 from __future__ import annotations
@@ -60,20 +61,39 @@ class ChainSpec:
     dev_hardfork: str | None = None
     #: (fork name, activation timestamp) of the forks before Cancun, ascending: only to name a refused block's fork.
     earlier: tuple[tuple[str, int], ...] = ()
+    #: An OP-stack chain: (OP fork name, activation timestamp) of the OP forks vlayer executes (Ecotone and later),
+    #: ascending; `forks` then holds the L1 rule set each runs. Empty for an Ethereum chain.
+    op_forks: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def is_op_stack(self) -> bool:
+        return bool(self.op_forks)
 
     def fork_at(self, timestamp: int) -> Fork:
         active = [fork for fork, ts in self.forks if ts <= timestamp]
         if not active:
-            first = self.forks[0]
+            first_name, first_ts = self.op_forks[0] if self.op_forks else (self.forks[0][0].label, self.forks[0][1])
             runs = [name for name, ts in self.earlier if ts <= timestamp]
             which = f": it runs {runs[-1]}" if runs else ""
+            later = "Ecotone (Cancun rules) and later on OP-stack chains" if self.op_forks else "Cancun and later only"
             raise UnsupportedForkError(
-                f"{self.name}: block at timestamp {timestamp} predates {first[0].label} "
-                f"(active from {first[1]}){which}; vlayer executes Cancun and later only"
+                f"{self.name}: block at timestamp {timestamp} predates {first_name} "
+                f"(active from {first_ts}){which}; vlayer executes {later}"
             )
         return active[-1]
 
+    def op_fork_at(self, timestamp: int) -> str | None:
+        """The OP fork of an OP-stack chain's block (None on an Ethereum chain); refused like `fork_at`."""
+        if not self.op_forks:
+            return None
+        self.fork_at(timestamp)
+        return [name for name, ts in self.op_forks if ts <= timestamp][-1]
+
     def blob_params_at(self, timestamp: int) -> BlobParams:
+        if self.op_forks:
+            # OP-stack blocks carry no blobs: BLOBBASEFEE is 1 whatever the parameters (build_state sets excess 0).
+            self.fork_at(timestamp)
+            return CANCUN_BLOBS
         active = [p for ts, p in self.blobs if ts <= timestamp]
         if not active:
             raise UnsupportedForkError(f"{self.name}: no blob schedule at timestamp {timestamp}")
@@ -141,11 +161,21 @@ def _built_in(table: dict[str, Any]) -> dict[int, ChainSpec]:
     schedules = {
         name: BlobParams(p["target"], p["max"], p["update_fraction"]) for name, p in table["blob_schedules"].items()
     }
+    executable = table["executable_forks"]
     chains: dict[int, ChainSpec] = {}
     for chain in table["chains"]:
         named = sorted(((str(k), int(v)) for k, v in chain["forks"].items()), key=lambda x: x[1])
-        forks = tuple((Fork[name.upper()], ts) for name, ts in named if name in table["executable_forks"])
-        earlier = tuple((name, ts) for name, ts in named if name not in table["executable_forks"])
+        if chain.get("family") == "op-stack":
+            # Each OP fork runs an L1 rule set; it is executable when that rule set is.
+            l1 = {name: str(table["op_stack_forks"][name]) for name, _ in named}
+            ops = tuple((name, ts) for name, ts in named if l1[name] in executable)
+            forks = tuple((Fork[l1[name].upper()], ts) for name, ts in ops)
+            earlier = tuple((name, ts) for name, ts in named if l1[name] not in executable)
+            spec = ChainSpec(str(chain["name"]), int(chain["chain_id"]), forks, (), earlier=earlier, op_forks=ops)
+            chains[spec.chain_id] = spec
+            continue
+        forks = tuple((Fork[name.upper()], ts) for name, ts in named if name in executable)
+        earlier = tuple((name, ts) for name, ts in named if name not in executable)
         blobs = tuple(sorted((int(ts), schedules[name]) for name, ts in chain["blobs"].items()))
         spec = ChainSpec(str(chain["name"]), int(chain["chain_id"]), forks, blobs, earlier=earlier)
         chains[spec.chain_id] = spec

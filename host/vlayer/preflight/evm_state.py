@@ -27,7 +27,7 @@ from eth_utils.encoding import big_endian_to_int
 
 from vlayer.chain.forks import BlobParams, Fork
 from vlayer.errors import PreflightError
-from vlayer.evm import STATE_CLASSES
+from vlayer.evm import state_class
 from vlayer.preflight.proofdb import BLOCKHASH_WINDOW, ProofDb
 
 #: EIP-7702: the code of a delegated account is this prefix and the delegate's address.
@@ -151,9 +151,13 @@ class _ProofStateMixin:
         )
 
 
-def build_state(proofdb: ProofDb, fork: Fork, blob_params: BlobParams, chain_id: int) -> StateAPI:
+def build_state(
+    proofdb: ProofDb, fork: Fork, blob_params: BlobParams, chain_id: int, op_fork: str | None = None
+) -> StateAPI:
+    """The state a call on the pinned block runs in; `op_fork` names an OP-stack block's fork (its precompiles, and
+    no blobs: BLOBBASEFEE is 1, as op-geth's CalcBlobFee and op-reth answer on OP-stack chains)."""
     header = proofdb.pinned.header
-    base_cls = STATE_CLASSES[fork]
+    base_cls = state_class(fork, op_fork)
     db_cls = type("ProofAccountDBForRun", (ProofAccountDB,), {"proofdb": proofdb})
     state_cls = type(
         f"Proof{base_cls.__name__}",
@@ -170,7 +174,7 @@ def build_state(proofdb: ProofDb, fork: Fork, blob_params: BlobParams, chain_id:
         prev_hashes=(),
         chain_id=chain_id,
         base_fee_per_gas=header.base_fee_per_gas,
-        excess_blob_gas=header.excess_blob_gas,
+        excess_blob_gas=0 if op_fork is not None else header.excess_blob_gas,
     )
     state: StateAPI = state_cls(AtomicDB(), context, header.state_root)
     return state

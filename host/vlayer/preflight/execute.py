@@ -199,7 +199,8 @@ def preflight(
     # code surely runs; any other code is fetched when it runs or is read.
     proofdb.prefetch([call.to, *hint], hint, code_of=[call.to])
     t_prefetch = time.perf_counter()
-    state = build_state(proofdb, fork, spec.blob_params_at(pinned.header.timestamp), chain_id)
+    timestamp = pinned.header.timestamp
+    state = build_state(proofdb, fork, spec.blob_params_at(timestamp), chain_id, spec.op_fork_at(timestamp))
     traveler = Traveler(proofdb, spec, chain_id)
     computation, gas_used = run_message(state_with_traveler(state, traveler), fork, call, gas)
     t_exec = time.perf_counter()

@@ -84,7 +84,9 @@ class Traveler:
         db = self.root.travel_db(number)
         timestamp = db.pinned.header.timestamp
         fork = self.spec.fork_at(timestamp)
-        state = build_state(db, fork, self.spec.blob_params_at(timestamp), self.chain_id)
+        state = build_state(
+            db, fork, self.spec.blob_params_at(timestamp), self.chain_id, self.spec.op_fork_at(timestamp)
+        )
         return apply_top_frame(
             state, fork, Address(msg.sender), Address(msg.to), bytes(msg.data_as_bytes), msg.gas, msg.is_static
         )
