@@ -7,8 +7,11 @@ them — and a prover process killed mid-segment costs that segment one more att
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -30,8 +33,8 @@ pytestmark = pytest.mark.timeout(900)
 
 GUEST = "segments-test"
 PO2 = testguest.SEGMENT_PO2
-#: Four segments at 2^14 (two of guest work, then the paging-out of what it touched).
-ROUNDS = 700
+#: Five segments at 2^14 (guest work, then the paging-out of what it touched).
+ROUNDS = 100
 
 
 def store_at(tmp_path: Path) -> SegmentStore:
@@ -266,20 +269,20 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     ray = pytest.importorskip("ray")
     from ray.cluster_utils import Cluster
 
-    from vlayer.cluster.ray_backend import PROVER_RESOURCE, image_resource
+    from vlayer.cluster.ray_backend import PID_DIR_ENV, PROVER_RESOURCE, image_resource
 
     pid_dir = tmp_path_factory.mktemp("prover-pids")
-    # The nodes' worker processes inherit it: each segment task writes its pid there (the kill test reads it).
-    os.environ["VLAYER_SEGMENT_PID_DIR"] = str(pid_dir)
-    store_mib = 80 << 20
+    # The nodes' worker processes inherit it: a segment task notes its pid there while it proves.
+    os.environ[PID_DIR_ENV] = str(pid_dir)
+    store_bytes = 100 << 20
     cluster = Cluster(
         initialize_head=True,
-        head_node_args={"num_cpus": 1, "object_store_memory": store_mib, "include_dashboard": False},
+        head_node_args={"num_cpus": 1, "object_store_memory": store_bytes, "include_dashboard": False},
     )
     ours = {PROVER_RESOURCE: 1, image_resource(segments.image_id(GUEST)): 1}
-    provers = [cluster.add_node(num_cpus=1, resources=ours, object_store_memory=store_mib) for _ in range(2)]
+    provers = [cluster.add_node(num_cpus=1, resources=ours, object_store_memory=store_bytes) for _ in range(2)]
     other_build = cluster.add_node(
-        num_cpus=1, resources={PROVER_RESOURCE: 1, image_resource(b"\x00" * 32): 1}, object_store_memory=store_mib
+        num_cpus=1, resources={PROVER_RESOURCE: 1, image_resource(b"\x00" * 32): 1}, object_store_memory=store_bytes
     )
     cluster.wait_for_nodes()
     ray.init(address=cluster.address, include_dashboard=False, log_to_driver=False)
@@ -292,34 +295,36 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     finally:
         ray.shutdown()
         cluster.shutdown()
-        os.environ.pop("VLAYER_SEGMENT_PID_DIR", None)
+        os.environ.pop(PID_DIR_ENV, None)
 
 
+def _kill_a_prover_mid_segment(pid_dir: Path, killed: list[int]) -> None:
+    """SIGKILLs, by its pid, the first segment prover seen proving for a second (its pid file still there)."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not killed:
+        for pid_file in sorted(pid_dir.glob("*.pid")):
+            try:
+                age = time.time() - pid_file.stat().st_mtime
+            except FileNotFoundError:  # that segment just finished
+                continue
+            if age >= 1.0:
+                os.kill(int(pid_file.stem), signal.SIGKILL)
+                killed.append(int(pid_file.stem))
+                return
+        time.sleep(0.1)
+
+
+@pytest.mark.cluster
 def test_ray_cluster_proves_on_both_prover_nodes_and_survives_a_killed_prover(
     ray_cluster: dict[str, Any], tmp_path: Path
 ) -> None:
     from vlayer.cluster.ray_backend import RayBackend
 
     backend = RayBackend(None, image_id=segments.image_id(GUEST), connect=False)
-    assert set(backend.prover_nodes()) == ray_cluster["provers"]
+    assert set(backend.prover_nodes()) == ray_cluster["provers"]  # not the other build's node
     assert backend.slots() == 2
-    pid_dir: Path = ray_cluster["pid_dir"]
     killed: list[int] = []
-
-    def kill_first_prover() -> None:
-        # SIGKILL by pid the first segment prover, a few seconds into its proof.
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            pids = sorted(pid_dir.glob("*.pid"), key=lambda p: p.stat().st_mtime)
-            if pids:
-                time.sleep(3)
-                pid = int(pids[0].stem)
-                os.kill(pid, signal.SIGKILL)
-                killed.append(pid)
-                return
-            time.sleep(0.2)
-
-    killer = threading.Thread(target=kill_first_prover, daemon=True)
+    killer = threading.Thread(target=_kill_a_prover_mid_segment, args=(ray_cluster["pid_dir"], killed), daemon=True)
     killer.start()
     store = store_at(tmp_path)
     stats = JobStats()
@@ -331,12 +336,136 @@ def test_ray_cluster_proves_on_both_prover_nodes_and_survives_a_killed_prover(
     check_proof(proof)
     assert killed, "no prover process was killed"
     rows = store.rows("job-ray")
+    assert len(rows) == proof.run.segments >= 3
     assert all(r.state is SegmentState.PROVED for r in rows)
     nodes = {r.node for r in rows}
     assert nodes == ray_cluster["provers"], "both prover nodes prove, and only they"
-    assert ray_cluster["other_build"] not in nodes
+    assert ray_cluster["other_build"] not in {s["node"] for s in stats.segments}
     # The killed segment was proved again; no finished segment was.
     assert sorted(r.attempts for r in rows) == [1] * (len(rows) - 1) + [2]
+    assert stats.refused == []
+
+    # The assembled receipt is what `vlayer verify` checks, given the test guest's image id.
+    proof_file = tmp_path / "proof.json"
+    proof_file.write_text(
+        json.dumps(
+            {
+                "zkvm_receipt": zkvm.receipt_to_text(proof.receipt),
+                "journal": "0x" + proof.run.journal.hex(),
+                "image_id": "0x" + segments.image_id(GUEST).hex(),
+            }
+        )
+    )
+    verified = subprocess.run(
+        [sys.executable, "-m", "vlayer.cli", "verify", str(proof_file)], capture_output=True, text=True, timeout=120
+    )
+    assert verified.returncode == 0, verified.stderr
+    assert verified.stdout.startswith("verified     composite zkVM receipt")
+
+
+def _wait_for_line(log: Path, text: str, proc: subprocess.Popen[bytes], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if log.exists() and text in log.read_text(errors="replace"):
+            return
+        assert proc.poll() is None, f"exited {proc.returncode}: {log.read_text(errors='replace')[-2000:]}"
+        time.sleep(0.2)
+    raise AssertionError(f"no {text!r} in {log} within {seconds:g} s")
+
+
+_PROBE = """
+import sys, ray
+try:
+    ray.init(address=sys.argv[1], include_dashboard=False, log_to_driver=False, logging_level="error")
+except Exception as exc:
+    print("refused", type(exc).__name__)
+else:
+    print("connected", sorted(k for k in ray.cluster_resources() if k.startswith("vlayer_")))
+"""
+
+_PROVE_ONE = """
+import sys
+from vlayer.cluster import segments, testguest
+from vlayer.cluster.ray_backend import RayBackend
+from vlayer.cluster.cli import enable_auth
+enable_auth(None)
+backend = RayBackend(sys.argv[1])
+run = segments.execute(testguest.guest_input(1), testguest.SEGMENT_PO2, "segments-test")
+result = backend.submit(run.segments[0]).result(timeout=300)
+print("proved", segments.check(run.segments[0].data, result.receipt), result.node in backend.prover_nodes())
+"""
+
+
+@pytest.mark.cluster
+def test_cluster_cli_starts_a_token_authenticated_cluster_that_proves(tmp_path: Path) -> None:
+    """`vlayer cluster head` / `join` for real: without the head's token nothing connects or joins; with it a
+    service's RayBackend proves on the joined node (the resource named after this build's vlayer guest)."""
+    from vlayer.cluster.ray_backend import PROVER_RESOURCE, image_resource
+    from vlayer.devnet import free_port
+
+    token = tmp_path / "token"
+    port = free_port()
+    address = f"127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    env["HOME"] = str(tmp_path)  # no ~/.ray/auth_token of this machine's
+    env["RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S"] = "0"  # SIGTERM stops a node at once
+    vlayer = [sys.executable, "-m", "vlayer.cli", "cluster"]
+    common = ["--token-file", str(token), "--object-store-mib", "100"]
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(name: str, *args: str) -> tuple[subprocess.Popen[bytes], Path]:
+        log = tmp_path / f"{name}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen([*vlayer, *args, *common, "--block"], stdout=out, stderr=subprocess.STDOUT, env=env)
+        started.append(proc)
+        return proc, log
+
+    def python(code: str, extra: dict[str, str]) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-c", code, address], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            env={**env, **extra},
+        )  # fmt: skip
+
+    try:
+        head, head_log = start("head", "head", "--port", str(port))
+        _wait_for_line(head_log, "block forever", head)
+        assert token.stat().st_mode & 0o777 == 0o600
+        join, join_log = start("join", "join", address)
+        _wait_for_line(join_log, "block forever", join)
+
+        wrong = tmp_path / "wrong-token"
+        wrong.write_text("ab" * 32)
+        bad_join = subprocess.run(
+            [*vlayer, "join", address, "--token-file", str(wrong), "--object-store-mib", "100"],
+            capture_output=True, text=True, env=env, timeout=180,
+        )  # fmt: skip
+        probes = {
+            "token": python(_PROBE, {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token)}),
+            "wrong": python(_PROBE, {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": "ab" * 32}),
+            "none": python(_PROBE, {}),
+        }
+        prove_one = python(_PROVE_ONE, {"RAY_AUTH_TOKEN_PATH": str(token)})
+        out = {name: probe.communicate(timeout=180)[0].strip().splitlines()[-1] for name, probe in probes.items()}
+        ours = image_resource(segments.image_id("vlayer"))
+        assert out == {
+            "token": f"connected {sorted([PROVER_RESOURCE, ours])}",
+            "wrong": "refused ConnectionError",
+            "none": "refused ConnectionError",
+        }
+        assert bad_join.returncode == 14
+        assert bad_join.stderr.strip().splitlines()[-1] == (
+            "error: ray start failed: the cluster refused this node's token (--token-file must hold a copy of the "
+            "head's token file)"
+        )
+        assert prove_one.communicate(timeout=300)[0].strip().splitlines()[-1] == "proved 0 True"
+    finally:
+        for proc in reversed(started):  # the prover node, then the head: SIGTERM by pid, Ray stops what it started
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def test_service_proving_reports_progress_per_segment(tmp_path: Path) -> None:
@@ -372,9 +501,6 @@ def test_service_proving_reports_progress_per_segment(tmp_path: Path) -> None:
 
 
 def test_cluster_cli_refuses_bad_arguments_with_one_line(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     def vlayer(*args: str) -> subprocess.CompletedProcess[str]:
         cli = [sys.executable, "-m", "vlayer.cli", *args]
         return subprocess.run(cli, capture_output=True, text=True, timeout=120)
