@@ -84,5 +84,6 @@ def main() -> None:
           f"{one.wall_seconds / two.wall_seconds:.2f}x; median prover seconds a segment: 1 node {one_median:.1f} s, "
           f"2 nodes {two_median:.1f} s")  # fmt: skip
 
+
 if __name__ == "__main__":
     main()
