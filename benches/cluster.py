@@ -13,6 +13,7 @@ from submit to result beyond its prover's seconds). Figures, not tests: nothing 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -41,11 +42,13 @@ def run_once(guest_input: bytes, guest: str, po2: int, label: str, journal: byte
         print(f"   segment {s['index']:>3}: prover {s['seconds']:6.1f} s, submit->result {s['elapsed']:6.1f} s, "
               f"node {s['node'][:8]}")  # fmt: skip
     ray_overhead = sum(s["elapsed"] - s["seconds"] for s in stats.segments)
+    elapsed = sum(s["elapsed"] for s in stats.segments)
     own = stats.execute_seconds + stats.check_seconds + stats.assemble_seconds
     print(f"   wall {stats.wall_seconds:.1f} s; coordinator: execute {stats.execute_seconds:.2f} s, checks "
           f"{stats.check_seconds:.2f} s, assemble {stats.assemble_seconds:.2f} s = {own / stats.wall_seconds:.1%} of "
           f"wall; Ray transfer/scheduling {ray_overhead:.1f} s summed over segments "
-          f"(mean {ray_overhead / max(1, len(stats.segments)):.2f} s a segment)")  # fmt: skip
+          f"(mean {ray_overhead / max(1, len(stats.segments)):.2f} s a segment, "
+          f"{ray_overhead / max(1e-9, elapsed):.1%} of their submit->result time)")  # fmt: skip
     return stats
 
 
@@ -66,13 +69,16 @@ def main() -> None:
         po2 = args.po2 or testguest.SEGMENT_PO2
 
     resources = {PROVER_RESOURCE: 1, image_resource(segments.image_id(args.guest)): 1}
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    # Object stores bounded as `vlayer cluster` bounds them (a 2^14 segment is about 30 KB, a receipt 200 KB).
+    store = 200 << 20
+    head = {"num_cpus": 1, "include_dashboard": False, "object_store_memory": store}
+    cluster = Cluster(initialize_head=True, head_node_args=head)
     try:
-        cluster.add_node(num_cpus=1, resources=resources)
+        cluster.add_node(num_cpus=1, resources=resources, object_store_memory=store)
         cluster.wait_for_nodes()
         ray.init(address=cluster.address, include_dashboard=False, log_to_driver=False)
         one = run_once(guest_input, args.guest, po2, "1 prover node", journal)
-        cluster.add_node(num_cpus=1, resources=resources)
+        cluster.add_node(num_cpus=1, resources=resources, object_store_memory=store)
         cluster.wait_for_nodes()
         two = run_once(guest_input, args.guest, po2, "2 prover nodes", journal)
     finally:
@@ -82,7 +88,7 @@ def main() -> None:
     two_median = statistics.median(s["seconds"] for s in two.segments)
     print(f"\n1 node {one.wall_seconds:.1f} s, 2 nodes {two.wall_seconds:.1f} s: ratio "
           f"{one.wall_seconds / two.wall_seconds:.2f}x; median prover seconds a segment: 1 node {one_median:.1f} s, "
-          f"2 nodes {two_median:.1f} s")  # fmt: skip
+          f"2 nodes {two_median:.1f} s; {os.cpu_count()} cores shared by all nodes")  # fmt: skip
 
 
 if __name__ == "__main__":

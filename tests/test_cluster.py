@@ -33,8 +33,8 @@ pytestmark = pytest.mark.timeout(900)
 
 GUEST = "segments-test"
 PO2 = testguest.SEGMENT_PO2
-#: Five segments at 2^14 (guest work, then the paging-out of what it touched).
-ROUNDS = 100
+#: Four segments at 2^14: the guest's work, then the paging-out of what it touched.
+ROUNDS = 1
 
 
 def store_at(tmp_path: Path) -> SegmentStore:
@@ -57,35 +57,43 @@ class _Crash(Exception):
     pass
 
 
+def _done(result: SegmentResult | None = None, error: Exception | None = None) -> Future[SegmentResult]:
+    future: Future[SegmentResult] = Future()
+    if error is not None:
+        future.set_exception(error)
+    else:
+        assert result is not None
+        future.set_result(result)
+    return future
+
+
 class _Cheating(LocalBackend):
-    """A prover that hands back a receipt with one seal byte flipped, then another segment's receipt."""
+    """A prover that proves each segment once, for real, but first hands back its receipt with one seal byte flipped
+    (segment 0), or another segment's receipt (segment 1); asked again, it sends the genuine receipt."""
 
     def __init__(self) -> None:
         super().__init__()
         self.submitted: list[int] = []
-        self.good: dict[int, bytes] = {}
+        self.genuine: dict[int, bytes] = {}
 
     def submit(self, segment: Segment) -> Future[SegmentResult]:
         self.submitted.append(segment.index)
-        if len(self.submitted) == 3 and self.good:
-            foreign: Future[SegmentResult] = Future()
-            other = next(iter(self.good.values()))
-            foreign.set_result(SegmentResult(other, "cheat", 0.0))
-            return foreign
-        inner = super().submit(segment)
+        first = self.submitted.count(segment.index) == 1
+        if segment.index in self.genuine:
+            return _done(SegmentResult(self.genuine[segment.index], "cheat", 0.0))
+        if segment.index == 1 and first and self.genuine:
+            return _done(SegmentResult(self.genuine[0], "cheat", 0.0))
         out: Future[SegmentResult] = Future()
 
-        def done(f: Future[SegmentResult]) -> None:
+        def proved(f: Future[SegmentResult]) -> None:
             result = f.result()
-            if len(self.submitted) == 1:
-                bad = bytearray(result.receipt)
-                bad[64] ^= 0x01
-                out.set_result(SegmentResult(bytes(bad), "cheat", result.seconds))
-                return
-            self.good[segment.index] = result.receipt
-            out.set_result(result)
+            self.genuine[segment.index] = result.receipt
+            receipt = bytearray(result.receipt)
+            if segment.index == 0 and first:
+                receipt[64] ^= 0x01  # a byte of the seal
+            out.set_result(SegmentResult(bytes(receipt), "cheat", result.seconds))
 
-        inner.add_done_callback(done)
+        super().submit(segment).add_done_callback(proved)
         return out
 
 
@@ -118,8 +126,10 @@ def test_bad_receipts_are_refused_and_a_restart_proves_only_missing_segments(tmp
     cheating.close()
     assert cheating.submitted[:3] == [0, 0, 1]
     assert len(stats.refused) == 2
-    assert "segment receipt 0: the seal does not verify" in stats.refused[0]
-    assert "segment receipt 0 does not prove segment 1: its index differs" in stats.refused[1]
+    assert stats.refused == [
+        "receipt does not verify: segment receipt 0: the seal does not verify: verification indicates proof is invalid",
+        "receipt does not verify: segment receipt 0 does not prove segment 1: its index differs",
+    ]
     rows = {r.index: r for r in store.rows(job)}
     proved = sorted(i for i, r in rows.items() if r.state is SegmentState.PROVED)
     assert proved == [0, 1]
@@ -175,16 +185,6 @@ class _Scripted:
         pass
 
 
-def _done(result: SegmentResult | None = None, error: Exception | None = None) -> Future[SegmentResult]:
-    future: Future[SegmentResult] = Future()
-    if error is not None:
-        future.set_exception(error)
-    else:
-        assert result is not None
-        future.set_result(result)
-    return future
-
-
 def test_a_segment_failing_every_attempt_fails_the_job_naming_it_and_the_last_reason(tmp_path: Path) -> None:
     store = store_at(tmp_path)
 
@@ -229,6 +229,60 @@ def test_a_segment_past_its_timeout_is_cancelled_and_proved_again(tmp_path: Path
     # Every attempt started was cancelled: the timed-out ones, then the one still in flight when the job gave up.
     assert set(backend.cancelled) == set(never)
     assert sorted(backend.submitted) == [0, 0, 1, 1]  # two slots: both segments timed out, both retried first
+
+
+def test_a_backend_that_cannot_take_a_segment_costs_that_segment_its_attempts() -> None:
+    class _Full(_Scripted):
+        def submit(self, segment: Segment) -> Future[SegmentResult]:
+            self.submitted.append(segment.index)
+            raise RuntimeError("object store full")
+
+    backend = _Full(None)
+    with pytest.raises(SegmentFailedError, match=r"^segment 0 of 4 failed 2 times; last: not submitted: RuntimeError"):
+        prove_job(
+            testguest.guest_input(ROUNDS), job_id="job-full", backend=backend, segment_po2=PO2, guest=GUEST,
+            max_attempts=2,
+        )  # fmt: skip
+    assert backend.submitted == [0, 0]
+
+
+def test_saved_segments_of_another_segment_size_are_replaced(tmp_path: Path) -> None:
+    store = store_at(tmp_path)
+    small = segments.execute(testguest.guest_input(ROUNDS), PO2, GUEST)
+    store.begin("job", small.claim_digest, small.segments)
+    store.proved("job", 0, b"a receipt of a 2^14 segment", "node-a", 1.0)
+
+    def refuse(segment: Segment, attempt: int) -> Future[SegmentResult]:
+        return _done(error=RuntimeError("no prover"))
+
+    with pytest.raises(SegmentFailedError):
+        prove_job(
+            testguest.guest_input(ROUNDS), job_id="job", backend=_Scripted(refuse), store=store, segment_po2=PO2 + 1,
+            guest=GUEST, max_attempts=1,
+        )  # fmt: skip
+    rows = store.rows("job")
+    assert small.claim_digest.hex() == rows[0].claim_digest  # the same run, split another way
+    assert max(r.po2 for r in rows) == PO2 + 1 and all(r.receipt is None for r in rows)
+
+
+def test_without_ray_the_cluster_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from vlayer.cli import main
+    from vlayer.cluster import cli as cluster_cli
+    from vlayer.cluster.ray_backend import RayBackend
+    from vlayer.errors import ClusterError
+
+    message = "Ray is not installed; install vlayer with its cluster extra: pip install 'vlayer[cluster]'"
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError
+    with pytest.raises(ClusterError) as refused:
+        RayBackend("127.0.0.1:6379")
+    assert str(refused.value) == message and refused.value.exit_code == 14
+    monkeypatch.setattr(cluster_cli.shutil, "which", lambda name: None)
+    monkeypatch.setattr(cluster_cli.sys, "executable", str(tmp_path / "bin" / "python"))
+    result = CliRunner().invoke(main, ["cluster", "head", "--token-file", str(tmp_path / "token")])
+    assert result.exit_code == 14
+    assert result.output.strip().splitlines()[-1] == f"error: {message}"
 
 
 def test_segment_store_keeps_receipts_across_a_restart(tmp_path: Path) -> None:
@@ -400,13 +454,13 @@ print("proved", segments.check(run.segments[0].data, result.receipt), result.nod
 def test_cluster_cli_starts_a_token_authenticated_cluster_that_proves(tmp_path: Path) -> None:
     """`vlayer cluster head` / `join` for real: without the head's token nothing connects or joins; with it a
     service's RayBackend proves on the joined node (the resource named after this build's vlayer guest)."""
-    from vlayer.cluster.ray_backend import PROVER_RESOURCE, image_resource
+    from vlayer.cluster.ray_backend import PID_DIR_ENV, PROVER_RESOURCE, image_resource
     from vlayer.devnet import free_port
 
     token = tmp_path / "token"
     port = free_port()
     address = f"127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_") and k != PID_DIR_ENV}
     env["HOME"] = str(tmp_path)  # no ~/.ray/auth_token of this machine's
     env["RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S"] = "0"  # SIGTERM stops a node at once
     vlayer = [sys.executable, "-m", "vlayer.cli", "cluster"]

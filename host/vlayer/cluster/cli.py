@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -66,9 +67,18 @@ def _run(cmd: list[str], env: dict[str, str], *, block: bool) -> None:
         os.execve(cmd[0], [*cmd, "--block"], env)
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if done.returncode != 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        raise ClusterError(f"ray start failed ({done.returncode}): {' | '.join(tail)}")
+        raise ClusterError(f"ray start failed: {_reason(done.stderr or done.stdout)}")
     click.echo(done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "ray node started", err=True)
+
+
+def _reason(output: str) -> str:
+    """The one line of `ray start`'s output that says why it failed (it prints a traceback and advice)."""
+    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    if any("InvalidAuthToken" in line for line in lines):
+        return "the cluster refused this node's token (--token-file must hold a copy of the head's token file)"
+    errors = [line for line in lines if re.match(r"^[\w.]+(Error|Exception): ", line)]
+    reason = errors[-1] if errors else lines[-1] if lines else "no output"
+    return reason if len(reason) <= 300 else reason[:300] + "..."
 
 
 @click.group("cluster")
@@ -98,8 +108,9 @@ _store = click.option(
 @_block
 def head_cmd(port: int, token_file: Path, object_store_mib: int, block: bool) -> None:
     """Start the cluster's head node (it proves nothing itself; join prover nodes to it)."""
+    ray = _ray_cli()
     env = auth_env(token_file, create=True)
-    cmd = [_ray_cli(), "start", "--head", f"--port={port}", "--include-dashboard=false", "--num-cpus=0"]
+    cmd = [ray, "start", "--head", f"--port={port}", "--include-dashboard=false", "--num-cpus=0"]
     cmd.append(f"--object-store-memory={object_store_mib << 20}")
     started = f"cluster head on port {port}; token in {token_file} (copy it to every prover and service)"
     if block:
@@ -115,9 +126,7 @@ def head_cmd(port: int, token_file: Path, object_store_mib: int, block: bool) ->
 @_token
 @_store
 @_block
-def join_cmd(
-    address: str, slots: int, gpus: int | None, token_file: Path, object_store_mib: int, block: bool
-) -> None:
+def join_cmd(address: str, slots: int, gpus: int | None, token_file: Path, object_store_mib: int, block: bool) -> None:
     """Join the cluster at ADDRESS (HOST:PORT) as a prover node for this build's guest."""
     from vlayer.cluster.ray_backend import PROVER_RESOURCE, image_resource
     from vlayer.cluster.segments import image_id
@@ -128,9 +137,10 @@ def join_cmd(
         raise InputError("--slots must be at least 1")
     if gpus is not None and prover() != "cuda":
         raise InputError("--gpus needs the CUDA build (bash bash/setup.sh --cuda); this one proves on the CPU")
+    ray = _ray_cli()
     env = auth_env(token_file, create=False)
     resources = {PROVER_RESOURCE: slots, image_resource(image_id("vlayer")): slots}
-    cmd = [_ray_cli(), "start", f"--address={address}", f"--resources={json.dumps(resources)}"]
+    cmd = [ray, "start", f"--address={address}", f"--resources={json.dumps(resources)}"]
     cmd.append(f"--object-store-memory={object_store_mib << 20}")
     if gpus is not None:
         cmd.append(f"--num-gpus={gpus}")

@@ -201,7 +201,12 @@ def prove_job(
                 if store is not None:
                     store.started(job_id, index)
                 states[index] = "proving"
-                inflight[backend.submit(run.segments[index])] = _Flight(index, time.monotonic())
+                try:
+                    future = backend.submit(run.segments[index])
+                except Exception as exc:  # e.g. Ray's object store full: an attempt that failed before it began
+                    failure(index, f"not submitted: {type(exc).__name__}: {exc}")
+                    continue
+                inflight[future] = _Flight(index, time.monotonic())
             timeout = 1.0 if segment_timeout is None else min(1.0, segment_timeout)
             done, _ = wait(list(inflight), timeout=timeout, return_when=FIRST_COMPLETED)
             for future in done:
@@ -238,7 +243,8 @@ def _resume(
     checked again; or saves this execution's segments. The saved segments replace the fresh ones: RISC Zero
     randomises each execution's memory image, so fresh segments would not chain with saved receipts."""
     saved = store.load(job_id, run.claim_digest)
-    if not saved or [row.index for row in saved] != list(range(len(saved))):
+    # The claim does not cover the segment size: saved segments of another size (or any other split) start over.
+    if [(row.index, row.po2) for row in saved] != [(s.index, s.po2) for s in run.segments]:
         store.begin(job_id, run.claim_digest, run.segments)
         return run
     kept = tuple(Segment(row.index, row.po2, row.user_cycles, row.segment) for row in saved)

@@ -19,6 +19,9 @@ from vlayer.errors import ClusterError
 
 #: Every prover node offers this many of it (its slots: segments it proves at once).
 PROVER_RESOURCE = "vlayer_prover"
+#: Where a segment task notes its process id while it proves (a file named after it, removed when done): tests kill
+#: a prover mid-segment by that pid.
+PID_DIR_ENV = "VLAYER_SEGMENT_PID_DIR"
 
 
 def image_resource(image_id: bytes) -> str:
@@ -42,12 +45,16 @@ def _prove_on_node(data: bytes) -> dict[str, Any]:
 
     from vlayer.cluster import segments
 
-    started = time.time()
-    pid_file = os.environ.get("VLAYER_SEGMENT_PID_DIR")
-    if pid_file:  # tests find the prover process here to kill it mid-segment
-        with open(os.path.join(pid_file, f"{os.getpid()}.pid"), "w") as f:
-            f.write(f"{started}\n")
-    proved = segments.prove(data)
+    pid_dir = os.environ.get(PID_DIR_ENV)
+    pid_file = os.path.join(pid_dir, f"{os.getpid()}.pid") if pid_dir else None
+    if pid_file:
+        with open(pid_file, "w") as f:
+            f.write(f"{time.time()}\n")
+    try:
+        proved = segments.prove(data)
+    finally:
+        if pid_file:
+            os.unlink(pid_file)
     return {
         "receipt": proved.receipt,
         "seconds": proved.prove_seconds,
@@ -108,9 +115,7 @@ class RayBackend:
         def done(raw: Future[Any]) -> None:
             try:
                 value = raw.result()
-            except (
-                BaseException
-            ) as exc:  # the task's failure (a crashed worker, a proving error) goes to the coordinator
+            except BaseException as exc:  # a crashed worker, a proving error: the coordinator decides
                 out.set_exception(exc)
             else:
                 out.set_result(SegmentResult(bytes(value["receipt"]), str(value["node"]), float(value["seconds"])))

@@ -76,7 +76,7 @@ class SegmentStore:
 
     def load(self, job: str, claim_digest: bytes) -> list[SegmentRow]:
         """The job's saved segments (with their receipts where proved) if they are of this run; rows of another run
-        of the job (its claim differs: another image, input or segment size) are dropped, and none is returned."""
+        of the job (its claim differs: another image or input) are dropped, and none is returned."""
         digest = claim_digest.hex()
         with self.engine.begin() as conn:
             conn.execute(
