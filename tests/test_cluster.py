@@ -285,6 +285,20 @@ def test_without_ray_the_cluster_says_how_to_install_it(monkeypatch: pytest.Monk
     assert result.output.strip().splitlines()[-1] == f"error: {message}"
 
 
+def test_an_unreachable_cluster_is_refused_at_once_in_one_line() -> None:
+    pytest.importorskip("ray")
+    from vlayer.cluster.ray_backend import RayBackend
+    from vlayer.devnet import free_port
+    from vlayer.errors import ClusterError
+
+    address = f"127.0.0.1:{free_port()}"  # nothing listens there
+    with pytest.raises(ClusterError) as refused:
+        RayBackend(address)
+    assert str(refused.value) == f"cannot reach the Ray cluster at {address}: Connection refused"
+    with pytest.raises(ClusterError, match="expected HOST:PORT"):
+        RayBackend("no-port-here")
+
+
 def test_segment_store_keeps_receipts_across_a_restart(tmp_path: Path) -> None:
     run = segments.execute(testguest.guest_input(ROUNDS), PO2, GUEST)
     first = store_at(tmp_path)

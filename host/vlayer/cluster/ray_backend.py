@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import time
 from concurrent.futures import Future
 from typing import Any
@@ -63,6 +64,17 @@ def _prove_on_node(data: bytes) -> dict[str, Any]:
     }
 
 
+def _reachable(address: str) -> None:
+    """Fails fast on a head that is not there: Ray itself retries an unreachable address for minutes."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise ClusterError(f"cluster address {address!r}: expected HOST:PORT, e.g. 10.0.0.5:6379")
+    try:
+        socket.create_connection((host, int(port)), timeout=10).close()
+    except OSError as exc:
+        raise ClusterError(f"cannot reach the Ray cluster at {address}: {exc.strerror or exc}") from None
+
+
 class RayBackend:
     """`address`: HOST:PORT of the cluster's head (`vlayer cluster head`), or "auto"; with `connect=False` the
     caller has already called `ray.init` (tests)."""
@@ -73,10 +85,15 @@ class RayBackend:
         from vlayer.zkvm import prover
 
         if connect and not self.ray.is_initialized():
+            if address and address != "auto":
+                _reachable(address)
             try:
                 self.ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="warning")
             except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError... for a bad address
-                raise ClusterError(f"cannot reach the Ray cluster at {address}: {exc}") from None
+                raise ClusterError(
+                    f"cannot join the Ray cluster at {address}: {exc} (a head that refuses this process's token "
+                    "looks the same: every node and service needs a copy of the head's token file)"
+                ) from None
         self.image_id = image_id if image_id is not None else segments.image_id("vlayer")
         self.resource = image_resource(self.image_id)
         options: dict[str, Any] = {
