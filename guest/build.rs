@@ -117,6 +117,41 @@ fn main() {
         .expect("writing to a String cannot fail");
     }
     code.push_str("];\n");
+    let dev: Vec<String> = field(&doc, "dev_chains", "the table")
+        .as_array()
+        .expect("chains/chains.json: dev_chains is a list")
+        .iter()
+        .map(|id| number(id, "a dev chain id").to_string())
+        .collect();
+    writeln!(
+        code,
+        "pub(crate) const DEV_CHAIN_IDS: &[u64] = &[{}];",
+        dev.join(", ")
+    )
+    .expect("writing to a String cannot fail");
+    code.push_str("pub(crate) const TELEPORTS: &[TeleportPair] = &[\n");
+    for pair in field(&doc, "teleports", "the table")
+        .as_array()
+        .expect("chains/chains.json: teleports is a list")
+    {
+        let l1 = number(field(pair, "l1", "a teleport"), "l1");
+        let l2 = number(field(pair, "l2", "a teleport"), "l2");
+        let registry = field(pair, "anchor_state_registry", "a teleport")
+            .as_str()
+            .expect("anchor_state_registry is a string");
+        let hex = registry
+            .strip_prefix("0x")
+            .filter(|h| h.len() == 40 && h.chars().all(|c| c.is_ascii_hexdigit()))
+            .unwrap_or_else(|| {
+                panic!("chains/chains.json: teleport {l1} -> {l2}: {registry:?} is not an address")
+            });
+        writeln!(
+            code,
+            "    TeleportPair {{ l1: {l1}, l2: {l2}, anchor_state_registry: alloy_primitives::address!(\"{hex}\") }},"
+        )
+        .expect("writing to a String cannot fail");
+    }
+    code.push_str("];\n");
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("chains.rs");
     fs::write(&out, code).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
 }

@@ -1,6 +1,6 @@
 //! Chain schedules from the table shared with the host (chains/chains.json; guest/build.rs makes it constants): the
-//! fork is read from the schedule, not chosen by the prover. Only a dev chain (chain id 31337) takes its hardfork
-//! from the input. An OP-stack chain's schedule names OP forks; each runs an L1 rule set (the table's
+//! fork is read from the schedule, not chosen by the prover. Only a dev chain takes its hardfork
+//! from the input (anvil's default 31337, and 31338, the dev L2). An OP-stack chain's schedule names OP forks; each runs an L1 rule set (the table's
 //! `op_stack_forks`) with the OP precompile changes of [`crate::op_stack`].
 
 use revm::primitives::hardfork::SpecId;
@@ -69,7 +69,26 @@ pub(crate) struct ChainSchedule {
     blobs: &'static [(u64, u64)],
 }
 
+/// An (L1, L2) pair `setChain` may cross: the L2's state is accepted through the output root that
+/// `anchor_state_registry` on the L1 returns from `getAnchorRoot()` ([`crate::teleport`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TeleportPair {
+    pub l1: u64,
+    pub l2: u64,
+    pub anchor_state_registry: alloy_primitives::Address,
+}
+
 include!(concat!(env!("OUT_DIR"), "/chains.rs"));
+
+/// Whether `chain_id` is a dev chain, which takes its hardfork from the input.
+pub fn is_dev_chain(chain_id: u64) -> bool {
+    DEV_CHAIN_IDS.contains(&chain_id)
+}
+
+/// The teleport pair from `l1` to `l2`, if the table has it.
+pub fn teleport_pair(l1: u64, l2: u64) -> Option<&'static TeleportPair> {
+    TELEPORTS.iter().find(|p| p.l1 == l1 && p.l2 == l2)
+}
 
 const CANCUN_FRACTION: u64 = 3_338_477;
 const PRAGUE_FRACTION: u64 = 5_007_716;
@@ -147,7 +166,7 @@ fn scheduled(chain: &ChainSchedule, timestamp: u64) -> Result<Rules, GuestError>
 }
 
 pub fn rules(chain_id: u64, dev_hardfork: &[u8], timestamp: u64) -> Result<Rules, GuestError> {
-    if chain_id == ANVIL_CHAIN_ID {
+    if is_dev_chain(chain_id) {
         let (spec, blob_update_fraction) = match dev_hardfork {
             b"cancun" => (SpecId::CANCUN, CANCUN_FRACTION),
             b"prague" => (SpecId::PRAGUE, PRAGUE_FRACTION),

@@ -50,8 +50,39 @@ pub enum GuestError {
     TravelHeaderMissing(u64),
     #[error("time travel to block {0} not in input")]
     TravelBlockMissing(U256),
-    #[error("teleport to chain {0} is not supported")]
-    TeleportUnsupported(U256),
+    #[error("teleport from chain {from} to chain {to} is not supported")]
+    TeleportUnsupported { from: u64, to: U256 },
+    #[error("teleport to chain {chain} block {block} not in input")]
+    TeleportBlockMissing { chain: u64, block: U256 },
+    /// An L2's part of the input failed a check; `source` says which.
+    #[error("teleport to chain {chain}: {source}")]
+    InTeleport {
+        chain: u64,
+        source: Box<GuestError>,
+    },
+    #[error("teleport to chain {chain}: the anchor-state registry {registry} on chain {l1}: {reason}")]
+    AnchorCall {
+        chain: u64,
+        registry: Address,
+        l1: u64,
+        reason: String,
+    },
+    #[error("teleport to chain {chain}: chain {l1} at block {l1_block} anchors L2 block {anchored}, not the input's {given}")]
+    AnchorBlock {
+        chain: u64,
+        l1: u64,
+        l1_block: u64,
+        anchored: U256,
+        given: u64,
+    },
+    #[error("teleport to chain {chain}: the output root of L2 block {block} is {computed}, not the root chain {l1} anchors ({anchored})")]
+    AnchorRoot {
+        chain: u64,
+        l1: u64,
+        block: u64,
+        computed: B256,
+        anchored: B256,
+    },
     /// The traveler's calldata, hex without its prefix.
     #[error("traveler: unknown request 0x{0}")]
     TravelerRequest(String),

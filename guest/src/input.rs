@@ -6,7 +6,7 @@ use alloy_rlp::{Decodable, RlpDecodable, RlpEncodable};
 use crate::error::GuestError;
 
 pub const MAGIC: &[u8; 4] = b"VLYR";
-pub const VERSION: u64 = 2;
+pub const VERSION: u64 = 3;
 
 #[derive(Debug, Clone, PartialEq, Eq, RlpDecodable, RlpEncodable)]
 pub struct SlotIn {
@@ -40,6 +40,23 @@ pub struct TravelIn {
     pub accounts: Vec<AccountIn>,
 }
 
+/// The state of an L2 the call teleported to (`setChain`), accepted through the output root its L1 anchors: the
+/// anchored L2 block's header, its ancestors down to the lowest block visited, and the state read at each block.
+#[derive(Debug, Clone, PartialEq, Eq, RlpDecodable, RlpEncodable)]
+pub struct TeleportIn {
+    pub chain_id: u64,
+    pub dev_hardfork: Bytes,
+    /// The output root's third field: the L2ToL1MessagePasser's storage root at the anchored block.
+    pub message_passer_root: B256,
+    /// The anchored L2 block's RLP header.
+    pub header: Bytes,
+    pub ancestors: Vec<Bytes>,
+    /// The state read at the anchored block.
+    pub accounts: Vec<AccountIn>,
+    /// The state read at L2 blocks below the anchored one, strictly ascending.
+    pub travels: Vec<TravelIn>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, RlpDecodable, RlpEncodable)]
 pub struct GuestInput {
     pub version: u64,
@@ -53,6 +70,7 @@ pub struct GuestInput {
     pub accounts: Vec<AccountIn>,
     pub call: CallIn,
     pub travels: Vec<TravelIn>,
+    pub teleports: Vec<TeleportIn>,
 }
 
 impl GuestInput {

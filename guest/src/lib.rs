@@ -14,6 +14,7 @@ pub mod mpt;
 pub mod op_stack;
 pub mod rlp_util;
 pub mod state;
+pub mod teleport;
 pub mod travel;
 
 use error::GuestError;
@@ -31,6 +32,8 @@ pub struct GuestOutput {
 pub fn execute(input_bytes: &[u8]) -> Result<GuestOutput, GuestError> {
     let input = GuestInput::decode(input_bytes)?;
     let states = state::States::new(&input)?;
+    // Every L2 state is bound to the pinned block through its anchored output root before anything runs on it.
+    teleport::anchor_all(&states, input.chain_id, &input.dev_hardfork)?;
     let out = exec::run_call(&states, input.chain_id, &input.dev_hardfork, &input.call)?;
     // The call assumptions name the pinned block even when the call travelled: the travel blocks are its
     // hash-chained ancestors, so the verifier's check of the pinned block's hash covers them.

@@ -9,7 +9,7 @@ use alloy_rlp::{Decodable, RlpEncodable};
 
 use crate::error::GuestError;
 use crate::header::Header;
-use crate::input::{AccountIn, GuestInput};
+use crate::input::{AccountIn, GuestInput, TravelIn};
 use crate::mpt::{NodePool, EMPTY_ROOT};
 
 /// keccak256 of empty code.
@@ -57,6 +57,45 @@ pub struct States {
     pub main: StateDb,
     /// The blocks the call may travel to, strictly ascending by number.
     pub travels: Vec<StateDb>,
+    /// The L2s the call may teleport to, as the input gives them; each is anchored by [`crate::teleport`] before
+    /// the call runs.
+    pub teleports: Vec<L2States>,
+}
+
+/// The blocks of one L2 the call may teleport to: the anchored block and those below it the call visits.
+pub struct L2States {
+    pub chain_id: u64,
+    pub dev_hardfork: Vec<u8>,
+    pub message_passer_root: B256,
+    pub anchored: StateDb,
+    /// Strictly ascending, all below the anchored block.
+    pub travels: Vec<StateDb>,
+}
+
+impl L2States {
+    /// The state of L2 block `number`, if the input has it.
+    pub fn at(&self, number: u64) -> Option<&StateDb> {
+        if number == self.anchored.header.number {
+            return Some(&self.anchored);
+        }
+        find_block(&self.travels, number)
+    }
+}
+
+fn find_block(blocks: &[StateDb], number: u64) -> Option<&StateDb> {
+    blocks
+        .binary_search_by_key(&number, |s| s.header.number)
+        .ok()
+        .map(|i| &blocks[i])
+}
+
+/// What one chain of an input gives: a top block, its ancestors and the state read at it and at the travel blocks.
+struct ChainIn<'a> {
+    block_hash: B256,
+    header: &'a [u8],
+    ancestors: &'a [Bytes],
+    accounts: &'a [AccountIn],
+    travels: &'a [TravelIn],
 }
 
 impl States {
@@ -68,52 +107,6 @@ impl States {
                 claimed: input.block_hash,
             });
         }
-        let header = Header::decode(&input.header)?;
-
-        let mut block_hashes = HashMap::new();
-        if header.number > 0 {
-            block_hashes.insert(header.number - 1, header.parent_hash);
-        }
-        // ancestors[i] is block header.number - 1 - i, with its hash; kept for the travel blocks.
-        let mut ancestors = Vec::with_capacity(input.ancestors.len());
-        let mut expected = header.parent_hash;
-        for (i, raw) in input.ancestors.iter().enumerate() {
-            let number = header.number.saturating_sub(1 + i as u64);
-            if keccak256(raw) != expected || number == 0 {
-                return Err(GuestError::AncestorChain(number));
-            }
-            let ancestor = Header::decode(raw).map_err(|_| GuestError::AncestorChain(number))?;
-            let hash = expected;
-            expected = ancestor.parent_hash;
-            block_hashes.insert(number - 1, expected);
-            ancestors.push((ancestor, hash));
-        }
-
-        // The pinned block closes the list: it is the bound every travel block must stay below.
-        let mut bound = header.number;
-        for travel in input.travels.iter().rev() {
-            if travel.block_number >= bound {
-                return Err(GuestError::TravelOrder);
-            }
-            bound = travel.block_number;
-        }
-        let mut travel_headers = Vec::with_capacity(input.travels.len());
-        for travel in &input.travels {
-            let n = travel.block_number;
-            // n < header.number was checked above, so the distance cannot underflow; on a 32-bit target it may
-            // not fit an index, and then it is certainly past the ancestors.
-            let ancestor = usize::try_from(header.number - 1 - n)
-                .ok()
-                .and_then(|i| ancestors.get(i))
-                .ok_or(GuestError::TravelHeaderMissing(n))?;
-            // The hash chain places the header at n; its own number field must agree, as the travel block's
-            // environment and lookups read it.
-            if ancestor.0.number != n {
-                return Err(GuestError::AncestorChain(n));
-            }
-            travel_headers.push(ancestor.clone());
-        }
-
         let pool = NodePool::new(input.nodes.iter().map(|n| n.to_vec()));
         let codes: Rc<HashMap<B256, Bytes>> = Rc::new(
             input
@@ -122,37 +115,140 @@ impl States {
                 .map(|c| (keccak256(c), c.clone()))
                 .collect(),
         );
-        let block_hashes = Rc::new(block_hashes);
-
-        let accounts = prove_accounts(&pool, header.state_root, &input.accounts)?;
-        let main = StateDb {
-            header,
-            block_hash: input.block_hash,
-            accounts,
-            codes: Rc::clone(&codes),
-            block_hashes: Rc::clone(&block_hashes),
-        };
-        let mut travels = Vec::with_capacity(input.travels.len());
-        for (travel, (header, block_hash)) in input.travels.iter().zip(travel_headers) {
-            let accounts = prove_accounts(&pool, header.state_root, &travel.accounts)?;
-            travels.push(StateDb {
-                header,
-                block_hash,
-                accounts,
-                codes: Rc::clone(&codes),
-                block_hashes: Rc::clone(&block_hashes),
+        let (main, travels) = chain_states(
+            &pool,
+            &codes,
+            &ChainIn {
+                block_hash: input.block_hash,
+                header: &input.header,
+                ancestors: &input.ancestors,
+                accounts: &input.accounts,
+                travels: &input.travels,
+            },
+        )?;
+        let mut teleports: Vec<L2States> = Vec::with_capacity(input.teleports.len());
+        for l2 in &input.teleports {
+            if l2.chain_id == input.chain_id || teleports.iter().any(|t| t.chain_id == l2.chain_id) {
+                return Err(GuestError::Malformed(format!(
+                    "teleport to chain {} given twice",
+                    l2.chain_id
+                )));
+            }
+            // The L2 block is named by its own hash: it is bound to the L1 only by the anchored output root.
+            let (anchored, travels) = chain_states(
+                &pool,
+                &codes,
+                &ChainIn {
+                    block_hash: keccak256(&l2.header),
+                    header: &l2.header,
+                    ancestors: &l2.ancestors,
+                    accounts: &l2.accounts,
+                    travels: &l2.travels,
+                },
+            )
+            .map_err(|e| GuestError::InTeleport {
+                chain: l2.chain_id,
+                source: Box::new(e),
+            })?;
+            teleports.push(L2States {
+                chain_id: l2.chain_id,
+                dev_hardfork: l2.dev_hardfork.to_vec(),
+                message_passer_root: l2.message_passer_root,
+                anchored,
+                travels,
             });
         }
-        Ok(States { main, travels })
+        Ok(States {
+            main,
+            travels,
+            teleports,
+        })
     }
 
-    /// The state of travel block `number`, if the input has it.
+    /// The state of travel block `number` of the pinned block's chain, if the input has it.
     pub fn travel(&self, number: u64) -> Option<&StateDb> {
-        self.travels
-            .binary_search_by_key(&number, |s| s.header.number)
-            .ok()
-            .map(|i| &self.travels[i])
+        find_block(&self.travels, number)
     }
+
+    /// The L2 `chain_id`, if the input has it.
+    pub fn teleport(&self, chain_id: u64) -> Option<&L2States> {
+        self.teleports.iter().find(|t| t.chain_id == chain_id)
+    }
+}
+
+/// Checks one chain's header, ancestors and every account and slot of its blocks; the top block's state and the
+/// travel blocks' states, ascending.
+fn chain_states(
+    pool: &NodePool,
+    codes: &Rc<HashMap<B256, Bytes>>,
+    chain: &ChainIn<'_>,
+) -> Result<(StateDb, Vec<StateDb>), GuestError> {
+    let header = Header::decode(chain.header)?;
+    let mut block_hashes = HashMap::new();
+    if header.number > 0 {
+        block_hashes.insert(header.number - 1, header.parent_hash);
+    }
+    // ancestors[i] is block header.number - 1 - i, with its hash; kept for the travel blocks.
+    let mut ancestors = Vec::with_capacity(chain.ancestors.len());
+    let mut expected = header.parent_hash;
+    for (i, raw) in chain.ancestors.iter().enumerate() {
+        let number = header.number.saturating_sub(1 + i as u64);
+        if keccak256(raw) != expected || number == 0 {
+            return Err(GuestError::AncestorChain(number));
+        }
+        let ancestor = Header::decode(raw).map_err(|_| GuestError::AncestorChain(number))?;
+        let hash = expected;
+        expected = ancestor.parent_hash;
+        block_hashes.insert(number - 1, expected);
+        ancestors.push((ancestor, hash));
+    }
+
+    // The top block closes the list: it is the bound every travel block must stay below.
+    let mut bound = header.number;
+    for travel in chain.travels.iter().rev() {
+        if travel.block_number >= bound {
+            return Err(GuestError::TravelOrder);
+        }
+        bound = travel.block_number;
+    }
+    let mut travel_headers = Vec::with_capacity(chain.travels.len());
+    for travel in chain.travels {
+        let n = travel.block_number;
+        // n < header.number was checked above, so the distance cannot underflow; on a 32-bit target it may
+        // not fit an index, and then it is certainly past the ancestors.
+        let ancestor = usize::try_from(header.number - 1 - n)
+            .ok()
+            .and_then(|i| ancestors.get(i))
+            .ok_or(GuestError::TravelHeaderMissing(n))?;
+        // The hash chain places the header at n; its own number field must agree, as the travel block's
+        // environment and lookups read it.
+        if ancestor.0.number != n {
+            return Err(GuestError::AncestorChain(n));
+        }
+        travel_headers.push(ancestor.clone());
+    }
+
+    let block_hashes = Rc::new(block_hashes);
+    let accounts = prove_accounts(pool, header.state_root, chain.accounts)?;
+    let top = StateDb {
+        header,
+        block_hash: chain.block_hash,
+        accounts,
+        codes: Rc::clone(codes),
+        block_hashes: Rc::clone(&block_hashes),
+    };
+    let mut travels = Vec::with_capacity(chain.travels.len());
+    for (travel, (header, block_hash)) in chain.travels.iter().zip(travel_headers) {
+        let accounts = prove_accounts(pool, header.state_root, &travel.accounts)?;
+        travels.push(StateDb {
+            header,
+            block_hash,
+            accounts,
+            codes: Rc::clone(codes),
+            block_hashes: Rc::clone(&block_hashes),
+        });
+    }
+    Ok((top, travels))
 }
 
 /// Checks every account and slot claim against `state_root` and returns them by address.

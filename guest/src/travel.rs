@@ -60,13 +60,23 @@ impl Request {
     }
 }
 
+/// Where the calls of the main execution run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// The pinned block: calls run in the main execution.
+    Pinned,
+    /// A travel block of the pinned block's chain.
+    Travel(u64),
+    /// A block of an L2 the call teleported to (`setChain`): the anchored block or one of its ancestors.
+    L2 { chain: u64, block: u64 },
+}
+
 /// The inspector of the main execution: answers the traveler and reroutes the calls made while travelling.
 pub struct Traveler<'a> {
     states: &'a States,
     chain_id: u64,
     dev_hardfork: &'a [u8],
-    /// `None`: the pinned block. Otherwise the travel block calls run on.
-    location: Option<u64>,
+    location: Location,
     /// The first request that could not be honoured. It ends the execution and is the guest's answer.
     error: Option<GuestError>,
 }
@@ -77,12 +87,12 @@ impl<'a> Traveler<'a> {
             states,
             chain_id,
             dev_hardfork,
-            location: None,
+            location: Location::Pinned,
             error: None,
         }
     }
 
-    pub fn location(&self) -> Option<u64> {
+    pub fn location(&self) -> Location {
         self.location
     }
 
@@ -91,49 +101,81 @@ impl<'a> Traveler<'a> {
     }
 
     /// Handles one request to the traveler (its calldata): moves the location or refuses.
+    /// `setBlock` moves along the chain the execution is on (vlayer v1's rule); `setChain` names the chain.
     pub fn answer(&mut self, data: &[u8]) -> Result<(), GuestError> {
-        let block = match Request::decode(data)? {
-            Request::SetBlock(block) => block,
-            Request::SetChain { chain_id, block } => {
-                if chain_id != U256::from(self.chain_id) {
-                    return Err(GuestError::TeleportUnsupported(chain_id));
-                }
-                block
+        let (chain, block) = match (Request::decode(data)?, self.location) {
+            (Request::SetBlock(block), Location::L2 { chain, .. }) => (Some(chain), block),
+            (Request::SetBlock(block), _) => (None, block),
+            (Request::SetChain { chain_id, block }, _) if chain_id == U256::from(self.chain_id) => {
+                (None, block)
+            }
+            (Request::SetChain { chain_id, block }, _) => {
+                let chain = u64::try_from(chain_id)
+                    .ok()
+                    .filter(|c| chain::teleport_pair(self.chain_id, *c).is_some())
+                    .ok_or(GuestError::TeleportUnsupported {
+                        from: self.chain_id,
+                        to: chain_id,
+                    })?;
+                (Some(chain), block)
             }
         };
-        if block == U256::from(self.states.main.header.number) {
-            self.location = None;
-            return Ok(());
-        }
-        match u64::try_from(block) {
-            Ok(n) if self.states.travel(n).is_some() => {
-                self.location = Some(n);
-                Ok(())
+        self.location = match chain {
+            Some(chain) => {
+                let at = u64::try_from(block).ok().filter(|n| {
+                    self.states
+                        .teleport(chain)
+                        .is_some_and(|l2| l2.at(*n).is_some())
+                });
+                match at {
+                    Some(n) => Location::L2 { chain, block: n },
+                    None => return Err(GuestError::TeleportBlockMissing { chain, block }),
+                }
             }
-            _ => Err(GuestError::TravelBlockMissing(block)),
-        }
+            None if block == U256::from(self.states.main.header.number) => Location::Pinned,
+            None => match u64::try_from(block) {
+                Ok(n) if self.states.travel(n).is_some() => Location::Travel(n),
+                _ => return Err(GuestError::TravelBlockMissing(block)),
+            },
+        };
+        Ok(())
     }
 
     /// Runs a call of the main execution at travel block `number` and shapes its result as the outcome of the
     /// call in the main execution.
     fn run_travelled(
         &self,
-        number: u64,
+        location: Location,
         inputs: &CallInputs,
         input: Bytes,
     ) -> Result<CallOutcome, GuestError> {
+        // `answer` only sets locations the input has.
+        let (state, chain_id, dev_hardfork) = match location {
+            Location::Pinned => return Err(GuestError::Evm("a pinned-block call rerouted".into())),
+            Location::Travel(n) => (
+                self.states.travel(n),
+                self.chain_id,
+                self.dev_hardfork,
+            ),
+            Location::L2 { chain, block } => {
+                let l2 = self.states.teleport(chain);
+                (
+                    l2.and_then(|l2| l2.at(block)),
+                    chain,
+                    l2.map_or(&[][..], |l2| l2.dev_hardfork.as_slice()),
+                )
+            }
+        };
+        let state = state.ok_or_else(|| GuestError::Evm(format!("{location:?} not in input")))?;
+        let number = state.header.number;
         if inputs.transfer_value().is_some_and(|v| !v.is_zero()) {
             return Err(GuestError::TravelValue(number));
         }
-        let state = self
-            .states
-            .travel(number)
-            .ok_or(GuestError::TravelBlockMissing(U256::from(number)))?;
-        let rules = chain::rules(self.chain_id, self.dev_hardfork, state.header.timestamp)?;
+        let rules = chain::rules(chain_id, dev_hardfork, state.header.timestamp)?;
         let frame = run_top_frame(
             state,
             rules,
-            self.chain_id,
+            chain_id,
             &TopFrame {
                 caller: inputs.caller,
                 target: inputs.target_address,
@@ -194,9 +236,9 @@ where
     fn call(&mut self, context: &mut CTX, inputs: &mut CallInputs) -> Option<CallOutcome> {
         let to_traveler = inputs.target_address == TRAVELER;
         // DELEGATECALL and CALLCODE run the prover's own code where it is; they never travel.
-        let travelling = self
-            .location
-            .filter(|_| matches!(inputs.scheme, CallScheme::Call | CallScheme::StaticCall));
+        let travelling = Some(self.location).filter(|l| {
+            *l != Location::Pinned && matches!(inputs.scheme, CallScheme::Call | CallScheme::StaticCall)
+        });
         if !to_traveler && travelling.is_none() {
             return None;
         }
@@ -229,7 +271,7 @@ where
                     ),
                 )
             }),
-            (false, Some(number)) => self.run_travelled(number, inputs, input),
+            (false, Some(location)) => self.run_travelled(location, inputs, input),
             (false, None) => return None,
         };
         Some(result.unwrap_or_else(|err| self.refuse(context, err, inputs)))

@@ -120,6 +120,11 @@ class TravelError(PreflightError):
     """A prover's `setBlock`/`setChain` asked for a block or chain this prover cannot run the call on."""
 
 
+class TeleportError(TravelError):
+    """A prover's `setChain` to an L2 whose state cannot be bound to the L1: an unknown pair, no node for the L2, a
+    block the L1 does not anchor yet, or an L2 node whose block is not the one the L1 anchors."""
+
+
 # --- Proofs --------------------------------------------------------------------------------------------------------
 
 

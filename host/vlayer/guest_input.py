@@ -1,4 +1,4 @@
-"""Host -> guest wire format, version 2 (docs/wire-format.md), and the journal the guest must commit."""
+"""Host -> guest wire format, version 3 (docs/wire-format.md), and the journal the guest must commit."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from typing import Any
 
 import rlp
 from eth_abi.abi import encode as abi_encode
+from eth_hash.auto import keccak
 
 from vlayer.preflight.execute import CallRequest, PreflightResult
 from vlayer.proofs.bundle import AccountClaim, ProofBundle
 
 MAGIC = b"VLYR"
-VERSION = 2
+VERSION = 3
 
 
 def _accounts(claims: tuple[AccountClaim, ...]) -> list[Any]:
@@ -29,7 +30,24 @@ def _accounts(claims: tuple[AccountClaim, ...]) -> list[Any]:
     ]
 
 
+def _travels(bundle: ProofBundle) -> list[Any]:
+    return [[t.block_number, _accounts(t.accounts)] for t in bundle.travels]
+
+
+def _pooled(bundle: ProofBundle) -> tuple[list[bytes], list[bytes]]:
+    """Nodes and codes of the pinned chain and every L2, each once: the input has one pool of each."""
+    nodes = {bytes(keccak(n)): n for n in bundle.nodes}
+    codes = {bytes(keccak(c)): c for c in bundle.codes}
+    for l2 in bundle.teleports:
+        for n in l2.bundle.nodes:
+            nodes.setdefault(bytes(keccak(n)), n)
+        for c in l2.bundle.codes:
+            codes.setdefault(bytes(keccak(c)), c)
+    return list(nodes.values()), list(codes.values())
+
+
 def encode_input(bundle: ProofBundle, call: CallRequest, gas_limit: int, dev_hardfork: str | None) -> bytes:
+    nodes, codes = _pooled(bundle)
     body = [
         VERSION,
         bundle.chain_id,
@@ -37,11 +55,23 @@ def encode_input(bundle: ProofBundle, call: CallRequest, gas_limit: int, dev_har
         bundle.block_hash,
         bundle.header_rlp,
         list(bundle.ancestors),
-        list(bundle.nodes),
-        list(bundle.codes),
+        nodes,
+        codes,
         _accounts(bundle.accounts),
         [call.sender, call.to, call.data, gas_limit],
-        [[t.block_number, _accounts(t.accounts)] for t in bundle.travels],
+        _travels(bundle),
+        [
+            [
+                l2.chain_id,
+                (l2.dev_hardfork or "").encode(),
+                l2.message_passer_root,
+                l2.bundle.header_rlp,
+                list(l2.bundle.ancestors),
+                _accounts(l2.bundle.accounts),
+                _travels(l2.bundle),
+            ]
+            for l2 in bundle.teleports
+        ],
     ]
     return MAGIC + bytes(rlp.encode(body))
 

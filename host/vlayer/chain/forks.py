@@ -192,11 +192,17 @@ def known_chains() -> dict[int, ChainSpec]:
 ANVIL_CHAIN_ID = 31337
 
 
+@functools.cache
+def dev_chain_ids() -> frozenset[int]:
+    """Chains that take their hardfork from their spec (anvil's `--hardfork`): 31337 and the dev L2, 31338."""
+    return frozenset(int(c) for c in _chain_table()["dev_chains"])
+
+
 def spec_for_chain(chain_id: int) -> ChainSpec:
     if chain_id in known_chains():
         return known_chains()[chain_id]
-    if chain_id == ANVIL_CHAIN_ID:
-        return ChainSpec.dev("bpo1")
+    if chain_id in dev_chain_ids():
+        return ChainSpec.dev("bpo1", chain_id)
     known = ", ".join(f"{c.name} ({c.chain_id})" for c in known_chains().values())
     raise UnsupportedForkError(
         f"chain id {chain_id} has no built-in schedule, so the zkVM guest could not prove it; vlayer proves {known} "

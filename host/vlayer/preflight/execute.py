@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,11 +24,13 @@ from vlayer.errors import (
 )
 from vlayer.evm.osaka import OSAKA_TX_GAS_LIMIT_CAP
 from vlayer.hexutil import hex_bytes
+from vlayer.preflight.dev_chain import check_dev_chain
 from vlayer.preflight.evm_state import apply_top_frame, build_state
 from vlayer.preflight.proofdb import ProofDb, access_list_hint
 from vlayer.preflight.travel import Traveler, state_with_traveler
-from vlayer.proofs.bundle import ProofBundle, verify_bundle
+from vlayer.proofs.bundle import ProofBundle, TeleportState, verify_bundle
 from vlayer.rpc.client import RpcClient
+from vlayer.teleport.anchor import L2Node, Teleports
 
 ZERO_ADDRESS = b"\x00" * 20
 TX_BASE_GAS = 21000
@@ -59,6 +62,8 @@ class AccessRecord:
     blockhash_numbers: tuple[int, ...]
     #: Accounts read at each ancestor block the call travelled to (`setBlock`).
     travelled_accounts: dict[int, tuple[bytes, ...]] = field(default_factory=dict)
+    #: Accounts read on each L2 the call teleported to, by chain and block (`setChain`).
+    teleported_accounts: dict[int, dict[int, tuple[bytes, ...]]] = field(default_factory=dict)
 
     @property
     def slot_count(self) -> int:
@@ -149,20 +154,6 @@ def run_message(state: StateAPI, fork: Fork, call: CallRequest, gas: int) -> tup
     return computation, used
 
 
-def _check_dev_chain(client: RpcClient, spec: ChainSpec) -> None:
-    """A dev spec names anvil's hardfork; refuse to run if anvil runs another."""
-    try:
-        info = client.call("anvil_nodeInfo", [])
-    except RpcMethodUnsupportedError:
-        return  # not anvil: the spec stands on its own
-    running = str(info.get("hardFork", "")).lower()
-    if running and running != spec.dev_hardfork:
-        raise UnsupportedForkError(
-            f"the dev chain runs hardfork {running!r} but the chain spec says {spec.dev_hardfork!r}; "
-            f"pass --hardfork {running}"
-        )
-
-
 def preflight(
     client: RpcClient,
     call: CallRequest,
@@ -170,7 +161,9 @@ def preflight(
     *,
     chain_spec: ChainSpec | None = None,
     prefetch: bool = True,
+    l2_nodes: Mapping[int, L2Node] | None = None,
 ) -> PreflightResult:
+    """`l2_nodes`: the nodes of the OP-stack L2s the call may teleport to (`setChain`), by chain id."""
     t0 = time.perf_counter()
     requests_before = client.stats.http_requests
     chain_id = int(client.call("eth_chainId", []), 16)
@@ -178,7 +171,7 @@ def preflight(
     if spec.chain_id != chain_id:
         raise UnsupportedForkError(f"chain spec {spec.name} is for chain {spec.chain_id}, the node serves {chain_id}")
     if spec.dev_hardfork:
-        _check_dev_chain(client, spec)
+        check_dev_chain(client, spec)
     pinned = pin_block(client, block)
     if spec.dev_hardfork and pinned.number == 0:
         # anvil's genesis header carries a state root its own state does not match; nothing there can be proven.
@@ -201,11 +194,21 @@ def preflight(
     t_prefetch = time.perf_counter()
     timestamp = pinned.header.timestamp
     state = build_state(proofdb, fork, spec.blob_params_at(timestamp), chain_id, spec.op_fork_at(timestamp))
-    traveler = Traveler(proofdb, spec, chain_id)
+    teleports = Teleports(proofdb, spec, chain_id, nodes=dict(l2_nodes or {}))
+    traveler = Traveler(proofdb, spec, chain_id, teleports)
     computation, gas_used = run_message(state_with_traveler(state, traveler), fork, call, gas)
     t_exec = time.perf_counter()
 
-    bundle = proofdb.bundle(chain_id, fork.label)
+    teleported = tuple(
+        TeleportState(
+            l2.chain_id,
+            l2.spec.dev_hardfork,
+            l2.message_passer_root,
+            l2.db.bundle(l2.chain_id, l2.spec.fork_at(l2.db.pinned.header.timestamp).label),
+        )
+        for l2 in teleports.anchored.values()
+    )
+    bundle = proofdb.bundle(chain_id, fork.label, teleported)
     verify_bundle(bundle)
     t_verify = time.perf_counter()
 
@@ -218,8 +221,16 @@ def preflight(
         if not isinstance(err, Revert):
             output = b""
     travelled = {n: tuple(db.touched_accounts) for n, db in sorted(proofdb.travel_dbs.items())}
+    l2_accounts = {
+        l2.chain_id: {
+            l2.db.pinned.number: tuple(l2.db.touched_accounts),
+            **{n: tuple(db.touched_accounts) for n, db in sorted(l2.db.travel_dbs.items())},
+        }
+        for l2 in teleports.anchored.values()
+    }
     access = AccessRecord(
         travelled_accounts=travelled,
+        teleported_accounts=l2_accounts,
         accounts=tuple(proofdb.touched_accounts),
         slots=proofdb.touched_slots,
         code_hashes=tuple(proofdb.touched_code_hashes),

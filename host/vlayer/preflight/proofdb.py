@@ -20,7 +20,15 @@ from eth_hash.auto import keccak
 from vlayer.chain.block import PinnedBlock, fetch_ancestors
 from vlayer.errors import HeaderMismatchError, ProofMismatchError, RpcResponseError, TravelError
 from vlayer.hexutil import hex_bytes, hex_word, parse_hex_bytes, parse_hex_int
-from vlayer.proofs.bundle import AccountClaim, ProofBundle, StorageClaim, TravelState, node_pool, trie_get
+from vlayer.proofs.bundle import (
+    AccountClaim,
+    ProofBundle,
+    StorageClaim,
+    TeleportState,
+    TravelState,
+    node_pool,
+    trie_get,
+)
 from vlayer.rpc.client import Call, RpcClient
 
 #: Storage keys per eth_getProof request; providers cap the key list, 1,000 is within every common limit.
@@ -285,7 +293,7 @@ class ProofDb:
             for r in self._accounts.values()
         )
 
-    def bundle(self, chain_id: int, fork: str) -> ProofBundle:
+    def bundle(self, chain_id: int, fork: str, teleports: tuple[TeleportState, ...] = ()) -> ProofBundle:
         lows = [min(self.blockhash_numbers) + 1] if self.blockhash_numbers else []
         lows += list(self.travel_dbs)
         ancestors: tuple[bytes, ...] = ()
@@ -313,6 +321,7 @@ class ProofDb:
             nodes=tuple(nodes.values()),
             blockhash_numbers=tuple(sorted(self.blockhash_numbers)),
             travels=tuple(travels),
+            teleports=teleports,
         )
 
 

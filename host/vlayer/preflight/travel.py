@@ -5,7 +5,8 @@ every CALL or STATICCALL the call makes (at any depth) runs against block `n` in
 fresh EVM over block `n`'s state (a ProofDb of its own), with the gas the CALL forwarded, no intrinsic cost, and
 its state changes, logs and refunds dropped. DELEGATECALL, CALLCODE and CREATE stay where they are (they run the
 prover's own code). The guest (`guest/src/travel.rs`) implements exactly these rules; docs/wire-format.md states
-them.
+them. `setChain` to an OP-stack L2 the L1 anchors moves the calls to that L2's blocks (vlayer.teleport.anchor);
+`setBlock` moves along the chain the execution is on.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from vlayer.chain.forks import ChainSpec
 from vlayer.errors import TravelError
 from vlayer.preflight.evm_state import apply_top_frame, build_state
 from vlayer.preflight.proofdb import ProofDb
+from vlayer.teleport.anchor import Teleports
 
 #: The low 20 bytes of keccak256("vlayer.traveler"), as in vlayer v1 and contracts/src/Prover.sol.
 TRAVELER = bytes.fromhex("76dc9aa45aa006a0f63942d8f9f21bd4537972a3")
@@ -32,28 +34,41 @@ _CALL, _STATICCALL = 0xF1, 0xFA
 class Traveler:
     """Where the call currently runs, and the fresh per-call states of the blocks it travels to."""
 
-    def __init__(self, root: ProofDb, spec: ChainSpec, chain_id: int) -> None:
+    def __init__(self, root: ProofDb, spec: ChainSpec, chain_id: int, teleports: Teleports | None = None) -> None:
         self.root = root
         self.spec = spec
         self.chain_id = chain_id
+        self.teleports = teleports or Teleports(root, spec, chain_id)
         #: None: the pinned block. Otherwise the ancestor block calls run on.
         self.location: int | None = None
+        #: The L2 calls run on (`setChain`), with `location` its block; None: the pinned block's chain.
+        self.l2: int | None = None
 
     # --- the traveler's own requests --------------------------------------------------------------------------
 
     def answer(self, data: bytes) -> None:
         """Handle a call to the traveler address; raises TravelError for anything it cannot honour."""
         if data[:4] == SET_BLOCK and len(data) == 36:
-            self._go(int.from_bytes(data[4:36], "big"))
+            block = int.from_bytes(data[4:36], "big")
+            if self.l2 is None:
+                self._go(block)
+            else:
+                self._teleport(self.l2, block)
         elif data[:4] == SET_CHAIN and len(data) == 68:
             chain = int.from_bytes(data[4:36], "big")
-            if chain != self.chain_id:
-                raise TravelError(
-                    f"teleport to chain {chain} is not supported: this prover runs on chain {self.chain_id} only"
-                )
-            self._go(int.from_bytes(data[36:68], "big"))
+            block = int.from_bytes(data[36:68], "big")
+            if chain == self.chain_id:
+                self.l2 = None
+                self._go(block)
+            else:
+                self._teleport(chain, block)
         else:
             raise TravelError(f"traveler: unknown request 0x{data.hex()}")
+
+    def _teleport(self, chain: int, number: int) -> None:
+        self.teleports.block_db(chain, number)  # anchors the L2 and checks the block against the anchor
+        self.l2 = chain
+        self.location = number
 
     def _go(self, number: int) -> None:
         top = self.root.pinned.number
@@ -81,12 +96,15 @@ class Traveler:
             raise TravelError(f"time travel: a call with value at block {number} is not supported")
         # Like the main call, the travelled frame's caller and the coinbase are warm but read (and proven) only if
         # its code reads them: the guest's frame follows the same rule (docs/wire-format.md).
-        db = self.root.travel_db(number)
+        spec, chain_id = self.spec, self.chain_id
+        if self.l2 is None:
+            db = self.root.travel_db(number)
+        else:
+            l2, db = self.teleports.block_db(self.l2, number)
+            spec, chain_id = l2.spec, l2.chain_id
         timestamp = db.pinned.header.timestamp
-        fork = self.spec.fork_at(timestamp)
-        state = build_state(
-            db, fork, self.spec.blob_params_at(timestamp), self.chain_id, self.spec.op_fork_at(timestamp)
-        )
+        fork = spec.fork_at(timestamp)
+        state = build_state(db, fork, spec.blob_params_at(timestamp), chain_id, spec.op_fork_at(timestamp))
         return apply_top_frame(
             state, fork, Address(msg.sender), Address(msg.to), bytes(msg.data_as_bytes), msg.gas, msg.is_static
         )

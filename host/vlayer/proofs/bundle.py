@@ -48,6 +48,18 @@ class TravelState:
 
 
 @dataclass(frozen=True)
+class TeleportState:
+    """An L2 the call teleported to (`setChain`): its own bundle, whose block is the L2 block the L1 anchors at the
+    pinned block, and the output root's message-passer field. The anchor itself is checked when the preflight
+    anchors the L2 (vlayer.teleport.anchor), by running the L1 registry's call, which `verify_bundle` cannot."""
+
+    chain_id: int
+    dev_hardfork: str | None
+    message_passer_root: bytes
+    bundle: ProofBundle
+
+
+@dataclass(frozen=True)
 class ProofBundle:
     chain_id: int
     fork: str
@@ -66,17 +78,21 @@ class ProofBundle:
     blockhash_numbers: tuple[int, ...] = field(default=())
     #: Ancestor blocks the call travelled to, ascending; their nodes and codes share the pools above.
     travels: tuple[TravelState, ...] = field(default=())
+    #: L2s the call teleported to, in first-visit order; their nodes and codes are pooled with these in the input.
+    teleports: tuple[TeleportState, ...] = field(default=())
 
     @property
     def witness_bytes(self) -> int:
-        return (
-            len(self.header_rlp) + sum(map(len, self.ancestors)) + sum(map(len, self.codes)) + sum(map(len, self.nodes))
-        )
+        own = len(self.header_rlp) + sum(map(len, self.ancestors))
+        own += sum(map(len, self.codes)) + sum(map(len, self.nodes))
+        return own + sum(t.bundle.witness_bytes for t in self.teleports)
 
     @property
     def storage_slot_count(self) -> int:
-        return sum(len(a.storage) for a in self.accounts) + sum(
-            len(a.storage) for t in self.travels for a in t.accounts
+        return (
+            sum(len(a.storage) for a in self.accounts)
+            + sum(len(a.storage) for t in self.travels for a in t.accounts)
+            + sum(t.bundle.storage_slot_count for t in self.teleports)
         )
 
 
@@ -132,6 +148,8 @@ def verify_bundle(bundle: ProofBundle) -> None:
             raise HeaderMismatchError(f"bundle travels to block {n} but lacks its header")
         travel_root = bytes(rlp.decode(bundle.ancestors[index])[3])
         _verify_accounts(pool, travel_root, travel.accounts, f" at block {n}")
+    for l2 in bundle.teleports:
+        verify_bundle(l2.bundle)
     claimed = {acc.code_hash for acc in bundle.accounts}
     claimed.update(acc.code_hash for travel in bundle.travels for acc in travel.accounts)
     for code in bundle.codes:
