@@ -3,8 +3,9 @@
     .venv/bin/python benches/zkvm.py [--prove erc20-balanceOf,...] [--po2 20] [--save-inputs DIR]
 
 For an ERC20 `balanceOf` (on a fresh anvil, and on the recorded fixture chain, whose deeper tries make a longer
-witness), a two-call prover (two `balanceOf`s through a contract), a no-op prover call and a time-travelling call
-(the recorded `travel_history_osaka` vector: setBlock to two past blocks and back) it prints total / user cycles and
+witness), a two-call prover (two `balanceOf`s through a contract), a no-op prover call, a time-travelling call
+(the recorded `travel_history_osaka` vector: setBlock to two past blocks and back) and a teleport (the recorded
+`teleport_osaka` vector: an L2 balance through the L1-anchored output root) it prints total / user cycles and
 segments of the embedded guest in the RISC Zero 3.0 executor, beside RISC Zero Steel's published figures and
 vlayer's no-op figure (no figure is published for time travel; compare it with erc20-recorded). With `--prove` it
 proves the named calls as composite receipts with the build's prover and prints which one ran (`cpu`, or `cuda` for
@@ -57,6 +58,8 @@ REFERENCE: dict[str, tuple[str, int | None, int | None]] = {
     "no-op": ("vlayer", 7_340_032, None),
     # No published figure for a time-travelling call; compare it with erc20-recorded (one read, no travel).
     "travel-history": ("-", None, None),
+    # Nor for teleport: one L2 read through the L1's anchor (the registry call, the output root, the L2 proofs).
+    "teleport": ("-", None, None),
 }
 
 
@@ -70,6 +73,7 @@ BEFORE_MINIMAL_WITNESS: dict[str, int | None] = {
     "two-calls": 2_757_219,
     "no-op": 671_286,
     "travel-history": 3_964_101,
+    "teleport": 0,  # built after the minimal witness
 }
 
 
@@ -94,7 +98,13 @@ def make_inputs() -> dict[str, tuple[bytes, bytes]]:
             inputs[name] = (input_for(result), expected_journal(result))
     # The same call on the recorded fixture chain (more history: deeper tries, a longer witness), and time travel
     # (recorded): setBlock to two past blocks and back, a storage read at each (TravelProbe.history).
-    for name, vector in (("erc20-recorded", "erc20_balance_osaka"), ("travel-history", "travel_history_osaka")):
+    # Teleport (recorded): an L2 balance at the block the L1's registry anchors (TeleportProbe.balanceOn).
+    recorded = (
+        ("erc20-recorded", "erc20_balance_osaka"),
+        ("travel-history", "travel_history_osaka"),
+        ("teleport", "teleport_osaka"),
+    )
+    for name, vector in recorded:
         journal = bytes.fromhex((VECTORS / f"{vector}.journal.hex").read_text().strip())
         inputs[name] = ((VECTORS / f"{vector}.input.bin").read_bytes(), journal)
     # USDT on mainnet, replayed from the recorded answers (tests/fixtures/real_chains.json) with no node.
@@ -113,9 +123,10 @@ def before_text(name: str) -> str:
 
 
 def witness_accounts(guest_input: bytes) -> int:
-    """Accounts the witness proves (at the settle block and at every block travelled to): wire format v2."""
+    """Accounts the witness proves (at the settle block, at every block travelled to, on every L2): wire format v3."""
     body = rlp.decode(guest_input[4:])
-    return len(body[8]) + sum(len(travel[1]) for travel in body[10])
+    l2s = sum(len(l2[5]) + sum(len(travel[1]) for travel in l2[6]) for l2 in body[11])
+    return len(body[8]) + sum(len(travel[1]) for travel in body[10]) + l2s
 
 
 def prover_text() -> str:

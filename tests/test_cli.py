@@ -65,6 +65,11 @@ def test_revert_exits_non_zero_with_reason(osaka_chain: Chain) -> None:
             "error: block 0xf423f does not exist on this node",
         ),
         (["--to", "0x" + "11" * 20, "--hardfork", "frontier"], 4, "error: dev hardfork 'frontier' is not supported"),
+        (
+            ["--to", "0x" + "11" * 20, "--l2-rpc-url", "http://127.0.0.1:9"],
+            2,
+            "error: --l2-rpc-url takes CHAIN_ID=http(s)://URL, got 'http://127.0.0.1:9'",
+        ),
     ],
 )
 def test_bad_input(osaka_chain: Chain, args: list[str], code: int, message: str) -> None:

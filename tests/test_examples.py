@@ -51,6 +51,23 @@ def test_simple_time_travel_example_end_to_end() -> None:
     assert "replaying the same proof is refused: AlreadyLoyal" in out
 
 
+def test_simple_teleport_example_end_to_end() -> None:
+    """Teleport: the token lives on a second anvil (the dev L2, 31338) whose block the L1 anchors in its dev
+    anchor-state registry; the prover on the L1 reads the balance there with setChain, and the verifier on the L1
+    mints the badge. The L2 moves on after the anchor, and the proof still shows the anchored block's balance."""
+    out = run_example("simple-teleport")
+    holder = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+    assert re.search(r"^anvil \(osaka, chain 31338\) at http://127\.0\.0\.1:\d+$", out, re.M), out
+    anchored = re.search(rf"^  {holder} holds 750 EXT on chain 31338 at block (\d+)$", out, re.M)
+    assert anchored is not None, out
+    registry = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+    assert re.search(rf"^  output root 0x[0-9a-f]{{64}} anchored in L1 block \d+ at {registry}$", out, re.M), out
+    assert f"the L2 moved on: {holder} now holds 150 EXT" in out
+    assert f"750 EXT on chain 31338 at block {anchored[1]}, equal to the L2 node's balanceOf" in out
+    assert f"whale badge #1 minted to {holder}" in out
+    assert "replaying the same proof is refused: AlreadyClaimed" in out
+
+
 def test_task_board_example_end_to_end() -> None:
     """Request-response: six tasks posted to a RequestBook, two `vlayer worker` processes racing to answer them
     through the prove service; the app checks each task was fulfilled once, the fees, and that the balances are

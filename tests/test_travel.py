@@ -127,7 +127,7 @@ def test_reverts_and_discarded_writes_in_travelled_calls_agree_on_gas(travel: Tr
             "teleport(uint256,uint256,address)",
             ["uint256", "uint256", "address"],
             [1, 5, "OWNER"],
-            "teleport to chain 1 is not supported",
+            "teleport from chain 31337 to chain 1 is not supported",
         ),
         ("unknownRequest()", [], [], "traveler: unknown request 0xdeadbeef"),
         ("payAt(uint256)", ["uint256"], [3], "a call with value at block 3 is not supported"),

@@ -4,5 +4,5 @@ pragma solidity ^0.8.28;
 
 /// @notice The image ID of the call guest this build produced.
 library ImageID {
-    bytes32 public constant RISC0_CALL_GUEST_ID = 0x7ad3ecd1fb99433701f4301937510536e5c8330284e6e8b38fb74c57c76bff1a;
+    bytes32 public constant RISC0_CALL_GUEST_ID = 0xb7b4fa56f574465db38fcc6044564647cac5cf2340d71140ddab69085177dff2;
 }

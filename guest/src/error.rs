@@ -56,11 +56,10 @@ pub enum GuestError {
     TeleportBlockMissing { chain: u64, block: U256 },
     /// An L2's part of the input failed a check; `source` says which.
     #[error("teleport to chain {chain}: {source}")]
-    InTeleport {
-        chain: u64,
-        source: Box<GuestError>,
-    },
-    #[error("teleport to chain {chain}: the anchor-state registry {registry} on chain {l1}: {reason}")]
+    InTeleport { chain: u64, source: Box<GuestError> },
+    #[error(
+        "teleport to chain {chain}: the anchor-state registry {registry} on chain {l1}: {reason}"
+    )]
     AnchorCall {
         chain: u64,
         registry: Address,

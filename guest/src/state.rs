@@ -128,7 +128,8 @@ impl States {
         )?;
         let mut teleports: Vec<L2States> = Vec::with_capacity(input.teleports.len());
         for l2 in &input.teleports {
-            if l2.chain_id == input.chain_id || teleports.iter().any(|t| t.chain_id == l2.chain_id) {
+            if l2.chain_id == input.chain_id || teleports.iter().any(|t| t.chain_id == l2.chain_id)
+            {
                 return Err(GuestError::Malformed(format!(
                     "teleport to chain {} given twice",
                     l2.chain_id

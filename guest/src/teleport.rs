@@ -47,7 +47,13 @@ fn anchor(
             from: chain_id,
             to: U256::from(l2.chain_id),
         })?;
-    let (root, number) = anchored(states, chain_id, dev_hardfork, l2.chain_id, pair.anchor_state_registry)?;
+    let (root, number) = anchored(
+        states,
+        chain_id,
+        dev_hardfork,
+        l2.chain_id,
+        pair.anchor_state_registry,
+    )?;
     let block = &l2.anchored;
     if number != U256::from(block.header.number) {
         return Err(GuestError::AnchorBlock {
@@ -58,7 +64,11 @@ fn anchor(
             given: block.header.number,
         });
     }
-    let computed = output_root(block.header.state_root, l2.message_passer_root, block.block_hash);
+    let computed = output_root(
+        block.header.state_root,
+        l2.message_passer_root,
+        block.block_hash,
+    );
     if computed != root {
         return Err(GuestError::AnchorRoot {
             chain: l2.chain_id,
@@ -133,7 +143,11 @@ mod tests {
 
     #[test]
     fn output_root_is_version_zero_of_the_three_fields() {
-        let (s, m, b) = (B256::repeat_byte(1), B256::repeat_byte(2), B256::repeat_byte(3));
+        let (s, m, b) = (
+            B256::repeat_byte(1),
+            B256::repeat_byte(2),
+            B256::repeat_byte(3),
+        );
         let mut pre = vec![0u8; 32];
         pre.extend_from_slice(s.as_slice());
         pre.extend_from_slice(m.as_slice());
@@ -146,14 +160,24 @@ mod tests {
         let registry = |l1, l2| chain::teleport_pair(l1, l2).map(|p| p.anchor_state_registry);
         assert_eq!(
             registry(1, 10),
-            Some(alloy_primitives::address!("23B2C62946350F4246f9f9D027e071f0264FD113"))
+            Some(alloy_primitives::address!(
+                "23B2C62946350F4246f9f9D027e071f0264FD113"
+            ))
         );
         assert_eq!(
             registry(31_337, 31_338),
-            Some(alloy_primitives::address!("5FbDB2315678afecb367f032d93F642f64180aa3"))
+            Some(alloy_primitives::address!(
+                "5FbDB2315678afecb367f032d93F642f64180aa3"
+            ))
         );
-        assert!(registry(1, 84_532).is_none(), "Base Sepolia settles on Sepolia");
-        assert!(registry(10, 1).is_none(), "L2 -> L1 is not a teleport vlayer proves");
+        assert!(
+            registry(1, 84_532).is_none(),
+            "Base Sepolia settles on Sepolia"
+        );
+        assert!(
+            registry(10, 1).is_none(),
+            "L2 -> L1 is not a teleport vlayer proves"
+        );
         assert!(chain::is_dev_chain(31_338) && !chain::is_dev_chain(10));
     }
 }

@@ -152,11 +152,7 @@ impl<'a> Traveler<'a> {
         // `answer` only sets locations the input has.
         let (state, chain_id, dev_hardfork) = match location {
             Location::Pinned => return Err(GuestError::Evm("a pinned-block call rerouted".into())),
-            Location::Travel(n) => (
-                self.states.travel(n),
-                self.chain_id,
-                self.dev_hardfork,
-            ),
+            Location::Travel(n) => (self.states.travel(n), self.chain_id, self.dev_hardfork),
             Location::L2 { chain, block } => {
                 let l2 = self.states.teleport(chain);
                 (
@@ -237,7 +233,8 @@ where
         let to_traveler = inputs.target_address == TRAVELER;
         // DELEGATECALL and CALLCODE run the prover's own code where it is; they never travel.
         let travelling = Some(self.location).filter(|l| {
-            *l != Location::Pinned && matches!(inputs.scheme, CallScheme::Call | CallScheme::StaticCall)
+            *l != Location::Pinned
+                && matches!(inputs.scheme, CallScheme::Call | CallScheme::StaticCall)
         });
         if !to_traveler && travelling.is_none() {
             return None;

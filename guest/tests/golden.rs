@@ -54,16 +54,59 @@ fn refuses_bad_framing() {
 }
 
 #[test]
+fn teleport_vector() {
+    // TeleportProbe.balanceOn(31338, anchored, ledger, owner) recorded on two anvils: the dev L1's registry anchors
+    // the dev L2's block, whose state the call reads; the preflight's journal and gas.
+    let (input, journal) = vector("teleport_osaka");
+    let decoded = GuestInput::decode(&input).expect("vector decodes");
+    assert_eq!(decoded.encode(), input, "the encoder reproduces the vector");
+    assert_eq!(decoded.teleports.len(), 1);
+    assert_eq!(decoded.teleports[0].chain_id, 31_338);
+    let out = execute(&input).expect("guest accepts the vector");
+    assert_eq!(out.journal, journal);
+    // balanceOf(owner) on the L2: 7 + 11, the last word of the journal.
+    assert_eq!(out.return_data[31], 18);
+}
+
+#[test]
+fn teleport_vector_refuses_a_forged_anchored_header() {
+    let (input, _) = vector("teleport_osaka");
+    let mut decoded = GuestInput::decode(&input).expect("vector decodes");
+    // Another block under the anchored block's number: its hash, and so its output root, differ.
+    let mut header = decoded.teleports[0].header.to_vec();
+    let last = header.len() - 1;
+    header[last] ^= 1;
+    decoded.teleports[0].header = header.into();
+    let err = execute(&decoded.encode()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            GuestError::AnchorRoot {
+                chain: 31_338,
+                l1: 31_337,
+                block: 3,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err
+        .to_string()
+        .starts_with("teleport to chain 31338: the output root of L2 block 3 is 0x"));
+}
+
+#[test]
 fn refuses_other_versions() {
     let (input, _) = vector("erc20_balance_osaka");
-    // The body is a long list; its first item (the version, 0x02) follows the list header.
+    // The body is a long list; its first item (the version, 0x03) follows the list header.
     let header_len = 1 + (input[4] - 0xf7) as usize;
     let mut bumped = input.clone();
-    assert_eq!(bumped[4 + header_len], 0x02);
-    bumped[4 + header_len] = 0x03;
-    assert_eq!(execute(&bumped), Err(GuestError::UnsupportedVersion(3)));
-    bumped[4 + header_len] = 0x01;
-    assert_eq!(execute(&bumped), Err(GuestError::UnsupportedVersion(1)));
+    assert_eq!(bumped[4 + header_len], 0x03);
+    bumped[4 + header_len] = 0x04;
+    assert_eq!(execute(&bumped), Err(GuestError::UnsupportedVersion(4)));
+    // Version 2 had no teleports (field 11).
+    bumped[4 + header_len] = 0x02;
+    assert_eq!(execute(&bumped), Err(GuestError::UnsupportedVersion(2)));
 }
 
 #[test]

@@ -269,6 +269,7 @@ impl World {
                 codes,
                 block_hashes,
             }],
+            teleports: vec![],
         }
     }
 
@@ -376,8 +377,17 @@ fn set_chain_to_this_chain_is_set_block() {
     let out = World::new(prover(CHAIN_ID)).run(&[]).expect("runs");
     assert_eq!(words(&out.return_data), [u(7)]);
     let err = World::new(prover(1)).run(&[]).unwrap_err();
-    assert_eq!(err, GuestError::TeleportUnsupported(u(1)));
-    assert_eq!(err.to_string(), "teleport to chain 1 is not supported");
+    assert_eq!(
+        err,
+        GuestError::TeleportUnsupported {
+            from: CHAIN_ID,
+            to: u(1)
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "teleport from chain 31337 to chain 1 is not supported"
+    );
 }
 
 #[test]

@@ -3,7 +3,9 @@ deployed from unlocked accounts, and `vlayer.sdk`'s client of the prove service;
 them as a Python user would.
 
 `python -m vlayer.app_kit EXAMPLE_DIR --rpc-url URL --service URL` loads `EXAMPLE_DIR/vlayer/app.py` and calls its
-`run(kit)`; `bash/vlayer-build.sh` does that after building, starting anvil and the service.
+`run(kit)`; `bash/vlayer-build.sh` does that after building, starting anvil and the service. An example that teleports
+(`setChain`) also gets its L2 node, `--l2-rpc-url URL` (`vlayer-build.sh` starts one for an example with a
+`vlayer/l2-chain-id` file).
 """
 
 from __future__ import annotations
@@ -38,9 +40,18 @@ class AppError(VlayerError):
 
 class Kit:
     """What an example's `run(kit)` gets: `w3` (web3.py on a node whose unlocked accounts send the transactions),
-    `client` (`vlayer.sdk.Client` on the prove service) and the example's forge artifacts as web3.py contracts."""
+    `client` (`vlayer.sdk.Client` on the prove service) and the example's forge artifacts as web3.py contracts; for
+    an example that teleports, `l2_w3` on its L2 node (None without one), where `deploy(..., on_l2=True)` deploys."""
 
-    def __init__(self, example: Path, rpc_url: str, service_url: str, out: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        example: Path,
+        rpc_url: str,
+        service_url: str,
+        out: Callable[[str], None] | None = None,
+        *,
+        l2_rpc_url: str | None = None,
+    ) -> None:
         self.example = example
         #: The node and the prove service, for apps that start their own processes on them (`vlayer worker`).
         self.rpc_url = rpc_url
@@ -56,6 +67,30 @@ class Kit:
         if not self.accounts:
             raise AppError("the node has no unlocked accounts to deploy from (use anvil, or a node with unlocked keys)")
         self.call_guest_id = self.client.call_guest_id()
+        self.l2_rpc_url = l2_rpc_url
+        self.l2_w3: Web3 | None = None
+        self.l2_chain_id: int | None = None
+        self.l2_accounts: list[str] = []
+        if l2_rpc_url is not None:
+            self.l2_w3 = Web3(Web3.HTTPProvider(l2_rpc_url))
+            try:
+                self.l2_chain_id = self.l2_w3.eth.chain_id
+                self.l2_accounts = [str(a) for a in self.l2_w3.eth.accounts]
+            except requests.RequestException as exc:
+                raise AppError(f"no L2 node answers at {l2_rpc_url}: {type(exc).__name__}") from None
+            if self.l2_chain_id == self.chain_id:
+                raise AppError(f"the L2 node at {l2_rpc_url} serves chain {self.chain_id}, the L1's own chain")
+            if not self.l2_accounts:
+                raise AppError(f"the L2 node at {l2_rpc_url} has no unlocked accounts to deploy from")
+
+    def require_l2(self) -> Web3:
+        """The L2 node, for an app that cannot run without one."""
+        if self.l2_w3 is None:
+            raise AppError(
+                f"{self.example.name} teleports to an L2 and needs its node: run it with --l2-rpc-url (vlayer-build.sh "
+                "starts one when the example has a vlayer/l2-chain-id file)"
+            )
+        return self.l2_w3
 
     def artifact(self, name: str) -> dict[str, Any]:
         matches = sorted((self.example / "out").glob(f"*.sol/{name}.json"))
@@ -64,23 +99,28 @@ class Kit:
         doc: dict[str, Any] = json.loads(matches[0].read_text())
         return doc
 
-    def deploy(self, name: str, *args: Any, sender: str | None = None) -> Contract:
-        """Deploy the artifact `name` with constructor `args`; the web3.py contract at its address."""
+    def deploy(self, name: str, *args: Any, sender: str | None = None, on_l2: bool = False) -> Contract:
+        """Deploy the artifact `name` with constructor `args` (on the L2 node with `on_l2`); the web3.py contract at
+        its address, bound to the node it was deployed on."""
         doc = self.artifact(name)
-        factory = self.w3.eth.contract(abi=doc["abi"], bytecode=doc["bytecode"]["object"])
+        w3 = self.require_l2() if on_l2 else self.w3
+        factory = w3.eth.contract(abi=doc["abi"], bytecode=doc["bytecode"]["object"])
         receipt = self.transact(factory.constructor(*args), f"deploy {name}", sender)
         address = receipt["contractAddress"]
         if address is None:
             raise AppError(f"deploy {name}: the receipt names no contract address")
-        contract = self.w3.eth.contract(address=address, abi=doc["abi"])
-        self.echo(f"  deployed {name:24} {contract.address}")
+        contract = w3.eth.contract(address=address, abi=doc["abi"])
+        self.echo(f"  deployed {name:24} {contract.address}" + (f" on L2 chain {self.l2_chain_id}" if on_l2 else ""))
         return contract
 
     def transact(self, call: ContractFunction | ContractConstructor, what: str, sender: str | None = None) -> TxReceipt:
-        """Send `call` from `sender` (default: the first account) and wait until it is mined; it must succeed."""
+        """Send `call` from `sender` (default: the first account of the node the call's contract is on) and wait
+        until it is mined; it must succeed."""
+        w3 = call.w3
+        default = self.l2_accounts[0] if self.l2_w3 is not None and w3 is self.l2_w3 else self.accounts[0]
         try:
-            tx_hash = call.transact({"from": sender or self.accounts[0]})
-            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)
+            tx_hash = call.transact({"from": sender or default})
+            receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)
         except Web3Exception as exc:  # a call that would revert already fails at web3's gas estimate
             raise AppError(f"{what}: {exc}") from None
         if receipt["status"] != 1:
@@ -132,10 +172,11 @@ def load_app(example: Path) -> Any:
 @click.argument("example", type=click.Path(exists=True, file_okay=False))
 @click.option("--rpc-url", required=True)
 @click.option("--service", "service_url", required=True)
-def main(example: str, rpc_url: str, service_url: str) -> None:
+@click.option("--l2-rpc-url", default=None, help="The L2 node of an example that teleports (setChain) to one.")
+def main(example: str, rpc_url: str, service_url: str, l2_rpc_url: str | None) -> None:
     """Deploy an example, prove its call through the service and submit the proof to its verifier."""
     try:
-        kit = Kit(Path(example).resolve(), rpc_url, service_url)
+        kit = Kit(Path(example).resolve(), rpc_url, service_url, l2_rpc_url=l2_rpc_url)
         load_app(kit.example).run(kit)
     except VlayerError as exc:
         click.echo(f"error: {exc}", err=True)

@@ -13,7 +13,7 @@ import click
 
 from vlayer import __version__
 from vlayer.chain.block import parse_block_ref, pin_block
-from vlayer.chain.forks import ChainSpec
+from vlayer.chain.forks import ChainSpec, dev_chain_ids
 from vlayer.cluster.cli import cluster_group
 from vlayer.errors import HostGuestMismatchError, InputError, VlayerError
 from vlayer.guest import call_guest_id, run_and_check
@@ -28,6 +28,7 @@ from vlayer.rpc import HttpTransport, RecordingTransport, ReplayTransport, RpcCl
 from vlayer.rpc.transport import Transport
 from vlayer.service.client import ProveClient
 from vlayer.service.settings import ChainConfig, Settings
+from vlayer.teleport.anchor import L2Node
 from vlayer.worker.cli import worker_cmd
 from vlayer.zkvm import ZkvmProof, receipt_from_text, receipt_to_text
 from vlayer.zkvm import execute as zkvm_execute
@@ -102,6 +103,20 @@ def _client(rpc_url: str | None, record: str | None, replay: str | None, timeout
     return RpcClient(transport)
 
 
+def _l2_nodes(values: tuple[str, ...], hardfork: str | None, timeout: float) -> dict[int, L2Node]:
+    """`--l2-rpc-url CHAIN_ID=URL` values: the nodes of the L2s the call may teleport to. A dev L2 (31338) runs
+    the hardfork `--hardfork` names."""
+    nodes: dict[int, L2Node] = {}
+    for value in values:
+        chain, sep, url = value.partition("=")
+        if not sep or not chain.strip().isdigit() or not url.startswith(("http://", "https://")):
+            raise InputError(f"--l2-rpc-url takes CHAIN_ID=http(s)://URL, got {value!r}")
+        chain_id = int(chain)
+        spec = ChainSpec.dev(hardfork, chain_id) if hardfork and chain_id in dev_chain_ids() else None
+        nodes[chain_id] = L2Node(RpcClient(HttpTransport(url, timeout=timeout)), spec)
+    return nodes
+
+
 def _summary(r: PreflightResult) -> dict[str, Any]:
     return {
         "chain_id": r.chain_id,
@@ -140,6 +155,8 @@ def _summary(r: PreflightResult) -> dict[str, Any]:
 @click.option("--gas", type=int, default=None, help="Gas limit (default: block limit, capped per fork).")
 @click.option("--hardfork", default=None, help="Dev chain hardfork (cancun, prague, osaka, bpo1, bpo2).")
 @click.option("--chain-spec", default=None, type=click.Path(exists=True), help="Chain schedule JSON file.")
+@click.option("--l2-rpc-url", "l2_rpc_urls", multiple=True, metavar="CHAIN_ID=URL",
+              help="Node of an OP-stack L2 the call teleports to (setChain); repeat per L2.")  # fmt: skip
 @click.option("--no-prefetch", is_flag=True, help="Skip the eth_createAccessList hint.")
 @click.option("--record", default=None, help="Record the RPC session to this JSON file.")
 @click.option("--replay", default=None, type=click.Path(), help="Answer RPC only from this recording.")
@@ -156,6 +173,7 @@ def preflight_cmd(
     gas: int | None,
     hardfork: str | None,
     chain_spec: str | None,
+    l2_rpc_urls: tuple[str, ...],
     no_prefetch: bool,
     record: str | None,
     replay: str | None,
@@ -182,7 +200,8 @@ def preflight_cmd(
     elif chain_spec:
         spec = ChainSpec.from_json(chain_spec)
     try:
-        result = preflight(client, call, block, chain_spec=spec, prefetch=not no_prefetch)
+        l2_nodes = _l2_nodes(l2_rpc_urls, hardfork, timeout)
+        result = preflight(client, call, block, chain_spec=spec, prefetch=not no_prefetch, l2_nodes=l2_nodes)
     finally:
         if record and isinstance(client.transport, RecordingTransport):
             client.transport.save(record)
@@ -307,6 +326,8 @@ def _proof_file(
 @click.option("--vgas-limit", type=int, default=None,
               help="Proving budget in vgas (1 vgas = 1,000,000 zkVM cycles), as vlayer v1's gas_limit.")  # fmt: skip
 @click.option("--hardfork", default=None, help="Dev chain hardfork (local proving).")
+@click.option("--l2-rpc-url", "l2_rpc_urls", multiple=True, metavar="CHAIN_ID=URL",
+              help="Node of an OP-stack L2 the call teleports to (setChain); repeat per L2.")  # fmt: skip
 @click.option("--dev", is_flag=True, help="Dev mode: a FAKE proof that proves nothing (dev chains only).")
 @click.option("--mode", "mode", type=click.Choice([m.value for m in ProofModeName]), default=None,
               help="Proof mode for local proving (default: fake with --dev, else composite).")  # fmt: skip
@@ -322,6 +343,7 @@ def prove_cmd(
     gas: int | None,
     vgas_limit: int | None,
     hardfork: str | None,
+    l2_rpc_urls: tuple[str, ...],
     dev: bool,
     mode: str | None,
     auth_token: str | None,
@@ -335,6 +357,8 @@ def prove_cmd(
     if service_url:
         if mode is not None:
             raise InputError("--mode applies to local proving; a prove service proves in its own mode")
+        if l2_rpc_urls:
+            raise InputError("--l2-rpc-url applies to local proving; a prove service has its own node per chain")
         if chain_id is None:
             raise InputError("--chain-id is required with --service")
         client = ProveClient(service_url, auth_token)
@@ -376,6 +400,7 @@ def prove_cmd(
                 vgas_limit=vgas_limit,
                 on_stage=lambda stage: _echo_stage(stage.value),
                 zk_prove=_local_prover(bar),
+                l2_nodes=_l2_nodes(l2_rpc_urls, hardfork, 30.0),
             )
         rpc.close()
         doc = _proof_file(proven.proof, proven.journal, proven.preflight.return_data, proven.mode.value,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from vlayer import zkvm
@@ -22,6 +22,7 @@ from vlayer.guest_input import input_for
 from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
 from vlayer.proof_encoding import Proof, ProofMode, fake_proof, proof_from_receipt
 from vlayer.rpc import RpcClient
+from vlayer.teleport.anchor import L2Node
 
 #: Chain ids where a fake proof must never be produced (the same list `ChainIds.sol` refuses mock verifiers on).
 MAINNET_CHAIN_IDS = frozenset(
@@ -109,6 +110,7 @@ def prove_call(
     vgas_limit: int | None = None,
     on_stage: Callable[[Stage], None] | None = None,
     zk_prove: ZkProve | None = None,
+    l2_nodes: Mapping[int, L2Node] | None = None,
 ) -> Proven:
     """Preflight, check the guest, prove. Raises `CallRevertedError` when the call reverts (nothing to prove).
 
@@ -118,7 +120,7 @@ def prove_call(
     stage = on_stage or (lambda _s: None)
     stage(Stage.PREFLIGHT)
     t0 = time.perf_counter()
-    result = preflight(client, call, pinned.block_number, chain_spec=chain_spec)
+    result = preflight(client, call, pinned.block_number, chain_spec=chain_spec, l2_nodes=l2_nodes)
     if result.block_hash != pinned.block_hash:
         raise ReorgError(
             f"block {pinned.block_number} is now 0x{result.block_hash.hex()}, not 0x{pinned.block_hash.hex()} as "

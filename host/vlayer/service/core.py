@@ -36,6 +36,7 @@ from vlayer.service.proving import JobProving
 from vlayer.service.replica import LeaseKeeper, owner_is_dead, replica_id
 from vlayer.service.rpc_errors import INTERNAL_ERROR, INVALID_PARAMS, UNKNOWN_HASH, RpcFault, fault_of
 from vlayer.service.settings import Settings
+from vlayer.teleport.anchor import L2Node, teleport_pairs
 from vlayer.zkvm import receipt_to_text
 
 #: The vlayer v1 JSON-RPC API this service speaks (vlayer's SDK requires semver with major 1).
@@ -250,6 +251,17 @@ class ProveService:
         if not self.store.update(job_hash, state, owner=self.replica, **fields):
             raise _LeaseLost(job_hash)
 
+    def _l2_nodes(self, chain_id: int) -> dict[int, L2Node]:
+        """The configured chains a call on `chain_id` may teleport to; each is contacted only if the call does."""
+        return {
+            l2: L2Node(
+                RpcClient.http(cfg.rpc_url, timeout=self.settings.rpc_timeout, observer=self.metrics.chain_call),
+                cfg.spec(l2),
+            )
+            for l2, cfg in self.settings.chains.items()
+            if (chain_id, l2) in teleport_pairs()
+        }
+
     def _run_claimed(self, job_hash: str, req: dict[str, Any], t0: float) -> None:
         chain = self.settings.chains.get(req["chain_id"])
         current = [Stage.PREFLIGHT]
@@ -272,6 +284,7 @@ class ProveService:
             )
             pinned = Pinned(req["chain_id"], req["block_number"], bytes.fromhex(req["block_hash"][2:]))
             client = RpcClient.http(chain.rpc_url, timeout=self.settings.rpc_timeout, observer=self.metrics.chain_call)
+            l2_nodes = self._l2_nodes(req["chain_id"])
             try:
                 proven = prove_call(
                     client,
@@ -283,9 +296,12 @@ class ProveService:
                     vgas_limit=req.get("vgas_limit"),
                     on_stage=on_stage,
                     zk_prove=self.proving.prover(job_hash, on_progress),
+                    l2_nodes=l2_nodes,
                 )
             finally:
                 client.close()
+                for node in l2_nodes.values():
+                    node.client.close()
         except VlayerError as exc:
             fault = fault_of(exc)
             self.metrics.job_failed(fault.code)
