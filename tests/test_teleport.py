@@ -19,6 +19,7 @@ from trie import HexaryTrie
 from web3 import Web3
 
 from tests.support.contracts import CONTRACTS, compile_sources, selector
+from tests.support.corpus import deploy
 from vlayer import zkvm
 from vlayer.chain.forks import ChainSpec
 from vlayer.devnet import REPO_ROOT, Anvil
@@ -72,11 +73,6 @@ class Pair:
         return self.preflight("balanceOn(uint256,uint256,address,address)", types, args, block, l2_node=l2_node)
 
 
-def _deploy(anvil: Anvil, code: bytes, sender: str) -> bytes:
-    receipt = anvil.transact({"from": sender, "data": "0x" + code.hex(), "gas": hex(5_000_000)})
-    return bytes.fromhex(receipt["contractAddress"][2:])
-
-
 def _credit(anvil: Anvil, sender: str, ledger: bytes, who: bytes, amount: int) -> int:
     data = selector("credit(address,uint256)") + encode(["address", "uint256"], [who, amount])
     receipt = anvil.transact({"from": sender, "to": "0x" + ledger.hex(), "data": "0x" + data.hex()})
@@ -94,12 +90,12 @@ def pair() -> Iterator[Pair]:
         sender = l1.rpc("eth_accounts")[0]
         w3_l1, w3_l2 = Web3(Web3.HTTPProvider(l1.url)), Web3(Web3.HTTPProvider(l2.url))
         registry = dev_registry.install(w3_l1, sender)
-        l1_ledger = _deploy(l1, built["Ledger"]["bytecode"], sender)
+        l1_ledger = deploy(l1, built["Ledger"]["bytecode"], sender)
         _credit(l1, sender, l1_ledger, owner, 1000)
-        probe = _deploy(l1, built["TeleportProbe"]["bytecode"], sender)
+        probe = deploy(l1, built["TeleportProbe"]["bytecode"], sender)
         before_anchor = int(l1.rpc("eth_blockNumber"), 16)
 
-        l2_ledger = _deploy(l2, built["Ledger"]["bytecode"], sender)
+        l2_ledger = deploy(l2, built["Ledger"]["bytecode"], sender)
         balances, total = {}, 0
         for amount in OWNER_CREDITS:
             total += amount

@@ -13,6 +13,7 @@ from eth_abi import decode, encode
 from eth_utils import to_checksum_address
 
 from tests.support.contracts import CONTRACTS, compile_sources, selector
+from tests.support.corpus import deploy
 from vlayer.chain.forks import ChainSpec
 from vlayer.devnet import REPO_ROOT, Anvil
 from vlayer.errors import GuestError, ProofMismatchError, TravelError
@@ -41,11 +42,6 @@ class Travel:
         return preflight(RpcClient.http(self.anvil.url), request, self.head, chain_spec=ChainSpec.dev("osaka"))
 
 
-def _deploy(anvil: Anvil, code: bytes, sender: str) -> bytes:
-    receipt = anvil.transact({"from": sender, "data": "0x" + code.hex(), "gas": hex(5_000_000)})
-    return bytes.fromhex(receipt["contractAddress"][2:])
-
-
 @pytest.fixture(scope="module")
 def travel() -> Iterator[Travel]:
     files = [CONTRACTS / "src" / "Prover.sol", CONTRACTS / "src" / "Proof.sol", CONTRACTS / "src" / "Seal.sol"]
@@ -54,8 +50,8 @@ def travel() -> Iterator[Travel]:
     with Anvil(hardfork="osaka") as anvil:
         sender = anvil.rpc("eth_accounts")[0]
         owner = bytes.fromhex("00" * 19 + "0b")
-        ledger = _deploy(anvil, built["Ledger"]["bytecode"], sender)
-        probe = _deploy(anvil, built["TravelProbe"]["bytecode"] + encode(["address"], [ledger]), sender)
+        ledger = deploy(anvil, built["Ledger"]["bytecode"], sender)
+        probe = deploy(anvil, built["TravelProbe"]["bytecode"] + encode(["address"], [ledger]), sender)
         # Funded by a transaction (anvil_setBalance would change state under the head block's state root).
         anvil.transact({"from": sender, "to": "0x" + probe.hex(), "value": hex(10**18)})
         balances, total = {}, 0

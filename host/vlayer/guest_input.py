@@ -36,6 +36,8 @@ def _travels(bundle: ProofBundle) -> list[Any]:
 
 def _pooled(bundle: ProofBundle) -> tuple[list[bytes], list[bytes]]:
     """Nodes and codes of the pinned chain and every L2, each once: the input has one pool of each."""
+    if not bundle.teleports:  # the pinned chain's pools are already deduplicated (ProofDb)
+        return list(bundle.nodes), list(bundle.codes)
     nodes = {bytes(keccak(n)): n for n in bundle.nodes}
     codes = {bytes(keccak(c)): c for c in bundle.codes}
     for l2 in bundle.teleports:

@@ -143,7 +143,7 @@ class ChainSpec:
         return built_in
 
 
-def _chain_table() -> dict[str, Any]:
+def chain_table() -> dict[str, Any]:
     """The table the embedded guest was built from; a source checkout without the native module reads the file."""
     # Imported here: vlayer.guest imports the preflight, which imports this module.
     from vlayer.errors import GuestError
@@ -185,7 +185,7 @@ def _built_in(table: dict[str, Any]) -> dict[int, ChainSpec]:
 @functools.cache
 def known_chains() -> dict[int, ChainSpec]:
     """The built-in chains by id (read once, on first use)."""
-    return _built_in(_chain_table())
+    return _built_in(chain_table())
 
 
 #: Chain id anvil uses by default; its default hardfork in foundry 1.7.1 is BPO1 (Osaka EVM rules).
@@ -195,7 +195,7 @@ ANVIL_CHAIN_ID = 31337
 @functools.cache
 def dev_chain_ids() -> frozenset[int]:
     """Chains that take their hardfork from their spec (anvil's `--hardfork`): 31337 and the dev L2, 31338."""
-    return frozenset(int(c) for c in _chain_table()["dev_chains"])
+    return frozenset(int(c) for c in chain_table()["dev_chains"])
 
 
 def spec_for_chain(chain_id: int) -> ChainSpec:

@@ -25,7 +25,7 @@ from eth.vm.message import Message
 from eth_typing import Address, Hash32
 from eth_utils.encoding import big_endian_to_int
 
-from vlayer.chain.forks import BlobParams, Fork
+from vlayer.chain.forks import BlobParams, ChainSpec, Fork
 from vlayer.errors import PreflightError
 from vlayer.evm import state_class
 from vlayer.preflight.proofdb import BLOCKHASH_WINDOW, ProofDb
@@ -178,6 +178,13 @@ def build_state(
     )
     state: StateAPI = state_cls(AtomicDB(), context, header.state_root)
     return state
+
+
+def block_state(proofdb: ProofDb, spec: ChainSpec, chain_id: int) -> tuple[StateAPI, Fork]:
+    """The state of `proofdb`'s block under the rules `spec` gives it at that block's timestamp, and the fork."""
+    timestamp = proofdb.pinned.header.timestamp
+    fork = spec.fork_at(timestamp)
+    return build_state(proofdb, fork, spec.blob_params_at(timestamp), chain_id, spec.op_fork_at(timestamp)), fork
 
 
 def apply_top_frame(

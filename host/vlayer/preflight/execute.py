@@ -25,7 +25,7 @@ from vlayer.errors import (
 from vlayer.evm.osaka import OSAKA_TX_GAS_LIMIT_CAP
 from vlayer.hexutil import hex_bytes
 from vlayer.preflight.dev_chain import check_dev_chain
-from vlayer.preflight.evm_state import apply_top_frame, build_state
+from vlayer.preflight.evm_state import apply_top_frame, block_state
 from vlayer.preflight.proofdb import ProofDb, access_list_hint
 from vlayer.preflight.travel import Traveler, state_with_traveler
 from vlayer.proofs.bundle import ProofBundle, TeleportState, verify_bundle
@@ -192,8 +192,7 @@ def preflight(
     # code surely runs; any other code is fetched when it runs or is read.
     proofdb.prefetch([call.to, *hint], hint, code_of=[call.to])
     t_prefetch = time.perf_counter()
-    timestamp = pinned.header.timestamp
-    state = build_state(proofdb, fork, spec.blob_params_at(timestamp), chain_id, spec.op_fork_at(timestamp))
+    state, _ = block_state(proofdb, spec, chain_id)
     teleports = Teleports(proofdb, spec, chain_id, nodes=dict(l2_nodes or {}))
     traveler = Traveler(proofdb, spec, chain_id, teleports)
     computation, gas_used = run_message(state_with_traveler(state, traveler), fork, call, gas)

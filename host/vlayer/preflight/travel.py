@@ -18,7 +18,7 @@ from eth_typing import Address
 
 from vlayer.chain.forks import ChainSpec
 from vlayer.errors import TravelError
-from vlayer.preflight.evm_state import apply_top_frame, build_state
+from vlayer.preflight.evm_state import apply_top_frame, block_state
 from vlayer.preflight.proofdb import ProofDb
 from vlayer.teleport.anchor import Teleports
 
@@ -34,11 +34,11 @@ _CALL, _STATICCALL = 0xF1, 0xFA
 class Traveler:
     """Where the call currently runs, and the fresh per-call states of the blocks it travels to."""
 
-    def __init__(self, root: ProofDb, spec: ChainSpec, chain_id: int, teleports: Teleports | None = None) -> None:
+    def __init__(self, root: ProofDb, spec: ChainSpec, chain_id: int, teleports: Teleports) -> None:
         self.root = root
         self.spec = spec
         self.chain_id = chain_id
-        self.teleports = teleports or Teleports(root, spec, chain_id)
+        self.teleports = teleports
         #: None: the pinned block. Otherwise the ancestor block calls run on.
         self.location: int | None = None
         #: The L2 calls run on (`setChain`), with `location` its block; None: the pinned block's chain.
@@ -96,15 +96,11 @@ class Traveler:
             raise TravelError(f"time travel: a call with value at block {number} is not supported")
         # Like the main call, the travelled frame's caller and the coinbase are warm but read (and proven) only if
         # its code reads them: the guest's frame follows the same rule (docs/wire-format.md).
-        spec, chain_id = self.spec, self.chain_id
         if self.l2 is None:
-            db = self.root.travel_db(number)
+            state, fork = block_state(self.root.travel_db(number), self.spec, self.chain_id)
         else:
             l2, db = self.teleports.block_db(self.l2, number)
-            spec, chain_id = l2.spec, l2.chain_id
-        timestamp = db.pinned.header.timestamp
-        fork = spec.fork_at(timestamp)
-        state = build_state(db, fork, spec.blob_params_at(timestamp), chain_id, spec.op_fork_at(timestamp))
+            state, fork = block_state(db, l2.spec, l2.chain_id)
         return apply_top_frame(
             state, fork, Address(msg.sender), Address(msg.to), bytes(msg.data_as_bytes), msg.gas, msg.is_static
         )

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from eth_typing import Address
 
 from vlayer.chain.block import PinnedBlock, pin_block
-from vlayer.chain.forks import ChainSpec, _chain_table, spec_for_chain
+from vlayer.chain.forks import ChainSpec, chain_table, spec_for_chain
 from vlayer.errors import TeleportError
 from vlayer.preflight.dev_chain import check_dev_chain
-from vlayer.preflight.evm_state import apply_top_frame, build_state
+from vlayer.preflight.evm_state import apply_top_frame, block_state
 from vlayer.preflight.proofdb import ProofDb
 from vlayer.rpc.client import RpcClient
 from vlayer.teleport.output_root import ANCHOR_CALL_GAS, GET_ANCHOR_ROOT, MESSAGE_PASSER, output_root
@@ -39,7 +39,7 @@ def teleport_pairs() -> dict[tuple[int, int], TeleportPair]:
         (int(p["l1"]), int(p["l2"])): TeleportPair(
             int(p["l1"]), int(p["l2"]), bytes.fromhex(str(p["anchor_state_registry"]).removeprefix("0x"))
         )
-        for p in _chain_table()["teleports"]
+        for p in chain_table()["teleports"]
     }
 
 
@@ -130,15 +130,7 @@ class Teleports:
     def _anchored_root(self, pair: TeleportPair) -> tuple[bytes, int]:
         """`getAnchorRoot()` on the pinned L1 block's proven state, as the guest runs it: a fresh static top frame
         from the zero address, so the prover's own writes cannot reach it."""
-        header = self.l1_db.pinned.header
-        fork = self.l1_spec.fork_at(header.timestamp)
-        state = build_state(
-            self.l1_db,
-            fork,
-            self.l1_spec.blob_params_at(header.timestamp),
-            self.l1_chain_id,
-            self.l1_spec.op_fork_at(header.timestamp),
-        )
+        state, fork = block_state(self.l1_db, self.l1_spec, self.l1_chain_id)
         frame = apply_top_frame(
             state,
             fork,
