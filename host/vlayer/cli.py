@@ -15,7 +15,7 @@ from vlayer import __version__
 from vlayer.chain.block import parse_block_ref, pin_block
 from vlayer.chain.forks import ChainSpec, dev_chain_ids
 from vlayer.cluster.cli import cluster_group
-from vlayer.errors import HostGuestMismatchError, InputError, VlayerError
+from vlayer.errors import ChainError, HostGuestMismatchError, InputError, VlayerError
 from vlayer.guest import call_guest_id, run_and_check
 from vlayer.guest_input import expected_journal, input_for
 from vlayer.hexutil import hex_bytes, parse_address, parse_hex_bytes
@@ -117,6 +117,14 @@ def _l2_nodes(values: tuple[str, ...], hardfork: str | None, timeout: float) -> 
     return nodes
 
 
+def _node_chain(client: RpcClient, expected: int | None) -> int:
+    """The chain the node serves; with `--chain-id`, refused unless it is that one."""
+    served = int(client.call("eth_chainId", []), 16)
+    if expected is not None and served != expected:
+        raise ChainError(f"the RPC node serves chain {served}, not chain {expected} (--chain-id)")
+    return served
+
+
 def _summary(r: PreflightResult) -> dict[str, Any]:
     return {
         "chain_id": r.chain_id,
@@ -158,6 +166,9 @@ def _summary(r: PreflightResult) -> dict[str, Any]:
 @click.option("--l2-rpc-url", "l2_rpc_urls", multiple=True, metavar="CHAIN_ID=URL",
               help="Node of an OP-stack L2 the call teleports to (setChain); repeat per L2.")  # fmt: skip
 @click.option("--no-prefetch", is_flag=True, help="Skip the eth_createAccessList hint.")
+@click.option("--chain-id", type=int, default=None, help="The chain the node must serve (refused otherwise).")
+@click.option("--no-node-check", is_flag=True,
+              help="Do not compare the result with the node's own eth_call (nor its EVM's chain id).")  # fmt: skip
 @click.option("--record", default=None, help="Record the RPC session to this JSON file.")
 @click.option("--replay", default=None, type=click.Path(), help="Answer RPC only from this recording.")
 @click.option("--timeout", default=30.0, show_default=True, help="RPC timeout in seconds.")
@@ -175,6 +186,8 @@ def preflight_cmd(
     chain_spec: str | None,
     l2_rpc_urls: tuple[str, ...],
     no_prefetch: bool,
+    chain_id: int | None,
+    no_node_check: bool,
     record: str | None,
     replay: str | None,
     timeout: float,
@@ -194,14 +207,22 @@ def preflight_cmd(
         raise InputError("--hardfork and --chain-spec exclude each other")
     client = _client(rpc_url, record, replay, timeout)
     spec = None
-    if hardfork:
-        chain_id = int(client.call("eth_chainId", []), 16)
-        spec = ChainSpec.dev(hardfork, chain_id)
-    elif chain_spec:
-        spec = ChainSpec.from_json(chain_spec)
     try:
+        if hardfork or chain_id is not None:
+            served = _node_chain(client, chain_id)
+            spec = ChainSpec.dev(hardfork, served) if hardfork else None
+        if chain_spec:
+            spec = ChainSpec.from_json(chain_spec)
         l2_nodes = _l2_nodes(l2_rpc_urls, hardfork, timeout)
-        result = preflight(client, call, block, chain_spec=spec, prefetch=not no_prefetch, l2_nodes=l2_nodes)
+        result = preflight(
+            client,
+            call,
+            block,
+            chain_spec=spec,
+            prefetch=not no_prefetch,
+            l2_nodes=l2_nodes,
+            node_check=not no_node_check,
+        )
     finally:
         if record and isinstance(client.transport, RecordingTransport):
             client.transport.save(record)
@@ -318,7 +339,15 @@ def _proof_file(
 @main.command("prove")
 @click.option("--rpc-url", help="JSON-RPC endpoint of the chain (local proving).")
 @click.option("--service", "service_url", default=None, help="Prove through this prove service instead.")
-@click.option("--chain-id", type=int, default=None, help="Chain id (with --service; default: the node's).")
+@click.option(
+    "--chain-id",
+    type=int,
+    default=None,
+    help="Chain id: required with --service; locally, the chain the node must serve (default: the node's).",
+)
+@click.option(
+    "--no-node-check", is_flag=True, help="Local proving: do not compare the result with the node's own eth_call."
+)
 @click.option("--block", default="latest", show_default=True, help="Block number or tag to prove at.")
 @click.option("--to", "to", required=True, help="Prover contract address.")
 @click.option("--data", "data", default="0x", show_default=True, help="Calldata of the proving function, 0x-hex.")
@@ -337,6 +366,7 @@ def prove_cmd(
     rpc_url: str | None,
     service_url: str | None,
     chain_id: int | None,
+    no_node_check: bool,
     block: str,
     to: str,
     data: str,
@@ -386,7 +416,7 @@ def prove_cmd(
         if not rpc_url:
             raise InputError("--rpc-url (local proving) or --service is required")
         rpc = _client(rpc_url, None, None, 30.0)
-        node_chain = int(rpc.call("eth_chainId", []), 16)
+        node_chain = _node_chain(rpc, chain_id)
         spec = ChainSpec.dev(hardfork, node_chain) if hardfork else None
         pinned = pin_block(rpc, ref)
         with SegmentBar("proving") as bar:
@@ -401,6 +431,7 @@ def prove_cmd(
                 on_stage=lambda stage: _echo_stage(stage.value),
                 zk_prove=_local_prover(bar),
                 l2_nodes=_l2_nodes(l2_rpc_urls, hardfork, 30.0),
+                node_check=not no_node_check,
             )
         rpc.close()
         doc = _proof_file(proven.proof, proven.journal, proven.preflight.return_data, proven.mode.value,
@@ -465,6 +496,12 @@ def _echo_stage(stage: str) -> None:
 @click.option("--segment-timeout", default=None, type=float,
               help="Seconds a segment may take on a cluster node before it is proved again elsewhere.")  # fmt: skip
 @click.option("--auth-token", envvar="VLAYER_AUTH_TOKEN", default=None, help="Require this bearer token.")
+@click.option("--rpc-timeout", default=30.0, show_default=True,
+              help="Seconds one HTTP request to a chain's node may take, whole answer included.")  # fmt: skip
+@click.option("--rpc-max-response-mb", default=64, show_default=True, help="Largest node answer read (MiB).")
+@click.option("--max-body-kb", default=4096, show_default=True, help="Largest request body accepted (KiB).")
+@click.option("--no-node-check", is_flag=True,
+              help="Do not compare results with the node's own eth_call (nodes that cannot answer it).")  # fmt: skip
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=3000, show_default=True)
 @click.option("--log-level", default="info", show_default=True)
@@ -480,6 +517,10 @@ def serve_cmd(
     segment_po2: int,
     segment_timeout: float | None,
     auth_token: str | None,
+    rpc_timeout: float,
+    rpc_max_response_mb: int,
+    max_body_kb: int,
+    no_node_check: bool,
     host: str,
     port: int,
     log_level: str,
@@ -502,6 +543,10 @@ def serve_cmd(
         segment_po2=segment_po2,
         segment_timeout=segment_timeout,
         auth_token=auth_token,
+        rpc_timeout=rpc_timeout,
+        rpc_max_response_bytes=rpc_max_response_mb * 1024 * 1024,
+        max_body_bytes=max_body_kb * 1024,
+        node_check=not no_node_check,
     )
     logs.configure(log_level)
     banner = "dev mode: FAKE proofs" if mode is ProofModeName.FAKE else f"{mode.value} zkVM receipts"

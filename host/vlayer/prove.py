@@ -111,6 +111,7 @@ def prove_call(
     on_stage: Callable[[Stage], None] | None = None,
     zk_prove: ZkProve | None = None,
     l2_nodes: Mapping[int, L2Node] | None = None,
+    node_check: bool = True,
 ) -> Proven:
     """Preflight, check the guest, prove. Raises `CallRevertedError` when the call reverts (nothing to prove).
 
@@ -120,7 +121,9 @@ def prove_call(
     stage = on_stage or (lambda _s: None)
     stage(Stage.PREFLIGHT)
     t0 = time.perf_counter()
-    result = preflight(client, call, pinned.block_number, chain_spec=chain_spec, l2_nodes=l2_nodes)
+    result = preflight(
+        client, call, pinned.block_number, chain_spec=chain_spec, l2_nodes=l2_nodes, node_check=node_check
+    )
     if result.block_hash != pinned.block_hash:
         raise ReorgError(
             f"block {pinned.block_number} is now 0x{result.block_hash.hex()}, not 0x{pinned.block_hash.hex()} as "

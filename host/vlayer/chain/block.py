@@ -13,7 +13,14 @@ from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth.vm.forks.shanghai.blocks import ShanghaiBlockHeader
 from eth_hash.auto import keccak
 
-from vlayer.errors import BlockNotFoundError, HeaderMismatchError, InputError, UnsupportedForkError
+from vlayer.chain.forks import ChainSpec, Fork
+from vlayer.errors import (
+    BlockNotFoundError,
+    HeaderMismatchError,
+    InputError,
+    RpcResponseError,
+    UnsupportedForkError,
+)
 from vlayer.hexutil import parse_hex_bytes, parse_hex_int
 from vlayer.rpc.client import RpcClient
 
@@ -54,12 +61,18 @@ NON_HEADER_KEYS = {
 
 
 def header_from_json(obj: dict[str, Any]) -> BlockHeader:
-    """Build the py-evm header of the right fork from an RPC block object (without checking its hash)."""
+    """Build the py-evm header of the right fork from an RPC block object (without checking its hash).
+
+    A field this build does not know is refused, naming the block: a later fork (Glamsterdam's block-level access
+    list, say) adds header fields, and a block of a fork vlayer does not know must not be executed under older rules.
+    """
     known = {k for k, _, _ in BASE_FIELDS} | {k for k, _, _, _ in OPTIONAL_FIELDS} | NON_HEADER_KEYS
     unknown = sorted(set(obj) - known)
     if unknown:
         raise UnsupportedForkError(
-            f"block header has fields introduced after Prague ({', '.join(unknown)}); this vlayer cannot hash it"
+            f"block {_block_label(obj)}: its header has field(s) {', '.join(unknown)} that no fork this vlayer "
+            "knows has (it knows headers up to Osaka): a later fork's block, refused rather than executed under "
+            "older rules"
         )
     kwargs: dict[str, Any] = {}
     for key, name, parse in BASE_FIELDS:
@@ -78,6 +91,43 @@ def header_from_json(obj: dict[str, Any]) -> BlockHeader:
         raise HeaderMismatchError("block header has blob fields but no parentBeaconBlockRoot")
     # py-evm's Cancun header class requires all three Cancun fields; the table above enforces it.
     return cls(**kwargs)  # type: ignore[no-any-return]
+
+
+def _block_label(obj: dict[str, Any]) -> str:
+    """`N (0xhash)` of an RPC block object, as far as its (already shape-checked) fields allow."""
+    number = obj.get("number")
+    label = str(int(number, 16)) if isinstance(number, str) else "?"
+    return f"{label} ({obj.get('hash')})"
+
+
+#: The py-evm header class (the header's field set) of each rule set's blocks.
+FORK_HEADERS: dict[Fork, type[Any]] = {
+    Fork.CANCUN: CancunBlockHeader,
+    Fork.PRAGUE: PragueBlockHeader,
+    Fork.OSAKA: PragueBlockHeader,
+}
+_HEADER_NAMES: dict[type[Any], str] = {
+    BlockHeader: "pre-London",
+    LondonBlockHeader: "London",
+    ShanghaiBlockHeader: "Shanghai",
+    CancunBlockHeader: "Cancun",
+    PragueBlockHeader: "Prague/Osaka",
+}
+
+
+def check_header_fork(header: BlockHeader, block_hash: bytes, spec: ChainSpec) -> Fork:
+    """The fork `spec` puts the block under, refused unless the header has exactly that fork's fields: a header
+    shaped like another fork's means the chain's schedule is not the one this build knows."""
+    fork = spec.fork_at(header.timestamp)
+    expected = FORK_HEADERS[fork]
+    if type(header) is not expected:
+        raise UnsupportedForkError(
+            f"block {header.block_number} (0x{block_hash.hex()}): its header has the fields of a "
+            f"{_HEADER_NAMES.get(type(header), type(header).__name__)} block, but {spec.name}'s schedule puts it "
+            f"under {fork.label} ({_HEADER_NAMES[expected]} fields): the chain runs a fork this vlayer does not "
+            "know; refused"
+        )
+    return fork
 
 
 def header_hash(header: BlockHeader) -> bytes:
@@ -130,12 +180,21 @@ def parse_block_ref(block: str | int) -> str:
     return parse_block_ref(value)
 
 
-def pin_block(client: RpcClient, block: str | int = "latest") -> PinnedBlock:
-    """Resolve a block reference once to (number, hash, checked header)."""
+def pin_block(client: RpcClient, block: str | int = "latest", spec: ChainSpec | None = None) -> PinnedBlock:
+    """Resolve a block reference once to (number, hash, checked header). A block asked for by number must be that
+    block: a node answering another one (N-5 for N) is refused, not proved. With the chain's `spec`, the header must
+    also have the fields of the fork the spec puts it under (`check_header_fork`)."""
     ref = parse_block_ref(block)
     obj = client.call("eth_getBlockByNumber", [ref, False])
     header, encoded = checked_header(obj, ref)
-    return PinnedBlock(header.block_number, header_hash(header), header, encoded)
+    if ref.startswith("0x") and header.block_number != int(ref, 16):
+        raise RpcResponseError(
+            "eth_getBlockByNumber", f"asked for block {int(ref, 16)}, the node answered block {header.block_number}"
+        )
+    pinned = PinnedBlock(header.block_number, header_hash(header), header, encoded)
+    if spec is not None:
+        check_header_fork(header, pinned.hash, spec)
+    return pinned
 
 
 def fetch_ancestors(client: RpcClient, pinned: PinnedBlock, numbers: list[int]) -> dict[int, tuple[Any, bytes]]:
@@ -145,4 +204,8 @@ def fetch_ancestors(client: RpcClient, pinned: PinnedBlock, numbers: list[int]) 
     out: dict[int, tuple[Any, bytes]] = {}
     for n, obj in zip(numbers, objs, strict=True):
         out[n] = checked_header(obj, hex(n))
+        if out[n][0].block_number != n:
+            raise RpcResponseError(
+                "eth_getBlockByNumber", f"asked for block {n}, the node answered block {out[n][0].block_number}"
+            )
     return out

@@ -26,6 +26,7 @@ from vlayer.evm.osaka import OSAKA_TX_GAS_LIMIT_CAP
 from vlayer.hexutil import hex_bytes
 from vlayer.preflight.dev_chain import check_dev_chain
 from vlayer.preflight.evm_state import apply_top_frame, block_state
+from vlayer.preflight.node_check import Outcome, check_node_chain_id, compare, node_outcome
 from vlayer.preflight.proofdb import ProofDb, access_list_hint
 from vlayer.preflight.travel import Traveler, state_with_traveler
 from vlayer.proofs.bundle import ProofBundle, TeleportState, verify_bundle
@@ -162,8 +163,12 @@ def preflight(
     chain_spec: ChainSpec | None = None,
     prefetch: bool = True,
     l2_nodes: Mapping[int, L2Node] | None = None,
+    node_check: bool = True,
 ) -> PreflightResult:
-    """`l2_nodes`: the nodes of the OP-stack L2s the call may teleport to (`setChain`), by chain id."""
+    """`l2_nodes`: the nodes of the OP-stack L2s the call may teleport to (`setChain`), by chain id.
+
+    `node_check` (on by default): the node's EVM must run the chain id it names, and the node's own `eth_call` of the
+    call at the pinned block must agree with the result (`vlayer.preflight.node_check`); off, neither is asked."""
     t0 = time.perf_counter()
     requests_before = client.stats.http_requests
     chain_id = int(client.call("eth_chainId", []), 16)
@@ -172,7 +177,8 @@ def preflight(
         raise UnsupportedForkError(f"chain spec {spec.name} is for chain {spec.chain_id}, the node serves {chain_id}")
     if spec.dev_hardfork:
         check_dev_chain(client, spec)
-    pinned = pin_block(client, block)
+    pinned = pin_block(client, block, spec)
+    node_has_call = node_check and check_node_chain_id(client, pinned, chain_id)
     if spec.dev_hardfork and pinned.number == 0:
         # anvil's genesis header carries a state root its own state does not match; nothing there can be proven.
         raise ChainError("block 0 of a dev chain cannot be proven (anvil's genesis state root is wrong); mine a block")
@@ -219,6 +225,11 @@ def preflight(
         reason = decode_revert(output) if isinstance(err, Revert) else f"{type(err).__name__}: {err}"
         if not isinstance(err, Revert):
             output = b""
+    halted = not success and not isinstance(computation.error, Revert)
+    if node_has_call and not traveler.used:
+        node = node_outcome(client, call.rpc_object(gas), pinned)
+        if node is not None:
+            compare(node, Outcome(success, output, halted), pinned)
     travelled = {n: tuple(db.touched_accounts) for n, db in sorted(proofdb.travel_dbs.items())}
     l2_accounts = {
         l2.chain_id: {
@@ -244,7 +255,7 @@ def preflight(
         call=call,
         gas_limit=gas,
         success=success,
-        halted=not success and not isinstance(computation.error, Revert),
+        halted=halted,
         return_data=output,
         gas_used=gas_used,
         revert_reason=reason,

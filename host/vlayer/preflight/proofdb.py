@@ -18,7 +18,7 @@ from eth.rlp.accounts import Account
 from eth_hash.auto import keccak
 
 from vlayer.chain.block import PinnedBlock, fetch_ancestors
-from vlayer.errors import HeaderMismatchError, ProofMismatchError, RpcResponseError, TravelError
+from vlayer.errors import HeaderMismatchError, ProofMismatchError, TravelError
 from vlayer.hexutil import hex_bytes, hex_word, parse_hex_bytes, parse_hex_int
 from vlayer.proofs.bundle import (
     AccountClaim,
@@ -325,13 +325,23 @@ class ProofDb:
         )
 
 
+#: The most accounts and slots an access-list hint may name; a larger hint is dropped whole (the lazy path fetches
+#: what the call really reads), so a node cannot make one call cost thousands of proof requests.
+MAX_HINT_ACCOUNTS = 256
+MAX_HINT_SLOTS = 4096
+
+
 def access_list_hint(client: RpcClient, call_obj: dict[str, Any], pinned: PinnedBlock) -> dict[bytes, set[int]]:
-    """Ask the node which state the call will touch. Untrusted: used only to batch fetches."""
+    """Ask the node which state the call will touch. Untrusted: used only to batch fetches, and only while it stays
+    within `MAX_HINT_ACCOUNTS` and `MAX_HINT_SLOTS` (otherwise: no hint)."""
     res = client.call("eth_createAccessList", [call_obj, pinned.tag], cache=True)
-    if not isinstance(res, dict) or not isinstance(res.get("accessList"), list):
-        raise RpcResponseError("eth_createAccessList", "response has no accessList")
+    items = res["accessList"]  # its shape is checked by vlayer.rpc.answers
+    if len(items) > MAX_HINT_ACCOUNTS or sum(len(i.get("storageKeys") or []) for i in items) > MAX_HINT_SLOTS:
+        return {}
     out: dict[bytes, set[int]] = {}
-    for item in res["accessList"]:
+    for item in items:
         addr = parse_hex_bytes(item["address"], "address")
         out.setdefault(addr, set()).update(parse_hex_int(k, "storage key") for k in item.get("storageKeys") or [])
+    if len(out) > MAX_HINT_ACCOUNTS:
+        return {}
     return out

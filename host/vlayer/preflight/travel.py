@@ -16,6 +16,7 @@ from typing import Any
 from eth.abc import ComputationAPI, MessageAPI, StateAPI
 from eth_typing import Address
 
+from vlayer.chain.block import check_header_fork
 from vlayer.chain.forks import ChainSpec
 from vlayer.errors import TravelError
 from vlayer.preflight.evm_state import apply_top_frame, block_state
@@ -43,11 +44,14 @@ class Traveler:
         self.location: int | None = None
         #: The L2 calls run on (`setChain`), with `location` its block; None: the pinned block's chain.
         self.l2: int | None = None
+        #: The call asked the traveler for something: no node can run it as a plain eth_call.
+        self.used = False
 
     # --- the traveler's own requests --------------------------------------------------------------------------
 
     def answer(self, data: bytes) -> None:
         """Handle a call to the traveler address; raises TravelError for anything it cannot honour."""
+        self.used = True
         if data[:4] == SET_BLOCK and len(data) == 36:
             block = int.from_bytes(data[4:36], "big")
             if self.l2 is None:
@@ -77,7 +81,8 @@ class Traveler:
             return
         if self.spec.dev_hardfork and number == 0:
             raise TravelError("time travel to block 0 of a dev chain: anvil's genesis state root is wrong")
-        self.root.travel_db(number)  # checks the distance and proves the header chain down to it
+        db = self.root.travel_db(number)  # checks the distance and proves the header chain down to it
+        check_header_fork(db.pinned.header, db.pinned.hash, self.spec)
         self.location = number
 
     # --- calls while travelling ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from vlayer.errors import RpcMethodUnsupportedError, RpcResponseError
+from vlayer.rpc.answers import check_answer
 from vlayer.rpc.transport import HttpTransport, JsonObj, Transport, canonical_key
 
 #: What to tell a user whose node lacks a method we need.
@@ -97,6 +98,8 @@ def _result(req: JsonObj, resp: JsonObj) -> Any:
     if "error" in resp and resp["error"] is not None:
         err = resp["error"]
         code = err.get("code") if isinstance(err, dict) else None
+        if not isinstance(code, int) or isinstance(code, bool):
+            code = None
         message = str(err.get("message") if isinstance(err, dict) else err)
         lowered = message.lower()
         if code == METHOD_NOT_FOUND or "method not found" in lowered or "not supported" in lowered:
@@ -104,4 +107,5 @@ def _result(req: JsonObj, resp: JsonObj) -> Any:
         raise RpcResponseError(method, message, code, err.get("data") if isinstance(err, dict) else None)
     if "result" not in resp:
         raise RpcResponseError(method, "response has neither result nor error")
+    check_answer(method, resp["result"])
     return resp["result"]

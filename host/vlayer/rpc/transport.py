@@ -7,7 +7,9 @@ call, so a recording made with one batching strategy replays under another.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,10 +17,17 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import requests
+import requests.adapters
+import urllib3
+import urllib3.connection
 
+from vlayer import jsonsafe
 from vlayer.errors import ReplayMissError, RpcResponseError, RpcTimeoutError, RpcUnreachableError
 
 JsonObj = dict[str, Any]
+
+#: The largest node answer read: far above any eth_getProof batch a call makes, far below this machine's memory.
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -47,7 +56,14 @@ class Transport(Protocol):
 
 
 class HttpTransport:
-    """JSON-RPC over HTTP(S) with retries and exponential backoff on transient failures."""
+    """JSON-RPC over HTTP(S) with retries and exponential backoff on transient failures.
+
+    Every node answer is untrusted: one HTTP request (connect, headers and body) must finish within `timeout`
+    seconds however the node paces its bytes (a watchdog closes the socket at the deadline), its body may be at most
+    `max_response_bytes` long (counted as it arrives, decompressed), and it is parsed only if it nests at most
+    `jsonsafe.MAX_DEPTH` levels deep. A request that times out, cannot connect, is cut off or gets HTTP 429/5xx is
+    sent again up to `retries` times, so one call takes at most about (retries + 1) x timeout plus the backoff.
+    """
 
     RETRY_STATUS = {429, 502, 503, 504}
 
@@ -59,13 +75,18 @@ class HttpTransport:
         retries: int = 3,
         backoff: float = 0.25,
         headers: dict[str, str] | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.url = url
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
+        self.max_response_bytes = max_response_bytes
         self.stats = TransportStats()
         self._session = requests.Session()
+        adapter = _WatchedAdapter()
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
         self._session.headers.update({"content-type": "application/json", **(headers or {})})
         self._lock = threading.Lock()
 
@@ -82,26 +103,130 @@ class HttpTransport:
                 if attempt == 0:
                     self.stats.count(reqs)
             try:
-                resp = self._session.post(self.url, data=data, timeout=self.timeout)
-            except requests.Timeout as exc:
-                last = RpcTimeoutError(f"RPC node at {self.url} did not answer within {self.timeout}s")
-                last.__cause__ = exc
-                continue
-            except requests.ConnectionError as exc:
-                last = RpcUnreachableError(f"RPC node at {self.url} is unreachable: {_short(exc)}")
-                last.__cause__ = exc
+                status, content = self._post(data)
+            except (RpcTimeoutError, RpcUnreachableError) as exc:
+                last = exc
                 continue
             with self._lock:
-                self.stats.bytes_received += len(resp.content)
-            if resp.status_code in self.RETRY_STATUS:
-                last = RpcUnreachableError(f"RPC node at {self.url} answered HTTP {resp.status_code}")
+                self.stats.bytes_received += len(content)
+            if status in self.RETRY_STATUS:
+                last = RpcUnreachableError(f"RPC node at {self.url} answered HTTP {status}")
                 continue
-            return _match_responses(reqs, _parse_body(resp))
+            return _match_responses(reqs, _parse_body(status, content))
         assert last is not None  # the loop ran at least once and every path that did not return set it
         raise last
 
+    def _post(self, data: bytes) -> tuple[int, bytes]:
+        """One HTTP request within the deadline: (status, body)."""
+        watch = _Deadline(self.timeout)
+        _current.deadline = watch
+        try:
+            with watch:
+                resp = self._session.post(self.url, data=data, timeout=self.timeout, stream=True)
+                with resp:
+                    return resp.status_code, self._read_body(resp)
+        except requests.Timeout as exc:
+            raise RpcTimeoutError(f"RPC node at {self.url} did not answer within {self.timeout}s") from exc
+        except requests.RequestException as exc:
+            if watch.expired:
+                raise RpcTimeoutError(
+                    f"RPC node at {self.url} did not send its whole answer within {self.timeout}s"
+                ) from exc
+            if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.exceptions.SSLError):
+                raise RpcUnreachableError(f"RPC node at {self.url} is unreachable: {_short(exc)}") from exc
+            raise RpcUnreachableError(f"RPC node at {self.url}: the answer was cut off ({_short(exc)})") from exc
+        finally:
+            _current.deadline = None
+
+    def _read_body(self, resp: requests.Response) -> bytes:
+        limit = self.max_response_bytes
+        declared = resp.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise RpcResponseError("http", f"the node's answer is {int(declared)} bytes, above the limit of {limit}")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in resp.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                raise RpcResponseError("http", f"the node's answer is over the limit of {limit} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
     def close(self) -> None:
         self._session.close()
+
+
+_current = threading.local()
+
+
+class _Deadline:
+    """Shuts down the socket of the request in flight when its time is up, so no read outlasts the deadline."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._conn: Any = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def attach(self, conn: Any) -> None:
+        with self._lock:
+            self._conn = conn
+            if self.expired:
+                _shutdown(conn)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.expired = True
+            if self._conn is not None:
+                _shutdown(self._conn)
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+
+def _shutdown(conn: Any) -> None:
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):  # already closed: nothing left to interrupt
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+class _WatchedConnection(urllib3.connection.HTTPConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        watch = getattr(_current, "deadline", None)
+        if watch is not None:
+            watch.attach(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        watch = getattr(_current, "deadline", None)
+        if watch is not None:
+            watch.attach(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedConnection
+
+
+class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter over connections the deadline watchdog can reach."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
 
 
 def _short(exc: Exception) -> str:
@@ -111,12 +236,14 @@ def _short(exc: Exception) -> str:
     return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
-def _parse_body(resp: requests.Response) -> Any:
+def _parse_body(status: int, content: bytes) -> Any:
     try:
-        return resp.json()
-    except ValueError:
-        snippet = resp.text[:200].replace("\n", " ")
-        raise RpcResponseError("http", f"HTTP {resp.status_code}, not JSON: {snippet!r}") from None
+        return jsonsafe.loads(content)
+    except jsonsafe.UntrustedJsonError as exc:
+        if status != 200:
+            snippet = content[:200].decode(errors="replace").replace("\n", " ")
+            raise RpcResponseError("http", f"HTTP {status}, not JSON: {snippet!r}") from None
+        raise RpcResponseError("http", f"the node's answer is not usable JSON: {exc}") from None
 
 
 def _match_responses(reqs: list[JsonObj], body: Any) -> list[JsonObj]:
@@ -125,11 +252,14 @@ def _match_responses(reqs: list[JsonObj], body: Any) -> list[JsonObj]:
         body = [body]
     if not isinstance(body, list):
         raise RpcResponseError("batch", f"unexpected response of type {type(body).__name__}")
-    if len(body) == 1 and len(reqs) > 1 and "error" in body[0] and body[0].get("id") is None:
+    first = body[0] if len(body) == 1 and isinstance(body[0], dict) else None
+    if first is not None and len(reqs) > 1 and "error" in first and first.get("id") is None:
         # A node that does not accept batches answers the whole batch with one error.
-        err = body[0]["error"]
-        raise RpcResponseError("batch", str(err.get("message")), err.get("code"))
-    by_id = {r.get("id"): r for r in body if isinstance(r, dict)}
+        err = first["error"]
+        message = str(err.get("message") if isinstance(err, dict) else err)[:500]
+        code = err.get("code") if isinstance(err, dict) else None
+        raise RpcResponseError("batch", message, code if isinstance(code, int) else None)
+    by_id = {r.get("id"): r for r in body if isinstance(r, dict) and isinstance(r.get("id"), int | str)}
     out = []
     for req in reqs:
         r = by_id.get(req["id"])

@@ -8,10 +8,12 @@ token (HTTP 401 with `{"error": "..."}`, as vlayer v1 answers). The operator's r
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -20,6 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 
+from vlayer import jsonsafe
 from vlayer.errors import VlayerError
 from vlayer.service.core import ProveService
 from vlayer.service.models import METHODS, AuthErrorBody, RpcRequest, RpcResponse, VCall, VGetProofReceipt, VVersions
@@ -39,6 +42,8 @@ log = logging.getLogger("vlayer.service")
 _request_adapter: TypeAdapter[VCall | VGetProofReceipt | VVersions] = TypeAdapter(RpcRequest)
 #: A batch larger than this is refused whole: each element may pin a block over RPC.
 MAX_BATCH = 100
+#: A request is 4 levels deep (a batch 5); anything much deeper is refused unparsed.
+MAX_BODY_DEPTH = 32
 
 
 def _error(request_id: Any, fault: RpcFault) -> dict[str, Any]:
@@ -101,11 +106,30 @@ def _authorized(settings: Settings, request: Request) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), settings.auth_token.encode())
 
 
+async def _bounded_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None once it is over `limit` bytes: a declared length is refused before reading anything, a
+    chunked body as soon as it passes the limit."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 RPC_BODY_SCHEMA = _request_adapter.json_schema(ref_template="#/components/schemas/{model}")
 
 
 def create_app(settings: Settings) -> FastAPI:
     service_holder: dict[str, ProveService] = {}
+    # /health has a thread of its own: the shared pool also runs `POST /`, whose block pinning waits on the chain's
+    # node, and a stalled node must not make the service look dead.
+    health_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vlayer-health")
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -118,6 +142,7 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             await run_in_threadpool(service.close)
+            health_pool.shutdown(wait=False)
 
     app = FastAPI(title="vlayer prove service", version="1.0", lifespan=lifespan)
     defs = RPC_BODY_SCHEMA.pop("$defs", {})
@@ -134,9 +159,9 @@ def create_app(settings: Settings) -> FastAPI:
     add_operator_routes(app, settings, lambda: service_holder["service"])
 
     @app.get("/health")
-    def health() -> dict[str, Any]:
+    async def health() -> dict[str, Any]:
         service = service_holder.get("service")
-        counts = service.store.counts() if service else {}
+        counts = await asyncio.get_running_loop().run_in_executor(health_pool, service.store.counts) if service else {}
         return {"status": "ok", "jobs": counts}
 
     @app.post(
@@ -150,10 +175,16 @@ def create_app(settings: Settings) -> FastAPI:
             # vlayer v1's 401 body: its SDK shows `error` to the user when it is a string.
             body = {"error": "missing or wrong bearer token"}
             return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
-        raw = await request.body()
+        raw = await _bounded_body(request, settings.max_body_bytes)
+        if raw is None:
+            return refused(
+                RpcFault(
+                    INVALID_REQUEST, f"the request body is over this service's limit of {settings.max_body_bytes} bytes"
+                )
+            )
         try:
-            body = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            body = jsonsafe.loads(raw, max_depth=MAX_BODY_DEPTH)
+        except jsonsafe.UntrustedJsonError as exc:
             return refused(RpcFault(PARSE_ERROR, f"parse error: {exc}"))
         service = service_holder["service"]
         if isinstance(body, list):

@@ -145,15 +145,15 @@ class ProveService:
             )
         call = CallRequest(to=parse_address(args.to, "to"), data=data, gas=args.evm_gas_limit)
         spec = chain.spec(context.chain_id)
-        client = RpcClient.http(chain.rpc_url, timeout=self.settings.rpc_timeout, observer=self.metrics.chain_call)
+        schedule = spec or self._schedule(context.chain_id)
+        client = self._client(chain.rpc_url)
         try:
             self._check_chain(client, context.chain_id)
-            pinned = pin_block(client, "latest" if context.block_number is None else context.block_number)
+            pinned = pin_block(client, "latest" if context.block_number is None else context.block_number, schedule)
         finally:
             client.close()
         if spec is not None and spec.dev_hardfork and pinned.number == 0:
             raise ChainError("block 0 of a dev chain cannot be proven (anvil's genesis state root is wrong)")
-        schedule = spec or self._schedule(context.chain_id)
         gas = resolve_gas(call, pinned, schedule.fork_at(pinned.header.timestamp))
         mode = self.settings.proof_mode.value
         vgas = args.vgas
@@ -203,6 +203,14 @@ class ProveService:
             return spec_for_chain(chain_id)
         except UnsupportedForkError as exc:
             raise InputError(str(exc)) from None
+
+    def _client(self, url: str) -> RpcClient:
+        return RpcClient.http(
+            url,
+            timeout=self.settings.rpc_timeout,
+            max_response_bytes=self.settings.rpc_max_response_bytes,
+            observer=self.metrics.chain_call,
+        )
 
     def _check_chain(self, client: RpcClient, chain_id: int) -> None:
         if chain_id in self._verified_chains:
@@ -255,7 +263,7 @@ class ProveService:
         """The configured chains a call on `chain_id` may teleport to; each is contacted only if the call does."""
         return {
             l2: L2Node(
-                RpcClient.http(cfg.rpc_url, timeout=self.settings.rpc_timeout, observer=self.metrics.chain_call),
+                self._client(cfg.rpc_url),
                 cfg.spec(l2),
             )
             for l2, cfg in self.settings.chains.items()
@@ -283,7 +291,7 @@ class ProveService:
                 to=bytes.fromhex(req["to"][2:]), data=bytes.fromhex(req["data"][2:]), gas=req["gas_limit"]
             )
             pinned = Pinned(req["chain_id"], req["block_number"], bytes.fromhex(req["block_hash"][2:]))
-            client = RpcClient.http(chain.rpc_url, timeout=self.settings.rpc_timeout, observer=self.metrics.chain_call)
+            client = self._client(chain.rpc_url)
             l2_nodes = self._l2_nodes(req["chain_id"])
             try:
                 proven = prove_call(
@@ -297,6 +305,7 @@ class ProveService:
                     on_stage=on_stage,
                     zk_prove=self.proving.prover(job_hash, on_progress),
                     l2_nodes=l2_nodes,
+                    node_check=self.settings.node_check,
                 )
             finally:
                 client.close()

@@ -8,6 +8,7 @@ from vlayer import zkvm
 from vlayer.chain.forks import ChainSpec
 from vlayer.errors import InputError
 from vlayer.prove import MAINNET_CHAIN_IDS, ProofModeName
+from vlayer.rpc.transport import DEFAULT_MAX_RESPONSE_BYTES
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,14 @@ class Settings:
     #: Requests must carry `Authorization: Bearer <token>` when set.
     auth_token: str | None = None
     max_calldata_bytes: int = 128 * 1024
+    #: The largest `POST /` body read (a batch of requests included); larger ones are refused before reading them.
+    max_body_bytes: int = 4 * 1024 * 1024
+    #: Seconds one HTTP request to a chain's node may take, its whole answer included (docs/operations.md).
     rpc_timeout: float = 30.0
+    #: The largest answer read from a chain's node.
+    rpc_max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    #: Compare each preflight with the node's own eth_call at the pinned block (vlayer.preflight.node_check).
+    node_check: bool = True
     #: Seconds a replica's claim on a running job holds without renewal (renewed every third of it, at most every
     #: second); a replica that dies has its jobs taken over by another this long after its last renewal.
     lease_seconds: float = 30.0
@@ -44,6 +52,16 @@ class Settings:
     segment_timeout: float | None = None
 
     def __post_init__(self) -> None:
+        if self.auth_token is not None and not self.auth_token.strip():
+            # An empty token would let `Authorization: Bearer ` through: no token at all is the honest spelling.
+            raise InputError("the auth token is empty; set a non-empty token, or none to leave the service open")
+        if self.auth_token is not None and self.auth_token != self.auth_token.strip():
+            raise InputError("the auth token has leading or trailing whitespace, which HTTP headers cannot carry")
+        for name in ("max_body_bytes", "rpc_max_response_bytes", "max_calldata_bytes"):
+            if getattr(self, name) < 1024:
+                raise InputError(f"{name} must be at least 1024, got {getattr(self, name)}")
+        if not 0 < self.rpc_timeout <= 3600:
+            raise InputError(f"rpc_timeout must be above 0 and at most 3600 seconds, got {self.rpc_timeout}")
         if not self.chains:
             raise InputError("the service needs at least one chain (chain id -> RPC URL)")
         if self.workers < 1:
