@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -532,6 +533,9 @@ def serve_cmd(
     from vlayer.service.app import create_app
 
     mode = ProofModeName(proof_mode) if proof_mode else ProofModeName.FAKE if dev else ProofModeName.COMPOSITE
+    if auth_token is None and os.environ.get("VLAYER_AUTH_TOKEN") is not None:
+        # click reads an empty variable as unset; an operator who set one meant a token, so refuse, never open up.
+        auth_token = os.environ["VLAYER_AUTH_TOKEN"]
     settings = Settings(
         chains=_chains(rpc_urls, hardforks),
         database_url=database_url,
@@ -585,8 +589,6 @@ def build_cmd(directory: str) -> None:
 @click.option("--chain-id", default=31337, show_default=True)
 def devnet_cmd(port: int, hardfork: str, chain_id: int) -> None:
     """Start a local anvil (the pinned one from npm) in the foreground."""
-    import os
-
     from vlayer.devnet import find_tool
 
     args = [find_tool("anvil"), "--host", "127.0.0.1", "--port", str(port), "--hardfork", hardfork]
