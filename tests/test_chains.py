@@ -186,10 +186,13 @@ def test_p256verify_on_op_stack_chains(chain_id: int, timestamp: int, op_fork: s
     """P256VERIFY at 0x100 from Fjord (3,450 gas, before L1's Osaka), priced as Osaka's from Karst, absent before
     Fjord: the host's preflight and the native guest agree on output and gas (anvil serves the state only)."""
     data = _p256_call()
-    with Anvil(chain_id=chain_id, timestamp=timestamp) as anvil:
-        anvil.rpc("evm_mine")
-        result = preflight(RpcClient.http(anvil.url), CallRequest(to=P256, data=data), "latest")
     spec = spec_for_chain(chain_id)
+    # anvil's headers must have the fields of the L1 rule set the OP fork runs (Cancun's for Ecotone to Holocene).
+    hardfork = "cancun" if spec.fork_at(timestamp) is Fork.CANCUN else None
+    with Anvil(hardfork=hardfork, chain_id=chain_id, timestamp=timestamp) as anvil:
+        anvil.rpc("evm_mine")
+        # anvil serves the state only: it does not run OP's precompile rules, so its eth_call is no second opinion.
+        result = preflight(RpcClient.http(anvil.url), CallRequest(to=P256, data=data), "latest", node_check=False)
     assert spec.op_fork_at(timestamp) == op_fork  # anvil's block 1 carries the genesis timestamp
     assert result.success
     assert result.return_data == ((1).to_bytes(32, "big") if gas else b"")

@@ -60,7 +60,7 @@ def silent_server() -> Iterator[str]:
 
 def test_timeout_after_retries(silent_server: str) -> None:
     client = RpcClient(HttpTransport(silent_server, timeout=0.2, retries=1, backoff=0.01))
-    with pytest.raises(RpcTimeoutError, match=r"did not answer within 0\.2s"):
+    with pytest.raises(RpcTimeoutError, match=r"did not send its whole answer within 0\.2s"):
         preflight(client, CALL)
 
 

@@ -23,7 +23,7 @@ def test_committed_fixture_replays_without_a_node(name: str) -> None:
     meta = json.loads((FIXTURES / f"{name}.meta.json").read_text())
     call = CallRequest(to=parse_address(meta["to"]), data=parse_hex_bytes(meta["data"]))
     client = RpcClient(ReplayTransport(FIXTURES / f"{name}.json"))
-    r = preflight(client, call, meta["block"], chain_spec=ChainSpec.dev("osaka"))
+    r = preflight(client, call, meta["block"], chain_spec=ChainSpec.dev("osaka"), node_check=False)
     assert "0x" + r.return_data.hex() == meta["return_data"]
     assert r.gas_used == meta["gas_used"]
 
@@ -33,7 +33,7 @@ def test_fixture_replay_fails_on_a_miss() -> None:
     other = CallRequest(to=parse_address(meta["to"]), data=calldata("balanceOf(address)", ["address"], [HOLDERS[3]]))
     client = RpcClient(ReplayTransport(FIXTURES / "erc20_balance_osaka.json"))
     with pytest.raises(ReplayMissError, match="no recorded answer for eth_createAccessList"):
-        preflight(client, other, meta["block"], chain_spec=ChainSpec.dev("osaka"))
+        preflight(client, other, meta["block"], chain_spec=ChainSpec.dev("osaka"), node_check=False)
 
 
 def test_record_then_replay_gives_the_same_result(osaka_chain: Chain, tmp_path: Path) -> None:

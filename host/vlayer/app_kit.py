@@ -28,6 +28,7 @@ from web3.types import TxReceipt
 
 from vlayer.errors import InputError, VlayerError
 from vlayer.hexutil import parse_hex_bytes
+from vlayer.rpc.web3_provider import BoundedHTTPProvider
 from vlayer.sdk import Client
 from vlayer.worker.book import revert_data
 
@@ -57,7 +58,7 @@ class Kit:
         self.rpc_url = rpc_url
         self.service_url = service_url
         self.echo = out or (lambda line: click.echo(line))
-        self.w3 = Web3(Web3.HTTPProvider(rpc_url))
+        self.w3 = Web3(BoundedHTTPProvider(rpc_url))
         self.client = Client(service_url)
         try:
             self.chain_id = self.w3.eth.chain_id
@@ -72,7 +73,7 @@ class Kit:
         self.l2_chain_id: int | None = None
         self.l2_accounts: list[str] = []
         if l2_rpc_url is not None:
-            self.l2_w3 = Web3(Web3.HTTPProvider(l2_rpc_url))
+            self.l2_w3 = Web3(BoundedHTTPProvider(l2_rpc_url))
             try:
                 self.l2_chain_id = self.l2_w3.eth.chain_id
                 self.l2_accounts = [str(a) for a in self.l2_w3.eth.accounts]

@@ -125,10 +125,8 @@ class HttpTransport:
                 resp = self._session.post(self.url, data=data, timeout=self.timeout, stream=True)
                 with resp:
                     return resp.status_code, self._read_body(resp)
-        except requests.Timeout as exc:
-            raise RpcTimeoutError(f"RPC node at {self.url} did not answer within {self.timeout}s") from exc
         except requests.RequestException as exc:
-            if watch.expired:
+            if watch.expired or isinstance(exc, requests.Timeout):
                 raise RpcTimeoutError(
                     f"RPC node at {self.url} did not send its whole answer within {self.timeout}s"
                 ) from exc

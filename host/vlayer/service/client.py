@@ -9,6 +9,7 @@ from typing import Any
 
 import requests
 
+from vlayer import jsonsafe
 from vlayer.errors import InputError, ProvingError, RpcError, RpcUnreachableError, VlayerError
 
 
@@ -54,16 +55,22 @@ class ProveClient:
         except requests.RequestException as exc:
             raise RpcUnreachableError(f"prove service at {self.url} unreachable: {type(exc).__name__}") from None
         try:
-            doc = resp.json()
-        except ValueError:
+            doc = jsonsafe.loads(resp.content)
+        except jsonsafe.UntrustedJsonError:
             raise RpcError(f"prove service answered HTTP {resp.status_code} without JSON") from None
+        if not isinstance(doc, dict):
+            raise RpcError(f"prove service answered HTTP {resp.status_code} with a {type(doc).__name__}, not an object")
         if resp.status_code == 401:
             # vlayer v1's 401 body: {"error": "<why>"}.
             why = doc.get("error") if isinstance(doc, dict) else None
             raise ServiceAuthError(f"prove service at {self.url} refused the token: {why or 'unauthorized'}")
         if "error" in doc and doc["error"] is not None:
             err = doc["error"]
+            if not isinstance(err, dict) or not isinstance(err.get("code", 0), int):
+                raise RpcError(f"prove service answered a malformed error: {str(err)[:200]}")
             raise ServiceError(int(err.get("code", 0)), str(err.get("message")), err.get("data"))
+        if "result" not in doc:
+            raise RpcError("prove service answered neither a result nor an error")
         return doc["result"]
 
     def call(

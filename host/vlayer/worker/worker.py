@@ -30,6 +30,7 @@ from web3.logs import DISCARD
 from vlayer.errors import InputError, ProveError, ProverRevertedError, VlayerError
 from vlayer.proof_encoding import journal_outputs, proof_from_json, proof_to_json
 from vlayer.prove import ProofModeName
+from vlayer.rpc.web3_provider import BoundedHTTPProvider
 from vlayer.sdk import Client, Local
 from vlayer.sdk.result import proof_arg
 from vlayer.worker.book import (
@@ -136,7 +137,7 @@ class Worker:
             raise InputError("grace must be >= 0 blocks")
         self.config = config
         self.name = name
-        self.w3 = Web3(Web3.HTTPProvider(config.rpc_url))
+        self.w3 = Web3(BoundedHTTPProvider(config.rpc_url))
         try:
             self.chain_id = int(self.w3.eth.chain_id)
         except (Web3Exception, OSError) as exc:
