@@ -345,6 +345,21 @@ def test_job_on_a_trickling_node_fails_typed_and_nothing_is_lost(
 ) -> None:
     """D3 in the service: the job fails with the upstream code (-32000) once the deadline passes, not -32603."""
     with Serve(node.url, tmp_path / "jobs.db", "osaka", "--rpc-timeout", "2") as serve:
+        # D5 through the service: a node answering block N-5 for block N is refused at once, nothing accepted.
+        asked = osaka_chain.block
+        node.answer = lambda call, got: (
+            requests.post(osaka_chain.anvil.url, json={**call, "params": [hex(asked - 5), False]}).json()
+            if call["method"] == "eth_getBlockByNumber" and call["params"][0] == hex(asked)
+            else got
+        )
+        to = "0x" + osaka_chain.d.corpus.hex()
+        pinned = {"jsonrpc": "2.0", "id": 3, "method": "v_call",
+                  "params": [{"to": to}, {"chain_id": 31337, "block_number": asked}]}  # fmt: skip
+        assert post(serve, json.dumps(pinned).encode())["error"] == {
+            "code": -32000,
+            "message": f"eth_getBlockByNumber failed: asked for block {asked}, the node answered block {asked - 5}",
+        }
+        node.answer = None
         v_call = {"jsonrpc": "2.0", "id": 1, "method": "v_call",
                   "params": [{"to": "0x" + osaka_chain.d.corpus.hex()}, {"chain_id": 31337}]}  # fmt: skip
         node.raw = lambda calls: (b" " * 2000) if any(c["method"] == "eth_getProof" for c in calls) else None
