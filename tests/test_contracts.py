@@ -24,9 +24,12 @@ from tests.support.contracts import (
     selector,
     send,
 )
+from vlayer.chain.forks import ChainSpec
 from vlayer.devnet import Anvil
 from vlayer.guest import run_and_check
+from vlayer.preflight.execute import CallRequest, preflight
 from vlayer.proof_encoding import PROOF_TYPE, Proof, ProofMode, Seal, fake_proof, verifier_calldata
+from vlayer.rpc import RpcClient
 
 CLAIM = selector(f"claim({PROOF_TYPE},address,uint256)")
 CLAIM_ALL = selector(f"claimAll({PROOF_TYPE},address[],uint256[])")
@@ -53,7 +56,7 @@ def balance_call(owner: bytes) -> bytes:
     return selector("balance(address)") + encode(["address"], [owner])
 
 
-def test_dev_proof_is_accepted_from_block_n_plus_1_to_n_plus_256_only(app: App) -> None:
+def test_dev_proof_is_accepted_from_block_n_plus_1_on(app: App) -> None:
     n = app.head()
     proof, journal = app.dev_proof(balance_call(app.holder), n)
     assert proof.call_assumptions.block_number == n
@@ -67,15 +70,68 @@ def test_dev_proof_is_accepted_from_block_n_plus_1_to_n_plus_256_only(app: App) 
     (log,) = receipt["logs"]
     assert log["topics"][0] == "0x" + keccak(text="BalanceProven(address,uint256,uint256)").hex()
     assert decode(["uint256", "uint256"], bytes.fromhex(log["data"][2:])) == (250 * 10**18, n)
-
-    app.mine(300)
-    for k in range(1, 257):
-        assert call(app.anvil, app.verifier, data, n + k) == b"", f"rejected at N+{k}"
     future = custom_error("BlockFromFuture(uint256,uint256)", ["uint256", "uint256"], [n, n])
     assert revert_of(app.anvil, app.verifier, data, n) == future
-    for k in (257, 300):
-        too_old = custom_error("BlockTooOld(uint256,uint256)", ["uint256", "uint256"], [n, n + k])
-        assert revert_of(app.anvil, app.verifier, data, n + k) == too_old
+
+
+def mine(anvil: Anvil, blocks: int) -> None:
+    """In steps: anvil's time per block grows with the chain (EIP-2935's ring buffer fills a storage trie)."""
+    for done in range(0, blocks, 500):
+        anvil.rpc("anvil_mine", hex(min(500, blocks - done)))
+
+
+def test_dev_proof_lives_8191_blocks_through_the_history_contract() -> None:
+    """On Prague and later chains (an Osaka anvil has EIP-2935's history contract from genesis) a proof lives 8,191
+    blocks: BLOCKHASH answers for 256, the history contract for the rest (issue 24)."""
+    with Anvil(hardfork=HARDFORK) as anvil:
+        app = deploy_app(anvil)
+        app.mine(3)
+        n = app.head()
+        proof, journal = app.dev_proof(balance_call(app.holder), n)
+        data = verifier_calldata(CLAIM, proof, journal)
+        window = selector("settlementWindow()")
+        assert decode(["uint256"], call(anvil, app.fake_verifier, window))[0] == 8191
+        # anvil keeps the states of recent blocks only: each age is checked while its block is recent.
+        for upto, ages in ((300, (1, 256, 257, 300)), (4100, (4096,)), (8200, (8191,))):
+            mine(anvil, n + upto - app.head())
+            for k in ages:
+                assert call(anvil, app.verifier, data, n + k) == b"", f"rejected at N+{k}"
+        for k in (8192, 8200):
+            too_old = custom_error("BlockTooOld(uint256,uint256)", ["uint256", "uint256"], [n, n + k])
+            assert revert_of(anvil, app.verifier, data, n + k) == too_old
+
+
+def test_a_wrong_hash_past_blockhash_is_refused_through_the_history_contract(app: App) -> None:
+    n = app.head()
+    proof, journal = app.dev_proof(balance_call(app.holder), n)
+    # The journal's settle block hash (its fifth word) swapped for another: a fake seal over that claim.
+    forked = journal[:128] + keccak(text="fork") + journal[160:]
+    assert journal[128:160] == proof.call_assumptions.block_hash
+    app.mine(300)
+    error = custom_error(
+        "InvalidBlockHash(uint256,bytes32,bytes32)",
+        ["uint256", "bytes32", "bytes32"],
+        [n, app.block_hash(n), keccak(text="fork")],
+    )
+    data = verifier_calldata(CLAIM, fake_proof(TEST_IMAGE_ID, forked), forked)
+    assert revert_of(app.anvil, app.verifier, data) == error
+
+
+def test_without_the_history_contract_a_proof_lives_256_blocks() -> None:
+    """A Cancun chain has no EIP-2935 contract: BLOCKHASH's 256 blocks, and the window says so."""
+    with Anvil(hardfork="cancun") as anvil:
+        app = deploy_app(anvil)
+        app.mine(3)
+        n = app.head()
+        result = preflight(RpcClient.http(anvil.url), CallRequest(to=app.prover, data=balance_call(app.holder)), n,
+                           chain_spec=ChainSpec.dev("cancun"))  # fmt: skip
+        journal = run_and_check(result).journal
+        data = verifier_calldata(CLAIM, fake_proof(TEST_IMAGE_ID, journal), journal)
+        app.mine(300)
+        assert decode(["uint256"], call(anvil, app.fake_verifier, selector("settlementWindow()")))[0] == 256
+        assert call(anvil, app.verifier, data, n + 256) == b""
+        too_old = custom_error("BlockTooOld(uint256,uint256)", ["uint256", "uint256"], [n, n + 257])
+        assert revert_of(anvil, app.verifier, data, n + 257) == too_old
 
 
 def test_dynamic_outputs_verify_byte_for_byte(app: App) -> None:

@@ -17,7 +17,7 @@ import {RiscZeroMockVerifier} from "../src/risc0/RiscZeroMockVerifier.sol";
 import {IBalanceOf, TokenBalanceProver} from "./examples/TokenBalance.v.sol";
 import {TokenBalanceVerifier} from "./examples/TokenBalanceVerifier.sol";
 import {DevProofs} from "./lib/DevProofs.sol";
-import {ReceiptVector, Test} from "./lib/Test.sol";
+import {History, ReceiptVector, Test} from "./lib/Test.sol";
 
 contract Balances is IBalanceOf {
     mapping(address owner => uint256) public balanceOf;
@@ -73,9 +73,8 @@ contract ProofVerifierTest is Test {
     /// @dev A dev-mode proof of `prover.balance(ALICE)` at SETTLE, and the app calldata that carries it.
     function _balanceProof() internal view returns (Proof memory proof, bytes memory returnData) {
         returnData = _run(abi.encodeCall(TokenBalanceProver.balance, (ALICE)));
-        proof = DevProofs.fakeProof(
-            _assumptions(TokenBalanceProver.balance.selector), returnData, DevProofs.TEST_IMAGE_ID
-        );
+        proof =
+            DevProofs.fakeProof(_assumptions(TokenBalanceProver.balance.selector), returnData, DevProofs.TEST_IMAGE_ID);
     }
 
     function _claim(Proof memory proof, bytes memory returnData) internal pure returns (bytes memory) {
@@ -118,6 +117,42 @@ contract ProofVerifierTest is Test {
             call,
             abi.encodeWithSelector(ProofVerifierBase.BlockTooOld.selector, SETTLE, SETTLE + 257),
             "verified 257 blocks later"
+        );
+    }
+
+    function test_withTheHistoryContractProofsLive8191Blocks() public {
+        (Proof memory proof, bytes memory returnData) = _balanceProof();
+        bytes memory call = _claim(proof, returnData);
+        assertEq(fakeVerifier.settlementWindow(), 256, "window without the history contract");
+        History.install(vm);
+        History.record(vm, SETTLE, blockhash(SETTLE));
+        assertEq(fakeVerifier.settlementWindow(), 8191, "window with the history contract");
+        uint256[3] memory ages = [uint256(257), 300, 8191];
+        for (uint256 i = 0; i < ages.length; i++) {
+            vm.roll(SETTLE + ages[i]);
+            (bool ok, bytes memory err) = address(app).call(call);
+            assertTrue(ok, string.concat("verified at age ", vm.toString(ages[i]), ": ", vm.toString(err)));
+        }
+        vm.roll(SETTLE + 8192);
+        assertRevertsWith(
+            address(app),
+            call,
+            abi.encodeWithSelector(ProofVerifierBase.BlockTooOld.selector, SETTLE, SETTLE + 8192),
+            "verified 8,192 blocks later"
+        );
+        // The history contract's answer is checked like BLOCKHASH's: another hash there refuses the proof.
+        vm.roll(SETTLE + 300);
+        History.record(vm, SETTLE, keccak256("another block 1000"));
+        assertRevertsWith(
+            address(app),
+            call,
+            abi.encodeWithSelector(
+                ProofVerifierBase.InvalidBlockHash.selector,
+                SETTLE,
+                keccak256("another block 1000"),
+                proof.callAssumptions.settleBlockHash
+            ),
+            "a hash the history contract does not hold"
         );
     }
 
@@ -211,8 +246,7 @@ contract ProofVerifierTest is Test {
     function test_rejectsUnsupportedAndRevokedImageIds() public {
         bytes memory returnData = _run(abi.encodeCall(TokenBalanceProver.balance, (ALICE)));
         bytes32 unknown = keccak256("another guest");
-        Proof memory proof =
-            DevProofs.fakeProof(_assumptions(TokenBalanceProver.balance.selector), returnData, unknown);
+        Proof memory proof = DevProofs.fakeProof(_assumptions(TokenBalanceProver.balance.selector), returnData, unknown);
         _expectClaimReverts(
             proof,
             returnData,

@@ -5,12 +5,14 @@ import {IImageIdRepository} from "../ImageIdRepository.sol";
 import {Proof} from "../Proof.sol";
 import {IRiscZeroVerifier} from "../risc0/IRiscZeroVerifier.sol";
 import {ProofMode, SealLib} from "../Seal.sol";
+import {SettleBlock} from "../SettleBlock.sol";
 import {IProofVerifier} from "./IProofVerifier.sol";
 
 /// @notice The checks every vlayer proof passes, in order, each failing with its own error; the seal comes last so
 ///         that a mismatched environment is reported as such rather than as a failed proof.
 abstract contract ProofVerifierBase is IProofVerifier {
-    /// @dev BLOCKHASH answers for the 256 most recent blocks only; older settle blocks cannot be checked.
+    /// @dev BLOCKHASH answers for the 256 most recent blocks (vlayer v1's window); `settlementWindow()` is the one
+    ///      this chain offers now, up to 8,191 blocks through EIP-2935's history contract (`SettleBlock`).
     uint256 public constant AVAILABLE_HISTORICAL_BLOCKS = 256;
 
     ProofMode public immutable PROOF_MODE;
@@ -30,6 +32,12 @@ abstract contract ProofVerifierBase is IProofVerifier {
         PROOF_MODE = mode;
         VERIFIER = verifier;
         IMAGE_ID_REPOSITORY = repository;
+    }
+
+    /// @notice How old (in blocks) a proof's settle block may be on this chain now: 256, or 8,191 where the EIP-2935
+    ///         history contract is deployed (Prague and later).
+    function settlementWindow() external view returns (uint256) {
+        return SettleBlock.window();
     }
 
     function imageIdRepository() external view returns (IImageIdRepository) {
@@ -66,11 +74,12 @@ abstract contract ProofVerifierBase is IProofVerifier {
         if (settle >= block.number) {
             revert BlockFromFuture(settle, block.number);
         }
-        if (block.number - settle > AVAILABLE_HISTORICAL_BLOCKS) {
+        bytes32 canonical = SettleBlock.hashOf(settle);
+        if (canonical == bytes32(0)) {
             revert BlockTooOld(settle, block.number);
         }
-        if (proof.callAssumptions.settleBlockHash != blockhash(settle)) {
-            revert InvalidBlockHash(settle, blockhash(settle), proof.callAssumptions.settleBlockHash);
+        if (proof.callAssumptions.settleBlockHash != canonical) {
+            revert InvalidBlockHash(settle, canonical, proof.callAssumptions.settleBlockHash);
         }
     }
 }

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Proof, ProofLib} from "../Proof.sol";
 import {IProofVerifier} from "../proof_verifier/IProofVerifier.sol";
+import {SettleBlock} from "../SettleBlock.sol";
 import {IRequestCallback} from "./IRequestCallback.sol";
 import {IVersionedStore, Read} from "./VersionedStore.sol";
 
@@ -19,7 +20,7 @@ enum RequestStatus {
 /// @notice A request as stored: five slots. The args are not stored, only their hash; they travel in
 ///         `RequestPosted` and are checked by the prover against `argsHash` at the settle block.
 /// @dev `minSettleBlock` and `deadline` are block numbers (not timestamps), the unit of settle blocks and of the
-///      256-block blockhash window.
+///      settlement window (`settlementWindow()`: 256 blocks, or 8,191 with EIP-2935).
 struct Request {
     address requester;
     uint64 minSettleBlock;
@@ -42,8 +43,15 @@ struct Request {
 ///      journal is rebuilt as `Verifier.sol` does: `abi.encode(callAssumptions) || abi.encode(emptyProof) ||
 ///      outputs`; the dynamic offsets inside `outputs` count from the placeholder, as in the return data.
 contract RequestBook {
-    /// @dev BLOCKHASH answers for the 256 most recent blocks only; an older settle block cannot be checked.
+    /// @dev BLOCKHASH answers for the 256 most recent blocks; `settlementWindow()` is the window this chain offers
+    ///      now, up to 8,191 blocks through EIP-2935's history contract (`SettleBlock`).
     uint256 public constant AVAILABLE_HISTORICAL_BLOCKS = 256;
+
+    /// @notice How old (in blocks) a fulfilment's settle block may be on this chain now: 256, or 8,191 where the
+    ///         EIP-2935 history contract is deployed (Prague and later).
+    function settlementWindow() external view returns (uint256) {
+        return SettleBlock.window();
+    }
     /// @dev Gas spent between the gas check and the callback's CALL (a cold account access is 2600), so that the
     ///      callback still receives all of `callbackGas` after EIP-150 keeps 1/64 back.
     uint256 public constant CALLBACK_GAS_MARGIN = 5000;
@@ -290,10 +298,10 @@ contract RequestBook {
         if (settle >= block.number) {
             revert SettleFromFuture(settle, block.number);
         }
-        if (block.number - settle > AVAILABLE_HISTORICAL_BLOCKS) {
+        bytes32 canonical = SettleBlock.hashOf(settle);
+        if (canonical == bytes32(0)) {
             revert SettleTooOld(settle, block.number);
         }
-        bytes32 canonical = blockhash(settle);
         if (proof.callAssumptions.settleBlockHash != canonical) {
             revert BlockHashMismatch(settle, canonical, proof.callAssumptions.settleBlockHash);
         }

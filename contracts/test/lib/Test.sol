@@ -18,6 +18,25 @@ interface Vm {
     function prank(address sender) external;
     function setBlockhash(uint256 blockNumber, bytes32 blockHash) external;
     function etch(address target, bytes calldata code) external;
+    function store(address target, bytes32 slot, bytes32 value) external;
+}
+
+/// @notice EIP-2935's history contract as Prague chains (and anvil from Prague on) deploy it, which `forge test`
+///         does not: tests place it with `install` and fill its ring buffer with `record`.
+library History {
+    address internal constant ADDRESS = 0x0000F90827F1C53a10cb7A02335B175320002935;
+    /// @dev Its runtime code, as anvil 1.7.1 (Prague) serves it at ADDRESS (eth_getCode); EIP-2935's final code.
+    bytes internal constant CODE =
+        hex"3373fffffffffffffffffffffffffffffffffffffffe14604657602036036042575f35600143038111604257611fff81430311604257611fff9006545f5260205ff35b5f5ffd5b5f35611fff60014303065500";
+
+    function install(Vm vm) internal {
+        vm.etch(ADDRESS, CODE);
+    }
+
+    /// @dev What the system call at the start of block `number + 1` writes: the hash of block `number`.
+    function record(Vm vm, uint256 number, bytes32 blockHash) internal {
+        vm.store(ADDRESS, bytes32(number % 8191), blockHash);
+    }
 }
 
 /// @notice Minimal test base: forge runs every `test*` function and fails it when it reverts.
@@ -58,9 +77,7 @@ abstract contract Test {
     }
 
     /// @notice Asserts that `target.call(data)` reverts with exactly `expected` as revert data.
-    function assertRevertsWith(address target, bytes memory data, bytes memory expected, string memory what)
-        internal
-    {
+    function assertRevertsWith(address target, bytes memory data, bytes memory expected, string memory what) internal {
         (bool ok, bytes memory got) = target.call(data);
         if (ok) {
             revert(string.concat(what, ": call succeeded, expected revert ", vm.toString(expected)));

@@ -11,7 +11,7 @@ import {Request, RequestBook, RequestStatus} from "../../src/requests/RequestBoo
 import {RequestProver} from "../../src/requests/RequestProver.sol";
 import {IVersionedStore, VersionedStore} from "../../src/requests/VersionedStore.sol";
 import {DevProofs} from "../lib/DevProofs.sol";
-import {Test} from "../lib/Test.sol";
+import {History, Test} from "../lib/Test.sol";
 import {Counter, GasGauge, GasProbe, RefusingPayee} from "./Counter.sol";
 import {CounterProver, SloppyProver} from "./Counter.v.sol";
 
@@ -297,6 +297,37 @@ contract RequestBookTest is Test {
         );
         vm.roll(SETTLE + 256);
         assertTrue(book.fulfil(id, proof, outputs), "256 blocks later, the last block with the settle block's hash");
+    }
+
+    function test_withTheHistoryContractTheWindowIs8191Blocks() public {
+        uint256 id = _post(address(prover), _args(1), uint64(SETTLE + 9000));
+        (Proof memory proof, bytes memory outputs) = _prove(id, _args(1));
+        assertEq(book.settlementWindow(), 256, "window without the history contract");
+        History.install(vm);
+        History.record(vm, SETTLE, SETTLE_HASH);
+        assertEq(book.settlementWindow(), 8191, "window with the history contract");
+        vm.roll(SETTLE + 8192);
+        _expectFulfilReverts(
+            id,
+            proof,
+            outputs,
+            abi.encodeWithSelector(RequestBook.SettleTooOld.selector, SETTLE, SETTLE + 8192),
+            "8,192 blocks later"
+        );
+        vm.roll(SETTLE + 300);
+        History.record(vm, SETTLE, keccak256("a fork's block 102"));
+        _expectFulfilReverts(
+            id,
+            proof,
+            outputs,
+            abi.encodeWithSelector(
+                RequestBook.BlockHashMismatch.selector, SETTLE, keccak256("a fork's block 102"), SETTLE_HASH
+            ),
+            "a hash the history contract does not hold"
+        );
+        History.record(vm, SETTLE, SETTLE_HASH);
+        vm.roll(SETTLE + 8191);
+        assertTrue(book.fulfil(id, proof, outputs), "8,191 blocks later, through the history contract");
     }
 
     function test_refusesABlockHashTheChainDoesNotHave() public {

@@ -78,6 +78,13 @@ BOOK_ABI: list[dict[str, Any]] = [
     },
     {
         "type": "function",
+        "name": "settlementWindow",
+        "stateMutability": "view",
+        "inputs": [],
+        "outputs": _params(("", "uint256")),
+    },
+    {
+        "type": "function",
         "name": "fulfil",
         "stateMutability": "nonpayable",
         "inputs": [

@@ -24,7 +24,13 @@ from eth_account import Account
 from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 from web3 import Web3
-from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound, Web3Exception
+from web3.exceptions import (
+    BadFunctionCallOutput,
+    ContractLogicError,
+    TimeExhausted,
+    TransactionNotFound,
+    Web3Exception,
+)
 from web3.logs import DISCARD
 
 from vlayer.errors import InputError, ProveError, ProverRevertedError, VlayerError
@@ -50,7 +56,7 @@ log = logging.getLogger("vlayer.worker")
 
 #: Chains on which fake (dev-mode) proofs may be used: anvil's and hardhat's/geth --dev's ids.
 DEV_CHAIN_IDS = frozenset({31337, 1337})
-#: BLOCKHASH's window: the book refuses a settle block more than this many blocks before the fulfilling block.
+#: BLOCKHASH's window: what a book that cannot say its own window (`settlementWindow()`) checks settle blocks with.
 BLOCKHASH_WINDOW = 256
 
 
@@ -349,6 +355,14 @@ class Worker:
 
     # --- submitting ---------------------------------------------------------------------------------------------
 
+    def _settlement_window(self) -> int:
+        """How old a settle block the book accepts on its chain now: 256 blocks, or 8,191 with EIP-2935's history
+        contract (RequestBook.settlementWindow); BLOCKHASH's 256 for a book that predates the view."""
+        try:
+            return int(self.book.functions.settlementWindow().call(block_identifier="latest"))
+        except (ContractLogicError, BadFunctionCallOutput):
+            return BLOCKHASH_WINDOW
+
     def _fulfil_tx(self, row: RequestRow) -> dict[str, Any]:
         assert row.proof is not None
         proof = proof_from_json(row.proof["proof"])
@@ -393,8 +407,9 @@ class Worker:
             return
         settle = int(row.proof["settle"])
         head = int(self.w3.eth.block_number)
-        if head + 1 - settle > BLOCKHASH_WINDOW:
-            self._reprove(row, f"settle block {settle} left the {BLOCKHASH_WINDOW}-block window")
+        window = self._settlement_window()
+        if head + 1 - settle > window:
+            self._reprove(row, f"settle block {settle} left the {window}-block window")
             return
         tx = self._fulfil_tx(row)
         revert = self._simulate(tx)
