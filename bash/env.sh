@@ -6,7 +6,3 @@ export VLAYER_GUEST_TARGET_DIR="${VLAYER_GUEST_TARGET_DIR:-$HOME/.cache/vlayer/g
 export VLAYER_GUEST_ELF="$VLAYER_GUEST_TARGET_DIR/riscv32im-risc0-zkvm-elf/release/vlayer-zkvm-guest"
 # The small guest of the segment-proving tests (guest/zkvm/src/bin/vlayer-segments-test.rs), built beside it.
 export VLAYER_SEGMENTS_TEST_ELF="$VLAYER_GUEST_TARGET_DIR/riscv32im-risc0-zkvm-elf/release/vlayer-segments-test"
-# risc0-circuit-recursion's build script downloads its program archive from outside the registries unless DOCS_RS
-# is set, in which case it writes an empty archive: composite proving and all verification still work, succinct
-# and groth16 compression cannot run (docs/proof-modes.md). No other build script in the tree reads DOCS_RS.
-export DOCS_RS=1

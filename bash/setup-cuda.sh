@@ -78,7 +78,10 @@ cuda_env() {
   # module imports where there is none (guest_wrapper/build.rs). Full RELRO would bind them at import.
   export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-C relro-level=partial"
   export CARGO_TARGET_DIR=${VLAYER_CUDA_TARGET_DIR:-$HOME/.cache/vlayer/cuda-target}
-  # DOCS_RS=1 comes from bash/env.sh, as for the CPU build: the recursion circuit downloads nothing.
+  # cust_raw (RISC Zero's CUDA bindings) links no -lcuda under DOCS_RS: the driver is loaded lazily by the GPU check
+  # (guest_wrapper/src/gpu.rs), so the module imports where there is no driver. No other build script in the 3.1
+  # closure reads DOCS_RS (the recursion programs come from the *-zkrs crates).
+  export DOCS_RS=1
 }
 build_cmd=(nice -n 19 "$venv/bin/maturin" build --release --features cuda,pyo3/extension-module -o "$wheel_dir")
 

@@ -1,6 +1,6 @@
 """zkVM cost of our guest next to the published reference figures, in one run.
 
-    .venv/bin/python benches/zkvm.py [--prove erc20-balanceOf,...] [--po2 20] [--save-inputs DIR]
+    .venv/bin/python benches/zkvm.py [--prove erc20-balanceOf,...] [--mode succinct] [--po2 20] [--save-inputs DIR]
 
 For an ERC20 `balanceOf` (on a fresh anvil, and on the recorded fixture chain, whose deeper tries make a longer
 witness), a two-call prover (two `balanceOf`s through a contract), a no-op prover call, a time-travelling call
@@ -10,8 +10,10 @@ segments of the embedded guest in the RISC Zero 3.0 executor, beside RISC Zero S
 vlayer's no-op figure (no figure is published for time travel; compare it with erc20-recorded). With `--prove` it
 proves the named calls as composite receipts with the build's prover and prints which one ran (`cpu`, or `cuda` for
 the build of `bash/setup.sh --cuda`, run as `.venv-cuda/bin/python benches/zkvm.py`), proving time, cycles per
-second and the process's peak memory. `--save-inputs DIR` writes each call's guest input and the journal the host
-expects (`NAME.input.bin`, `NAME.journal.hex`), which `bash/gpu-check.sh pack` takes to a GPU machine. Figures,
+second and the process's peak memory; with `--mode succinct` it also lifts and joins that composite receipt into a
+succinct one and prints both side by side (time and receipt size). `--save-inputs DIR` writes each call's guest
+input and the journal the host expects (`NAME.input.bin`, `NAME.journal.hex`), which `bash/gpu-check.sh pack` takes
+to a GPU machine. Figures,
 not tests: nothing here asserts a time.
 """
 
@@ -41,6 +43,7 @@ from vlayer.guest import build_info, execute_native
 from vlayer.guest_input import expected_journal, input_for
 from vlayer.hexutil import parse_hex_bytes
 from vlayer.preflight.execute import CallRequest, preflight
+from vlayer.receipts.groth16 import compress
 from vlayer.rpc import ReplayTransport, RpcClient
 
 GAS = 16_000_000
@@ -145,6 +148,8 @@ def prover_text() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--prove", default="", help="comma-separated calls to prove (composite), e.g. erc20-balanceOf")
+    parser.add_argument("--mode", choices=["composite", "succinct"], default="composite",
+                        help="succinct: also compress each composite receipt, timed apart")  # fmt: skip
     parser.add_argument("--po2", type=int, default=zkvm.DEFAULT_SEGMENT_PO2, help="segment size, log2 cycles")
     parser.add_argument("--save-inputs", metavar="DIR", help="write NAME.input.bin and NAME.journal.hex per call")
     args = parser.parse_args()
@@ -211,6 +216,19 @@ def main() -> None:
             f"wall {wall:.1f}s, verify {verify_s:.2f}s, receipt {len(proved.receipt):,} bytes, "
             f"peak RSS {peak_gib:.1f} GiB"
         )
+        if args.mode == "succinct":
+            t = time.perf_counter()
+            succinct = compress(proved.receipt, zkvm.image_id())
+            lift_join = time.perf_counter() - t
+            zkvm.verify(succinct, zkvm.image_id())
+            peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1 << 20)
+            print(
+                f"{'':6}{'receipt':10} {'seconds':>9} {'bytes':>12}\n"
+                f"{'':6}{'composite':10} {proved.prove_seconds:>9.1f} {len(proved.receipt):>12,}\n"
+                f"{'':6}{'succinct':10} {proved.prove_seconds + lift_join:>9.1f} {len(succinct):>12,}"
+                f"  (lift {proved.run.segments} + join {proved.run.segments - 1}: {lift_join:.1f}s; "
+                f"peak RSS {peak_gib:.1f} GiB)"
+            )
 
 
 if __name__ == "__main__":

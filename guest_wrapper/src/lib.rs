@@ -5,6 +5,7 @@
 //! (zkvm.rs); every call releases the GIL. The `cuda` build proves on the GPU instead of the CPU (gpu.rs).
 
 pub mod gpu;
+pub mod receipts;
 pub mod segments;
 pub mod zkvm;
 
@@ -130,6 +131,55 @@ fn zkvm_verify<'py>(
     let dict = PyDict::new(py);
     dict.set_item("journal", PyBytes::new(py, &verified.journal))?;
     dict.set_item("kind", verified.kind)?;
+    let seal = verified.onchain_seal.as_ref().map(|s| PyBytes::new(py, s));
+    dict.set_item("onchain_seal", seal)?;
+    Ok(dict)
+}
+
+/// One succinct receipt (lift and join) of a composite or succinct receipt that verifies against `image_id`.
+#[pyfunction]
+fn receipt_compress<'py>(
+    py: Python<'py>,
+    receipt: &[u8],
+    image_id: [u8; 32],
+) -> PyResult<Bound<'py, PyBytes>> {
+    let receipt = receipt.to_vec();
+    let out = py
+        .allow_threads(move || receipts::compress_succinct(&receipt, image_id.into()))
+        .map_err(to_py)?;
+    Ok(PyBytes::new(py, &out))
+}
+
+/// Groth16 step 1: the shrink-wrap's input.json (identity_p254 of the succinct form of the receipt).
+#[pyfunction]
+fn groth16_input(py: Python<'_>, receipt: &[u8], image_id: [u8; 32]) -> PyResult<String> {
+    let receipt = receipt.to_vec();
+    py.allow_threads(move || receipts::groth16_input(&receipt, image_id.into()))
+        .map_err(to_py)
+}
+
+/// Groth16 step 3: proof.json as a verified Groth16 receipt (bincode) of (image_id, journal).
+#[pyfunction]
+fn groth16_receipt<'py>(
+    py: Python<'py>,
+    proof_json: &str,
+    image_id: [u8; 32],
+    journal: &[u8],
+) -> PyResult<Bound<'py, PyBytes>> {
+    let out = receipts::groth16_receipt(proof_json, image_id.into(), journal).map_err(to_py)?;
+    Ok(PyBytes::new(py, &out))
+}
+
+/// The verifier parameters this build checks receipts with (hex digests).
+#[pyfunction]
+fn verifier_parameters(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let p = receipts::verifier_parameters();
+    let dict = PyDict::new(py);
+    dict.set_item("succinct_control_root", hex::encode(p.succinct_control_root))?;
+    dict.set_item("succinct_digest", hex::encode(p.succinct_digest))?;
+    dict.set_item("groth16_control_root", hex::encode(p.groth16_control_root))?;
+    dict.set_item("groth16_bn254_control_id", hex::encode(p.groth16_bn254_control_id))?;
+    dict.set_item("groth16_digest", hex::encode(p.groth16_digest))?;
     Ok(dict)
 }
 
@@ -292,8 +342,8 @@ fn chain_table() -> &'static str {
     vlayer_guest::chain::CHAIN_TABLE_JSON
 }
 
-/// Pinned in guest_wrapper/Cargo.toml and guest/zkvm/Cargo.toml.
-const RISC0_ZKVM_VERSION: &str = "3.0.6";
+/// Pinned in guest_wrapper/Cargo.toml (the host; the guest builds on 3.0.6, guest/zkvm/Cargo.toml).
+const RISC0_ZKVM_VERSION: &str = "3.1.0-rc.1";
 
 /// What this native build contains.
 #[pyfunction]
@@ -309,8 +359,9 @@ fn build_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     info.set_item("risc0_zkvm_version", RISC0_ZKVM_VERSION)?;
     info.set_item("default_segment_po2", zkvm::DEFAULT_SEGMENT_PO2)?;
     let unavailable = zkvm::recursion_unavailable();
+    // What this build proves by itself; groth16 also needs a shrink-wrap backend, which the host looks for.
     let modes: Vec<&str> = match unavailable {
-        None => vec!["composite", "succinct", "groth16"],
+        None => vec!["composite", "succinct"],
         Some(_) => vec!["composite"],
     };
     info.set_item("proof_modes", modes)?;
@@ -365,5 +416,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(segments_check, m)?)?;
     m.add_function(wrap_pyfunction!(segments_assemble, m)?)?;
     m.add_function(wrap_pyfunction!(guest_image_id, m)?)?;
+    m.add_function(wrap_pyfunction!(receipt_compress, m)?)?;
+    m.add_function(wrap_pyfunction!(groth16_input, m)?)?;
+    m.add_function(wrap_pyfunction!(groth16_receipt, m)?)?;
+    m.add_function(wrap_pyfunction!(verifier_parameters, m)?)?;
     Ok(())
 }

@@ -1,5 +1,5 @@
-//! The zkVM half of guest_wrapper: the embedded guest ELF, its image ID, and execute / prove / verify on the
-//! released RISC Zero 3.0 host (its local CPU prover, or its CUDA prover in the `cuda` build, gpu.rs). Pure Rust
+//! The zkVM half of guest_wrapper: the embedded guest ELF, its image ID, and execute / prove / verify on
+//! RISC Zero's 3.1 host (the 3.x circuits) (its local CPU prover, or its CUDA prover in the `cuda` build, gpu.rs). Pure Rust
 //! with typed errors; lib.rs maps them to Python.
 
 use std::sync::OnceLock;
@@ -210,21 +210,26 @@ pub fn recursion_unavailable() -> Option<String> {
 }
 
 fn recursion_check() -> Option<String> {
-    // An empty archive (what the build script writes under DOCS_RS) is not a zip file at all.
+    // The programs come from the risc0-circuit-recursion-*zkrs crates, compiled in; a build without them (or with
+    // an empty set) cannot lift, join or wrap anything.
     match risc0_circuit_recursion::prove::zkr::get_all_zkrs() {
         Ok(programs) if !programs.is_empty() => None,
-        Ok(_) => Some("the recursion circuit's program archive (recursion_zkr.zip) in this build is empty".into()),
-        Err(err) => Some(format!(
-            "the recursion circuit's programs (recursion_zkr.zip) are not in this build ({err:#}); \
-             no registry carries them, so this build compresses nothing: use 'composite' here, or a prover \
-             built with the archive (a GPU machine or a proving service) for succinct/groth16"
-        )),
+        Ok(_) => Some("this build carries no recursion programs".into()),
+        Err(err) => Some(format!("the recursion programs of this build cannot be read ({err:#})")),
     }
 }
 
 /// Prove the guest on the local prover (CPU, or GPU in the CUDA build). The receipt is verified against the image
 /// ID before it is returned.
 pub fn prove(input: &[u8], mode: ProveMode, segment_po2: u32) -> Result<ProveReport, ZkvmError> {
+    if mode == ProveMode::Groth16 {
+        // The shrink-wrap needs RISC Zero's Groth16 prover, which no registry carries: the host proves succinct
+        // here and hands the rest to a shrink-wrap backend (vlayer.receipts, receipts.rs).
+        return Err(ZkvmError::ModeUnavailable {
+            mode: mode.name().into(),
+            reason: "prove 'succinct', then shrink-wrap it through a Groth16 backend (docs/proof-modes.md)".into(),
+        });
+    }
     if mode != ProveMode::Composite {
         if let Some(reason) = recursion_unavailable() {
             return Err(ZkvmError::ModeUnavailable {
@@ -300,6 +305,8 @@ pub fn receipt_from_json(json: &str) -> Result<Vec<u8>, ZkvmError> {
 pub struct Verified {
     pub journal: Vec<u8>,
     pub kind: &'static str,
+    /// The on-chain seal of a Groth16 receipt.
+    pub onchain_seal: Option<Vec<u8>>,
 }
 
 /// Verify a receipt against an image ID; returns its journal. Fake receipts never verify here.
@@ -316,8 +323,10 @@ pub fn verify(bytes: &[u8], image_id: [u8; 32]) -> Result<Verified, ZkvmError> {
     receipt
         .verify(Digest::from(image_id))
         .map_err(|err| ZkvmError::Verify(err.to_string()))?;
+    let onchain_seal = onchain_seal(&receipt);
     Ok(Verified {
         journal: receipt.journal.bytes,
         kind,
+        onchain_seal,
     })
 }

@@ -25,6 +25,8 @@ from vlayer.progress_bar import SegmentBar
 from vlayer.proof_encoding import Proof, proof_from_json, proof_to_json
 from vlayer.prove import Pinned, ProofModeName, ZkProve, prove_call
 from vlayer.receipt_check import check_receipt, check_zkvm_receipt, load_receipt, load_zkvm_receipt
+from vlayer.receipts import shrink_wrap
+from vlayer.receipts.cli import groth16_group
 from vlayer.rpc import HttpTransport, RecordingTransport, ReplayTransport, RpcClient
 from vlayer.rpc.transport import Transport
 from vlayer.service.client import ProveClient
@@ -68,7 +70,8 @@ def _version_text() -> str:
         f"vlayer {__version__}\n"
         f"guest image id   0x{info['image_id']}\n"
         f"guest ELF sha256 {info['guest_elf_sha256']} ({info['guest_elf_size']} bytes)\n"
-        f"risc0-zkvm       {info['risc0_zkvm_version']} (proof modes here: fake, {', '.join(info['proof_modes'])})\n"
+        f"risc0-zkvm       {info['risc0_zkvm_version']} (proof modes here: fake, {', '.join(info['proof_modes'])}; "
+        "groth16 with a shrink-wrap backend)\n"
         f"wire format      v{info['wire_format_version']}\n"
         f"{prover}"
     )
@@ -362,6 +365,12 @@ def _proof_file(
 @click.option("--mode", "mode", type=click.Choice([m.value for m in ProofModeName]), default=None,
               help="Proof mode for local proving (default: fake with --dev, else composite).")  # fmt: skip
 @click.option("--auth-token", envvar="VLAYER_AUTH_TOKEN", default=None, help="Bearer token for --service.")
+@click.option(
+    "--groth16-prover",
+    default=None,
+    metavar="CMD",
+    help="--mode groth16: shrink-wrap command (gets a folder with input.json, leaves proof.json).",
+)
 @click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="Write the proof JSON here.")
 def prove_cmd(
     rpc_url: str | None,
@@ -378,6 +387,7 @@ def prove_cmd(
     dev: bool,
     mode: str | None,
     auth_token: str | None,
+    groth16_prover: str | None,
     out: str | None,
 ) -> None:
     """Prove one call of a prover contract, locally or through a prove service."""
@@ -416,6 +426,8 @@ def prove_cmd(
     else:
         if not rpc_url:
             raise InputError("--rpc-url (local proving) or --service is required")
+        # A groth16 proof needs a shrink-wrap backend: refused here, before any proving, when there is none.
+        backend = shrink_wrap.select_backend(groth16_prover) if proof_mode is ProofModeName.GROTH16 else None
         rpc = _client(rpc_url, None, None, 30.0)
         node_chain = _node_chain(rpc, chain_id)
         spec = ChainSpec.dev(hardfork, node_chain) if hardfork else None
@@ -433,6 +445,7 @@ def prove_cmd(
                 zk_prove=_local_prover(bar),
                 l2_nodes=_l2_nodes(l2_rpc_urls, hardfork, 30.0),
                 node_check=not no_node_check,
+                groth16_backend=backend,
             )
         rpc.close()
         doc = _proof_file(proven.proof, proven.journal, proven.preflight.return_data, proven.mode.value,
@@ -457,19 +470,20 @@ def _local_prover(bar: SegmentBar) -> ZkProve:
     """Composite receipts segment by segment in this process (vlayer.cluster's coordinator, no store), so the bar
     moves per segment; the other modes in one piece."""
     from vlayer.cluster.coordinator import LocalBackend, prove_job
-    from vlayer.service.proving import progress_metrics
+    from vlayer.service.proving import progress_metrics, succinct_of
 
     def prove(guest_input: bytes, mode: str) -> ZkvmProof:
-        if mode != "composite":
+        if mode not in ("composite", "succinct"):
             return zkvm_prove(guest_input, mode)
         backend = LocalBackend()
         try:
             job = hashlib.sha256(guest_input).hexdigest()
-            return prove_job(
+            composite = prove_job(
                 guest_input, job_id=job, backend=backend, progress=lambda p: bar.update(progress_metrics(p))
             )
         finally:
             backend.close()
+        return composite if mode == "composite" else succinct_of(composite, call_guest_id())
 
     return prove
 
@@ -503,6 +517,8 @@ def _echo_stage(stage: str) -> None:
 @click.option("--max-body-kb", default=4096, show_default=True, help="Largest request body accepted (KiB).")
 @click.option("--no-node-check", is_flag=True,
               help="Do not compare results with the node's own eth_call (nodes that cannot answer it).")  # fmt: skip
+@click.option("--groth16-prover", default=None, metavar="CMD",
+              help="--proof-mode groth16: shrink-wrap command (default: docker/podman, RISC Zero image).")  # fmt: skip
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=3000, show_default=True)
 @click.option("--log-level", default="info", show_default=True)
@@ -522,6 +538,7 @@ def serve_cmd(
     rpc_max_response_mb: int,
     max_body_kb: int,
     no_node_check: bool,
+    groth16_prover: str | None,
     host: str,
     port: int,
     log_level: str,
@@ -551,6 +568,7 @@ def serve_cmd(
         rpc_max_response_bytes=rpc_max_response_mb * 1024 * 1024,
         max_body_bytes=max_body_kb * 1024,
         node_check=not no_node_check,
+        groth16_prover=groth16_prover,
     )
     logs.configure(log_level)
     banner = "dev mode: FAKE proofs" if mode is ProofModeName.FAKE else f"{mode.value} zkVM receipts"
@@ -596,6 +614,7 @@ def devnet_cmd(port: int, hardfork: str, chain_id: int) -> None:
 
 
 main.add_command(worker_cmd)
+main.add_command(groth16_group)
 main.add_command(cluster_group)
 
 if __name__ == "__main__":

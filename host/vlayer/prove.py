@@ -3,8 +3,9 @@ proof in the requested mode. The CLI's `prove` and the HTTP service both run thi
 
 Modes: `fake` is dev mode, an explicit opt-in refused on mainnet chain ids; its seal is the claim digest, which
 anyone can compute, so it proves nothing. The real modes run the embedded guest ELF in the RISC Zero zkVM
-(`vlayer.zkvm`): `composite` proves on this CPU (a receipt for off-chain verification; chains verify Groth16 only),
-`succinct` and `groth16` need the recursion programs this build lacks and are refused (docs/proof-modes.md).
+(`vlayer.zkvm`): `composite` (a STARK per segment) and `succinct` (lifted and joined into one STARK) prove on this
+machine, for off-chain verification; `groth16`, the one chains verify, is the succinct receipt shrink-wrapped by a
+backend (`vlayer.receipts`), refused up front where none is available (docs/proof-modes.md).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from vlayer.guest import call_guest_id, run_and_check
 from vlayer.guest_input import input_for
 from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
 from vlayer.proof_encoding import Proof, ProofMode, fake_proof, proof_from_receipt
+from vlayer.receipts import groth16 as receipts_groth16
+from vlayer.receipts import shrink_wrap
 from vlayer.rpc import RpcClient
 from vlayer.teleport.anchor import L2Node
 
@@ -40,6 +43,8 @@ class Stage(enum.StrEnum):
     PREFLIGHT = "preflight"
     ESTIMATING_VGAS = "estimating_vgas"
     PROVING = "proving"
+    #: Ours: the Groth16 shrink-wrap of the succinct receipt (groth16 mode only).
+    SHRINK_WRAP = "shrink_wrap"
 
 
 def vgas_of(cycles: int) -> int:
@@ -83,8 +88,11 @@ class Proven:
     vgas: int | None = None
 
 
-def check_mode_allowed(mode: ProofModeName, chain_id: int, dev_mode: bool) -> None:
-    """Refuse before any work: fake without dev mode or on a mainnet, and modes this build cannot run."""
+def check_mode_allowed(
+    mode: ProofModeName, chain_id: int, dev_mode: bool, groth16_backend: shrink_wrap.Backend | None = None
+) -> None:
+    """Refuse before any work: fake without dev mode or on a mainnet, and modes this build cannot run (groth16
+    without a shrink-wrap backend)."""
     if mode is ProofModeName.FAKE:
         if not dev_mode:
             raise ProvingError("fake proofs need dev mode, which is off; enable it explicitly (--dev)")
@@ -92,11 +100,14 @@ def check_mode_allowed(mode: ProofModeName, chain_id: int, dev_mode: bool) -> No
             raise ProvingError(f"fake proofs are refused on mainnet chain id {chain_id}")
         return
     available = zkvm.available_modes()
-    if mode.value not in available:
+    needs = "succinct" if mode is ProofModeName.GROTH16 else mode.value
+    if needs not in available:
         raise zkvm.ProofModeUnavailableError(
             f"proof mode {mode.value} cannot run on this build (it can: {', '.join(available)}); "
             "see docs/proof-modes.md"
         )
+    if mode is ProofModeName.GROTH16 and groth16_backend is None:
+        shrink_wrap.select_backend()  # raises, naming why no backend is available
 
 
 def prove_call(
@@ -112,12 +123,15 @@ def prove_call(
     zk_prove: ZkProve | None = None,
     l2_nodes: Mapping[int, L2Node] | None = None,
     node_check: bool = True,
+    groth16_backend: shrink_wrap.Backend | None = None,
 ) -> Proven:
     """Preflight, check the guest, prove. Raises `CallRevertedError` when the call reverts (nothing to prove).
 
     With a `vgas_limit` (vlayer v1's budget), the guest first runs in the zkVM executor to count its cycles, and a
     call that needs more than the budget fails with `VgasLimitError` before any proving work."""
-    check_mode_allowed(mode, pinned.chain_id, dev_mode)
+    check_mode_allowed(mode, pinned.chain_id, dev_mode, groth16_backend)
+    if mode is ProofModeName.GROTH16 and groth16_backend is None:
+        groth16_backend = shrink_wrap.select_backend()
     stage = on_stage or (lambda _s: None)
     stage(Stage.PREFLIGHT)
     t0 = time.perf_counter()
@@ -162,13 +176,20 @@ def prove_call(
             segments=None if estimated is None else estimated.segments,
             vgas=None if cycles is None else vgas_of(cycles),
         )
-    proved = (zk_prove or zkvm.prove)(input_for(result), mode.value)
+    zk_mode = "succinct" if mode is ProofModeName.GROTH16 else mode.value
+    proved = (zk_prove or zkvm.prove)(input_for(result), zk_mode)
     _check_zkvm_journal(proved.run.journal, run.journal)
     times["zkvm_execute"] = proved.run.execute_seconds
     times["proving"] = proved.prove_seconds
+    receipt = proved.receipt
     onchain: Proof | None = None
-    if proved.onchain_seal is not None:
-        onchain = proof_from_receipt(proved.onchain_seal, ProofMode.GROTH16, image_id, run.journal)
+    if mode is ProofModeName.GROTH16:
+        assert groth16_backend is not None  # selected above
+        stage(Stage.SHRINK_WRAP)
+        wrapped = receipts_groth16.shrink_wrap(receipt, image_id, groth16_backend)
+        times["shrink_wrap"] = wrapped.shrink_wrap_seconds
+        receipt = wrapped.receipt
+        onchain = proof_from_receipt(wrapped.onchain_seal, ProofMode.GROTH16, image_id, run.journal)
     return Proven(
         onchain,
         run.journal,
@@ -176,7 +197,7 @@ def prove_call(
         mode,
         times,
         cycles=proved.run.total_cycles,
-        receipt=proved.receipt,
+        receipt=receipt,
         segments=proved.run.segments,
         vgas=vgas_of(proved.run.total_cycles),
     )

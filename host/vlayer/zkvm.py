@@ -67,6 +67,8 @@ class ZkvmProof:
 class VerifiedReceipt:
     journal: bytes
     kind: str
+    #: RISC Zero's on-chain seal (selector + Groth16 proof) of a groth16 receipt, else None.
+    onchain_seal: bytes | None = None
 
 
 def _native() -> ModuleType:
@@ -129,7 +131,8 @@ def verify(receipt: bytes, image_id: bytes) -> VerifiedReceipt:
     if len(image_id) != 32:
         raise ZkvmReceiptError(f"an image id is 32 bytes, got {len(image_id)}")
     out = call_native("zkvm_verify", receipt, image_id)
-    return VerifiedReceipt(bytes(out["journal"]), str(out["kind"]))
+    seal = out.get("onchain_seal")
+    return VerifiedReceipt(bytes(out["journal"]), str(out["kind"]), None if seal is None else bytes(seal))
 
 
 def receipt_to_json(receipt: bytes) -> dict[str, Any]:

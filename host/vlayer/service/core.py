@@ -28,6 +28,7 @@ from vlayer.hexutil import parse_address, parse_hex_bytes
 from vlayer.preflight.execute import CallRequest, resolve_gas
 from vlayer.proof_encoding import proof_to_json
 from vlayer.prove import Pinned, ProofModeName, Proven, Stage, prove_call
+from vlayer.receipts import shrink_wrap
 from vlayer.rpc import RpcClient
 from vlayer.service.jobs import JobState, JobStore
 from vlayer.service.metrics import ServiceMetrics
@@ -128,7 +129,7 @@ class ProveService:
             "wire_format_version": WIRE_FORMAT_VERSION,
             "guest_elf_sha256": info.get("guest_elf_sha256"),
             "proof_mode": self.settings.proof_mode.value,
-            "proof_modes_available": ["fake", *zkvm.available_modes()],
+            "proof_modes_available": proof_modes_available(self.settings.groth16_prover),
             "chains": sorted(self.settings.chains),
         }
 
@@ -203,6 +204,11 @@ class ProveService:
             return spec_for_chain(chain_id)
         except UnsupportedForkError as exc:
             raise InputError(str(exc)) from None
+
+    def _groth16_backend(self, mode: ProofModeName) -> shrink_wrap.Backend | None:
+        if mode is not ProofModeName.GROTH16:
+            return None
+        return shrink_wrap.select_backend(self.settings.groth16_prover)
 
     def _client(self, url: str) -> RpcClient:
         return RpcClient.http(
@@ -306,6 +312,7 @@ class ProveService:
                     zk_prove=self.proving.prover(job_hash, on_progress),
                     l2_nodes=l2_nodes,
                     node_check=self.settings.node_check,
+                    groth16_backend=self._groth16_backend(ProofModeName(req["mode"])),
                 )
             finally:
                 client.close()
@@ -346,6 +353,15 @@ class ProveService:
         self.proving.finished(job_hash)
         seconds = done_metrics["times"]["total"] / 1000
         log.info("job done", extra={"event": "done", "job": job_hash, "seconds": seconds})
+
+
+def proof_modes_available(groth16_prover: str | None = None) -> list[str]:
+    """What this build on this machine can prove: fake (dev mode), the zkVM's own modes, and groth16 where a
+    shrink-wrap backend is available."""
+    modes = ["fake", *zkvm.available_modes()]
+    if "succinct" in modes and shrink_wrap.available(groth16_prover) is None:
+        modes.append("groth16")
+    return modes
 
 
 def _ms(seconds: float) -> int:

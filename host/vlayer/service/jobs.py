@@ -28,11 +28,19 @@ class JobState(enum.StrEnum):
     PREFLIGHT = "preflight"
     ESTIMATING_VGAS = "estimating_vgas"
     PROVING = "proving"
+    #: Ours: a groth16 job's shrink-wrap (vlayer.receipts).
+    SHRINK_WRAP = "shrink_wrap"
     DONE = "done"
     FAILED = "failed"
 
 
-UNFINISHED = (JobState.QUEUED, JobState.PREFLIGHT, JobState.ESTIMATING_VGAS, JobState.PROVING)
+UNFINISHED = (
+    JobState.QUEUED,
+    JobState.PREFLIGHT,
+    JobState.ESTIMATING_VGAS,
+    JobState.PROVING,
+    JobState.SHRINK_WRAP,
+)
 
 _metadata = sa.MetaData()
 jobs_table = sa.Table(

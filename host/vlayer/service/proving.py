@@ -1,12 +1,15 @@
 """How the service proves a job's guest input: composite receipts segment by segment through vlayer.cluster's
 coordinator — in this process by default, on a Ray cluster with `--cluster` — each segment receipt checked and
 saved in the job store as it arrives (a restarted replica proves only the missing ones), and the job's progress
-written where `v_getProofReceipt` reads it. Succinct and Groth16 receipts are proved in one piece (`zkvm.prove`).
+written where `v_getProofReceipt` reads it. A succinct receipt (also the first half of a groth16 job) is that composite
+receipt lifted and joined (`vlayer.receipts.groth16.compress`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +20,16 @@ from vlayer.cluster import segments
 from vlayer.cluster.coordinator import Backend, LocalBackend, Progress, prove_job
 from vlayer.cluster.store import SegmentStore
 from vlayer.prove import ZkProve
+from vlayer.receipts.groth16 import compress
 from vlayer.service.settings import Settings
+
+
+def succinct_of(composite: zkvm.ZkvmProof, image_id: bytes) -> zkvm.ZkvmProof:
+    """The composite proof's receipt lifted and joined into one succinct receipt (verified), its time added."""
+    t0 = time.perf_counter()
+    receipt = compress(composite.receipt, image_id)
+    seconds = composite.prove_seconds + time.perf_counter() - t0
+    return dataclasses.replace(composite, receipt=receipt, mode="succinct", prove_seconds=seconds)
 
 
 def progress_metrics(progress: Progress) -> dict[str, Any]:
@@ -59,9 +71,9 @@ class JobProving:
 
     def prover(self, job_hash: str, on_progress: Callable[[dict[str, Any]], None]) -> ZkProve:
         def prove(guest_input: bytes, mode: str) -> zkvm.ZkvmProof:
-            if mode != "composite":
+            if mode not in ("composite", "succinct"):
                 return zkvm.prove(guest_input, mode, self.settings.segment_po2)
-            return prove_job(
+            composite = prove_job(
                 guest_input,
                 job_id=job_hash,
                 backend=self.backend(),
@@ -71,6 +83,7 @@ class JobProving:
                 progress=lambda p: on_progress(progress_metrics(p)),
                 segment_timeout=self.settings.segment_timeout,
             )
+            return composite if mode == "composite" else succinct_of(composite, segments.image_id(self.guest))
 
         return prove
 

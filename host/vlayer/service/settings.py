@@ -8,6 +8,7 @@ from vlayer import zkvm
 from vlayer.chain.forks import ChainSpec
 from vlayer.errors import InputError
 from vlayer.prove import MAINNET_CHAIN_IDS, ProofModeName
+from vlayer.receipts import shrink_wrap
 from vlayer.rpc.transport import DEFAULT_MAX_RESPONSE_BYTES
 
 
@@ -50,6 +51,9 @@ class Settings:
     segment_po2: int = 20
     #: Seconds one segment may take before the coordinator gives it to another prover (cluster only).
     segment_timeout: float | None = None
+    #: The Groth16 shrink-wrap command (`--groth16-prover`; vlayer.receipts.shrink_wrap); None: a container
+    #: runtime with RISC Zero's image, where one works.
+    groth16_prover: str | None = None
 
     def __post_init__(self) -> None:
         if self.auth_token is not None and not self.auth_token.strip():
@@ -83,8 +87,13 @@ class Settings:
                 raise InputError(f"fake proofs are refused on mainnet chain ids: {mainnets}")
         else:
             available = zkvm.available_modes()
-            if self.proof_mode.value not in available:
+            needs = "succinct" if self.proof_mode is ProofModeName.GROTH16 else self.proof_mode.value
+            if needs not in available:
                 raise InputError(
                     f"proof mode {self.proof_mode.value!r} cannot run on this build (it can: "
                     f"{', '.join(available)}); see docs/proof-modes.md"
                 )
+            if self.proof_mode is ProofModeName.GROTH16:
+                why = shrink_wrap.available(self.groth16_prover)
+                if why is not None:
+                    raise InputError(why)

@@ -1,0 +1,142 @@
+"""Groth16's middle step, the shrink-wrap: `input.json` (an identity_p254 seal, written by RISC Zero's `to_json`)
+in, `proof.json` (a Groth16 proof of it, snarkjs's layout) out.
+
+It needs RISC Zero's circom witness generator and Groth16 prover with its proving key, which no package registry
+carries, so it runs through a backend, each refused up front with its reason when it is not there:
+
+- `command`: any command (`--groth16-prover CMD`), run as `CMD DIR` with `DIR/input.json` present; it must leave
+  `DIR/proof.json` and exit 0 within the timeout. This is also how the step runs on another machine (a script that
+  copies the folder there and back).
+- `docker` / `podman`: RISC Zero's own image (the one `risc0-groth16`'s CPU prover runs), with the folder mounted on
+  `/mnt`; x86 only, and the image must be pulled (or pullable).
+
+A backend's output is untrusted: `vlayer.receipts.groth16` turns it into a receipt only if it verifies.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from vlayer.errors import ProvingError
+
+#: The image risc0-groth16 3.0.x runs for its CPU shrink-wrap (src/prove/docker.rs).
+RISC0_GROTH16_IMAGE = "risczero/risc0-groth16-prover:v2025-04-03.1"
+#: How long a backend may take (RISC Zero's prover takes about a minute on a large x86 machine).
+DEFAULT_TIMEOUT = 1800.0
+
+
+class ShrinkWrapError(ProvingError):
+    """The Groth16 shrink-wrap backend failed, timed out, or left no usable proof.json."""
+
+
+class ShrinkWrapUnavailableError(ProvingError):
+    """No Groth16 shrink-wrap backend is available here; the message names each one and why."""
+
+
+class Backend(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def run(self, workdir: Path) -> None:
+        """Turn `workdir/input.json` into `workdir/proof.json`, or raise `ShrinkWrapError`."""
+
+
+@dataclass(frozen=True)
+class CommandBackend:
+    command: str
+    timeout: float = DEFAULT_TIMEOUT
+
+    @property
+    def name(self) -> str:
+        return "command"
+
+    def run(self, workdir: Path) -> None:
+        argv = [*shlex.split(self.command), str(workdir)]
+        _run(argv, self.timeout, f"the Groth16 prover command {self.command!r}")
+
+
+@dataclass(frozen=True)
+class ContainerBackend:
+    runtime: str
+    timeout: float = DEFAULT_TIMEOUT
+    image: str = RISC0_GROTH16_IMAGE
+
+    @property
+    def name(self) -> str:
+        return self.runtime
+
+    def run(self, workdir: Path) -> None:
+        argv = [self.runtime, "run", "--rm", "-v", f"{workdir}:/mnt", self.image]
+        _run(argv, self.timeout, f"{self.runtime} ({self.image})")
+
+
+def _run(argv: list[str], timeout: float, what: str) -> None:
+    try:
+        # A session of its own, so a timeout kills whatever the command started too.
+        proc = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+    except OSError as exc:
+        raise ShrinkWrapError(f"{what} cannot start: {exc.strerror or exc}") from None
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise ShrinkWrapError(f"{what} did not finish within {timeout:g}s; stopped") from None
+    if proc.returncode != 0:
+        tail = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        raise ShrinkWrapError(f"{what} exited with status {proc.returncode}: {tail[0][:300]}")
+
+
+def _runtime_ok(runtime: str) -> str | None:
+    """None when `runtime` runs here, else why not."""
+    path = shutil.which(runtime)
+    if path is None:
+        return f"{runtime}: not installed"
+    try:
+        out = subprocess.run([path, "--version"], capture_output=True, timeout=20, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{runtime}: {exc}"
+    return None if out.returncode == 0 else f"{runtime}: '--version' exited with status {out.returncode}"
+
+
+def select_backend(command: str | None = None, *, timeout: float = DEFAULT_TIMEOUT) -> Backend:
+    """The backend to use: the command when one is given, else a container runtime that works here; refused with
+    every reason otherwise (before any proving starts)."""
+    if command is not None:
+        if not command.strip():
+            raise ShrinkWrapUnavailableError("--groth16-prover is empty")
+        program = shlex.split(command)[0]
+        if shutil.which(program) is None and not Path(program).is_file():
+            raise ShrinkWrapUnavailableError(f"the Groth16 prover command {program!r} is not found")
+        return CommandBackend(command, timeout)
+    reasons = []
+    for runtime in ("docker", "podman"):
+        why = _runtime_ok(runtime)
+        if why is None:
+            return ContainerBackend(runtime, timeout)
+        reasons.append(why)
+    raise ShrinkWrapUnavailableError(
+        "groth16 needs a shrink-wrap backend and none is available here ("
+        + "; ".join(reasons)
+        + "): pass --groth16-prover CMD (gets a folder with input.json, must leave proof.json), or prove "
+        "'succinct' and run `vlayer groth16 export` / `vlayer groth16 import` around a shrink-wrap elsewhere "
+        "(docs/proof-modes.md)"
+    )
+
+
+def available(command: str | None = None) -> str | None:
+    """None when `select_backend(command)` would succeed, else its reason."""
+    try:
+        select_backend(command)
+    except ShrinkWrapUnavailableError as exc:
+        return str(exc)
+    return None
