@@ -22,6 +22,7 @@ from vlayer.errors import InputError
 from vlayer.guest import call_guest_id
 from vlayer.proof_encoding import PROOF_TYPE, journal_of, proof_from_json, verifier_calldata
 from vlayer.prove import ProofModeName
+from vlayer.receipts import shrink_wrap
 from vlayer.service import rpc_errors as codes
 from vlayer.service.app import create_app
 from vlayer.service.client import ProveClient, ServiceAuthError, ServiceError
@@ -113,7 +114,9 @@ def test_v_versions(client: TestClient) -> None:
     assert result["api_version"] == "1.3.0" and result["proof_mode"] == "fake" and result["chains"] == [31337]
     assert result["call_guest_id"] == result["chain_guest_id"] == "0x" + call_guest_id().hex()
     assert result["guest_embedded"] is True and result["risc0_version"] == "3.0.6"
-    assert result["proof_modes_available"] == ["fake", "composite"]
+    # groth16 where a shrink-wrap backend (docker, podman) is available on this machine: none on CI's.
+    groth16 = ["groth16"] if shrink_wrap.available() is None else []
+    assert result["proof_modes_available"] == ["fake", "composite", "succinct", *groth16]
 
 
 def error_of(doc: dict[str, Any]) -> tuple[int, str]:
@@ -191,8 +194,12 @@ def test_unreachable_rpc_and_bad_settings(app_chain: App, tmp_path: Path) -> Non
         Settings(chains={31337: ChainConfig(app_chain.anvil.url)}, dev_mode=False)
     with pytest.raises(InputError, match="mainnet chain ids: \\[1\\]"):
         Settings(chains={1: ChainConfig("http://127.0.0.1:1")}, dev_mode=True)
-    with pytest.raises(InputError, match="proof mode 'groth16' cannot run on this build \\(it can: composite\\)"):
-        Settings(chains={1: ChainConfig("http://127.0.0.1:1")}, proof_mode=ProofModeName.GROTH16)
+    # groth16 needs a shrink-wrap backend: none without docker or podman on PATH (tests/test_receipts.py shows a
+    # command backend accepted).
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PATH", str(tmp_path))
+        with pytest.raises(InputError, match="groth16 needs a shrink-wrap backend and none is available here"):
+            Settings(chains={1: ChainConfig("http://127.0.0.1:1")}, proof_mode=ProofModeName.GROTH16)
     # A real mode needs no dev mode and may serve mainnets.
     Settings(chains={1: ChainConfig("http://127.0.0.1:1")}, proof_mode=ProofModeName.COMPOSITE)
 

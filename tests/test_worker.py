@@ -282,6 +282,28 @@ def test_two_worker_processes_race_one_fulfils_the_other_drops(chain: Chain, tmp
     assert chain.w3.eth.get_balance(payees[winner]) == FEE and chain.w3.eth.get_balance(payees[1 - winner]) == 0
 
 
+def test_a_proof_older_than_256_blocks_is_still_submitted(chain: Chain, tmp_path: Path) -> None:
+    """With EIP-2935's history contract (this Osaka anvil) the book accepts settle blocks 8,191 blocks back, and the
+    worker reads that window from the book instead of re-proving after 256 (issue 24)."""
+    assert chain.book.functions.settlementWindow().call() == 8191
+    with worker(chain, tmp_path / "w.db") as w:
+        call = chain.post_call(delta=2)
+        args = list(call.args)
+        args[-1] = chain.head() + 1000  # a deadline past the 300 blocks below
+        chain.transact(chain.book.functions.post(*args), value=FEE)
+        request_id = int(chain.book.functions.requestCount().call())
+        chain.mine()
+        w.poll()
+        assert w.step(request_id) is RequestState.PROVED
+        settle = int(w.store.get(request_id).proof["settle"])  # type: ignore[union-attr]
+        chain.mine(300)
+        assert w.settle_request(request_id) is RequestState.FULFILLED
+        row = w.store.get(request_id)
+        assert row is not None and row.reproofs == 0
+    (event,) = chain.fulfilled(request_id)
+    assert event["args"]["settleBlock"] == settle and event["blockNumber"] - settle > 256
+
+
 def test_write_between_proof_and_submission_is_proved_again(chain: Chain, tmp_path: Path) -> None:
     with worker(chain, tmp_path / "w.db") as w:
         request_id = chain.post(delta=3)

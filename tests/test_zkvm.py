@@ -98,12 +98,12 @@ def test_zkvm_refusals_are_the_guests_exact_messages() -> None:
         assert str(zk_err.value) == str(native_err.value), what
 
 
-def test_unavailable_modes_are_refused_with_the_reason() -> None:
+def test_modes_of_this_build_and_groth16_only_through_a_backend() -> None:
     data = (VECTOR_DIR / "erc20_balance_osaka.input.bin").read_bytes()
-    assert zkvm.available_modes() == ["composite"]
-    for mode in ("succinct", "groth16"):
-        with pytest.raises(zkvm.ProofModeUnavailableError, match=r"recursion_zkr\.zip"):
-            zkvm.prove(data, mode)
+    assert zkvm.available_modes() == ["composite", "succinct"]
+    # The native prover never runs the shrink-wrap itself: groth16 is succinct + a backend (vlayer.receipts).
+    with pytest.raises(zkvm.ProofModeUnavailableError, match="prove 'succinct', then shrink-wrap it"):
+        zkvm.prove(data, "groth16")
     with pytest.raises(zkvm.ProofModeUnavailableError, match="known modes"):
         zkvm.prove(data, "stark")
     assert issubclass(zkvm.ProofModeUnavailableError, ProvingError)

@@ -50,8 +50,7 @@ contract ImageIdRepositoryTest is Test {
 
     function test_onlyTheOwnerAddsAndRevokes() public {
         vm.prank(STRANGER);
-        (bool ok, bytes memory err) =
-            address(repository).call(abi.encodeCall(IImageIdRepository.addImageIdSupport, (IMAGE)));
+        (bool ok, bytes memory err) = address(repository).call(abi.encodeCall(IImageIdRepository.addImageIdSupport, (IMAGE)));
         assertTrue(!ok, "stranger added an image");
         assertEq(err, abi.encodeWithSelector(Owned.NotOwner.selector, STRANGER), "revert");
         repository.addImageIdSupport(IMAGE);

@@ -93,9 +93,7 @@ contract LayoutTest is Test {
         assertRevertsWith(
             address(prover),
             abi.encodeCall(Prover.setBlock, (1)),
-            abi.encodeWithSignature(
-                "Error(string)", "vlayer: setBlock (time travel) is not supported by this executor"
-            ),
+            abi.encodeWithSignature("Error(string)", "vlayer: setBlock (time travel) is not supported by this executor"),
             "setBlock"
         );
         assertRevertsWith(
@@ -116,9 +114,7 @@ contract LayoutTest is Test {
         assertRevertsWith(
             address(prover),
             abi.encodeCall(TravelingProver.travel, ()),
-            abi.encodeWithSignature(
-                "Error(string)", "vlayer: setBlock (time travel) is not supported by this executor"
-            ),
+            abi.encodeWithSignature("Error(string)", "vlayer: setBlock (time travel) is not supported by this executor"),
             "host answered false"
         );
     }

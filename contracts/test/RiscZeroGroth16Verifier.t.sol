@@ -127,8 +127,7 @@ contract RiscZeroGroth16VerifierTest is Test {
     }
 
     function test_verifierForAnotherControlIdRejects() public {
-        RiscZeroGroth16Verifier other =
-            new RiscZeroGroth16Verifier(r.controlRoot, r.bn254ControlId ^ bytes32(uint256(1)));
+        RiscZeroGroth16Verifier other = new RiscZeroGroth16Verifier(r.controlRoot, r.bn254ControlId ^ bytes32(uint256(1)));
         bytes memory retagged = bytes.concat(other.SELECTOR(), _body(r.seal));
         assertRevertsWith(
             address(other),

@@ -56,23 +56,7 @@ contract RiscZeroMockVerifierTest is Test {
 
     function test_refusesToDeployOnMainnets() public {
         uint256[18] memory mainnets = [
-            uint256(1),
-            10,
-            56,
-            100,
-            137,
-            324,
-            480,
-            747,
-            1101,
-            5000,
-            8453,
-            34443,
-            42161,
-            42170,
-            43114,
-            59144,
-            81457,
+            uint256(1), 10, 56, 100, 137, 324, 480, 747, 1101, 5000, 8453, 34443, 42161, 42170, 43114, 59144, 81457,
             534352
         ];
         for (uint256 i = 0; i < mainnets.length; i++) {
@@ -81,9 +65,7 @@ contract RiscZeroMockVerifierTest is Test {
                 revert(string.concat("deployed on chain ", vm.toString(mainnets[i])));
             } catch (bytes memory err) {
                 assertEq(
-                    err,
-                    abi.encodeWithSelector(RiscZeroMockVerifier.MockVerifierOnMainnet.selector, mainnets[i]),
-                    "revert"
+                    err, abi.encodeWithSelector(RiscZeroMockVerifier.MockVerifierOnMainnet.selector, mainnets[i]), "revert"
                 );
             }
         }

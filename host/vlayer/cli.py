@@ -26,7 +26,7 @@ from vlayer.proof_encoding import Proof, proof_from_json, proof_to_json
 from vlayer.prove import Pinned, ProofModeName, ZkProve, prove_call
 from vlayer.receipt_check import check_receipt, check_zkvm_receipt, load_receipt, load_zkvm_receipt
 from vlayer.receipts import shrink_wrap
-from vlayer.receipts.cli import groth16_group
+from vlayer.receipts.cli import echo_or_write, groth16_group
 from vlayer.rpc import HttpTransport, RecordingTransport, ReplayTransport, RpcClient
 from vlayer.rpc.transport import Transport
 from vlayer.service.client import ProveClient
@@ -458,12 +458,7 @@ def prove_cmd(
         click.echo(
             "WARNING: dev mode: this is a FAKE proof; it proves nothing and mainnet verifiers refuse it", err=True
         )
-    text = json.dumps(doc, indent=2)
-    if out:
-        Path(out).write_text(text + "\n")
-        click.echo(f"proof written to {out}", err=True)
-    else:
-        click.echo(text)
+    echo_or_write(doc, out)
 
 
 def _local_prover(bar: SegmentBar) -> ZkProve:

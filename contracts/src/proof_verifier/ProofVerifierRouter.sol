@@ -34,8 +34,7 @@ contract ProofVerifierRouter is IProofVerifier {
         external
         view
     {
-        IProofVerifier target = proof.seal.mode == ProofMode.FAKE
-            ? IProofVerifier(FAKE_PROOF_VERIFIER)
+        IProofVerifier target = proof.seal.mode == ProofMode.FAKE ? IProofVerifier(FAKE_PROOF_VERIFIER)
             : IProofVerifier(GROTH16_PROOF_VERIFIER);
         target.verify(proof, journalDigest, expectedProver, expectedSelector);
     }

@@ -2,13 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Groth16} from "./Groth16.sol";
-import {
-    IRiscZeroSelectable,
-    IRiscZeroVerifier,
-    Receipt,
-    SelectorMismatch,
-    VerificationFailed
-} from "./IRiscZeroVerifier.sol";
+import {IRiscZeroSelectable, IRiscZeroVerifier, Receipt, SelectorMismatch, VerificationFailed} from "./IRiscZeroVerifier.sol";
 import {ByteOrder, ReceiptClaimLib, StructHash} from "./ReceiptClaim.sol";
 
 /// @notice Verifies RISC Zero zkVM Groth16 receipts; accepts the seals RISC Zero's `RiscZeroGroth16Verifier` accepts.

@@ -2,13 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {ChainIds} from "../ChainIds.sol";
-import {
-    IRiscZeroSelectable,
-    IRiscZeroVerifier,
-    Receipt,
-    SelectorMismatch,
-    VerificationFailed
-} from "./IRiscZeroVerifier.sol";
+import {IRiscZeroSelectable, IRiscZeroVerifier, Receipt, SelectorMismatch, VerificationFailed} from "./IRiscZeroVerifier.sol";
 import {ReceiptClaimLib} from "./ReceiptClaim.sol";
 
 /// @notice Dev-mode verifier: a seal is `SELECTOR || claimDigest`, which anyone can produce, so it proves nothing.

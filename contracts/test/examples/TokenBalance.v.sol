@@ -28,11 +28,7 @@ contract TokenBalanceProver is Prover {
     }
 
     /// @notice Dynamic outputs: their offsets in the journal must line up with the verifier's calldata.
-    function balances(address[] calldata owners)
-        public
-        view
-        returns (Proof memory, address[] memory, uint256[] memory)
-    {
+    function balances(address[] calldata owners) public view returns (Proof memory, address[] memory, uint256[] memory) {
         uint256[] memory amounts = new uint256[](owners.length);
         for (uint256 i = 0; i < owners.length; i++) {
             amounts[i] = TOKEN.balanceOf(owners[i]);

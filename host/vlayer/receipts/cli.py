@@ -46,7 +46,8 @@ def _groth16_doc(
     }
 
 
-def _write(doc: dict[str, Any], out: str | None) -> None:
+def echo_or_write(doc: dict[str, Any], out: str | None) -> None:
+    """A proof document to `out`, or to standard output."""
     text = json.dumps(doc, indent=2)
     if out:
         Path(out).write_text(text + "\n")
@@ -95,7 +96,7 @@ def import_cmd(directory: str, out: str | None) -> None:
         f"0x{result.onchain_seal[:4].hex()}",
         err=True,
     )
-    _write(_groth16_doc(result, image_id, journal, extra), out)
+    echo_or_write(_groth16_doc(result, image_id, journal, extra), out)
 
 
 @groth16_group.command("wrap")
@@ -109,4 +110,4 @@ def wrap_cmd(proof_file: str, groth16_prover: str | None, out: str | None) -> No
     zk, doc = _proof_file(Path(proof_file))
     result = groth16.shrink_wrap(zk.receipt, zk.image_id, backend)
     click.echo(f"shrink-wrapped by {backend.name} in {result.shrink_wrap_seconds:.1f}s", err=True)
-    _write(_groth16_doc(result, zk.image_id, zk.journal, doc), out)
+    echo_or_write(_groth16_doc(result, zk.image_id, zk.journal, doc), out)

@@ -195,20 +195,22 @@ def _shutdown(conn: Any) -> None:
             sock.shutdown(socket.SHUT_RDWR)
 
 
-class _WatchedConnection(urllib3.connection.HTTPConnection):
+class _Watched:
+    """Tells the deadline of the request in flight on this thread which connection carries it."""
+
     def request(self, *args: Any, **kwargs: Any) -> None:
         watch = getattr(_current, "deadline", None)
         if watch is not None:
             watch.attach(self)
-        super().request(*args, **kwargs)
+        super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        watch = getattr(_current, "deadline", None)
-        if watch is not None:
-            watch.attach(self)
-        super().request(*args, **kwargs)
+class _WatchedConnection(_Watched, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, urllib3.connection.HTTPSConnection):
+    pass
 
 
 class _WatchedPool(urllib3.HTTPConnectionPool):

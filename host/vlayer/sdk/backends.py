@@ -23,6 +23,7 @@ from vlayer.hexutil import parse_hex_bytes
 from vlayer.preflight.execute import CallRequest
 from vlayer.proof_encoding import proof_from_json
 from vlayer.prove import Pinned, ProofModeName, prove_call
+from vlayer.receipts import shrink_wrap
 from vlayer.rpc import RpcClient
 from vlayer.sdk.calls import ProverCall
 from vlayer.sdk.result import ProofResult, build_result
@@ -40,7 +41,8 @@ class Local:
 
     `mode` defaults to fake with `dev=True`, else composite; fake proofs prove nothing and need `dev=True`, as the
     service's dev mode does. `hardfork` describes a dev chain (anvil's `--hardfork`); `chain_spec` any other chain
-    without a built-in schedule.
+    without a built-in schedule. `groth16_prover`: the shrink-wrap command of the groth16 mode (default: docker or
+    podman with RISC Zero's image; `vlayer.receipts.shrink_wrap`); groth16 is refused here when neither works.
     """
 
     rpc_url: str | None = None
@@ -49,6 +51,7 @@ class Local:
     hardfork: str | None = None
     chain_spec: ChainSpec | None = None
     rpc_timeout: float = 30.0
+    groth16_prover: str | None = None
 
     def __post_init__(self) -> None:
         if self.proof_mode is ProofModeName.FAKE and not self.dev:
@@ -57,6 +60,8 @@ class Local:
             raise InputError("give a dev chain's hardfork or a chain spec, not both")
         if self.rpc_url is not None and not self.rpc_url.startswith(("http://", "https://")):
             raise InputError(f"the RPC URL must be http(s), got {self.rpc_url!r}")
+        if self.proof_mode is ProofModeName.GROTH16:
+            shrink_wrap.select_backend(self.groth16_prover)  # refused now, naming why, rather than after proving
 
     @property
     def proof_mode(self) -> ProofModeName:
@@ -203,6 +208,11 @@ class LocalBackend:
                 chain_spec=spec,
                 vgas_limit=call.vgas_limit,
                 on_stage=lambda stage: notify(stage.value),
+                groth16_backend=(
+                    shrink_wrap.select_backend(self.local.groth16_prover)
+                    if self.local.proof_mode is ProofModeName.GROTH16
+                    else None
+                ),
             )
         except ProveError:
             raise

@@ -33,6 +33,8 @@ def parse_shard(text: str) -> tuple[int, int]:
 @click.option("--service", "service_url", default=None, help="Prove through this prove service.")
 @click.option("--auth-token", envvar="VLAYER_AUTH_TOKEN", default=None, help="Bearer token for --service.")
 @click.option("--mode", default=None, help="Local proof mode (groth16; fake with --dev). Composite is refused.")
+@click.option("--groth16-prover", default=None, metavar="CMD",
+              help="--mode groth16: shrink-wrap command (default: docker/podman, RISC Zero image).")  # fmt: skip
 @click.option("--hardfork", default=None, help="Dev chain hardfork (local proving).")
 @click.option("--dev", is_flag=True, help="Accept FAKE proofs, which prove nothing (dev chains only).")
 @click.option("--payee", default=None, help="Who is paid the fees (default: the signing account).")
@@ -53,6 +55,7 @@ def worker_cmd(
     service_url: str | None,
     auth_token: str | None,
     mode: str | None,
+    groth16_prover: str | None,
     hardfork: str | None,
     dev: bool,
     payee: str | None,
@@ -71,7 +74,7 @@ def worker_cmd(
             raise InputError("--mode and --hardfork apply to local proving; a prove service proves in its own mode")
         prover = service_url
     else:
-        prover = Local(rpc_url=rpc_url, dev=dev, mode=mode, hardfork=hardfork)
+        prover = Local(rpc_url=rpc_url, dev=dev, mode=mode, hardfork=hardfork, groth16_prover=groth16_prover)
     config = WorkerConfig(
         shard=parse_shard(shard) if shard else None,
         grace=grace,
