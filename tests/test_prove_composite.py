@@ -63,3 +63,33 @@ def test_cli_proves_a_composite_receipt_that_verifies(osaka_chain: Chain, tmp_pa
     bad.write_text(json.dumps({**doc, "zkvm_receipt": forged}))
     p = vlayer("verify", str(bad))
     assert p.returncode == 9 and "receipt does not verify" in p.stderr
+
+
+def test_cli_proves_a_succinct_receipt_and_exports_its_groth16_input(osaka_chain: Chain, tmp_path: Path) -> None:
+    """The vlayer guest's ERC20 call as one succinct receipt (segments proved, lifted, joined) through the CLI,
+    verified; then `vlayer groth16 export` writes the shrink-wrap's input for it (identity_p254 on this CPU)."""
+    out = tmp_path / "proof.json"
+    data = "0x" + calldata("balanceOf(address)", ["address"], [HOLDERS[1]]).hex()
+    p = subprocess.run(
+        [*VLAYER, "prove", "--rpc-url", osaka_chain.anvil.url, "--block", str(osaka_chain.block),
+         "--to", "0x" + osaka_chain.d.token.hex(), "--data", data, "--hardfork", "osaka",
+         "--mode", "succinct", "--out", str(out)],
+        capture_output=True, text=True, env=ENV, timeout=5400, check=False,
+    )  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(out.read_text())
+    assert doc["mode"] == "succinct" and doc["proof"] is None  # chains verify Groth16 only
+    assert doc["evm_call_result"] == "0x" + (2 * 10**18).to_bytes(32, "big").hex()
+    receipt = base64.b64decode(doc["zkvm_receipt"])
+    assert zkvm.verify(receipt, call_guest_id()).kind == "succinct"
+    ok = vlayer("verify", str(out))
+    assert ok.returncode == 0 and "verified     succinct zkVM receipt" in ok.stdout, ok.stderr
+
+    wrap = tmp_path / "wrap"
+    exported = vlayer("groth16", "export", str(out), "--out", str(wrap))
+    assert exported.returncode == 0, exported.stderr
+    iop = json.loads((wrap / "input.json").read_text())["iop"]
+    assert len(iop) == 25_749 and all(v.isdigit() for v in iop)
+    claim = json.loads((wrap / "claim.json").read_text())
+    assert claim["image_id"] == doc["image_id"] and claim["journal"] == doc["journal"]
+    assert claim["evm_call_result"] == doc["evm_call_result"]
