@@ -175,10 +175,16 @@ fn groth16_receipt<'py>(
 fn verifier_parameters(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let p = receipts::verifier_parameters();
     let dict = PyDict::new(py);
-    dict.set_item("succinct_control_root", hex::encode(p.succinct_control_root))?;
+    dict.set_item(
+        "succinct_control_root",
+        hex::encode(p.succinct_control_root),
+    )?;
     dict.set_item("succinct_digest", hex::encode(p.succinct_digest))?;
     dict.set_item("groth16_control_root", hex::encode(p.groth16_control_root))?;
-    dict.set_item("groth16_bn254_control_id", hex::encode(p.groth16_bn254_control_id))?;
+    dict.set_item(
+        "groth16_bn254_control_id",
+        hex::encode(p.groth16_bn254_control_id),
+    )?;
     dict.set_item("groth16_digest", hex::encode(p.groth16_digest))?;
     Ok(dict)
 }

@@ -81,7 +81,9 @@ pub fn compress_succinct(bytes: &[u8], image_id: Digest) -> Result<Vec<u8>, Zkvm
 pub fn groth16_input(bytes: &[u8], image_id: Digest) -> Result<String, ZkvmError> {
     let succinct = decode_receipt(&compress_succinct(bytes, image_id)?)?;
     let InnerReceipt::Succinct(inner) = &succinct.inner else {
-        return Err(ZkvmError::Prove("compression did not give a succinct receipt".into()));
+        return Err(ZkvmError::Prove(
+            "compression did not give a succinct receipt".into(),
+        ));
     };
     let prover = get_prover_server(&ProverOpts::succinct()).map_err(prove_err("prover"))?;
     let p254 = prover
@@ -101,7 +103,9 @@ pub fn groth16_input(bytes: &[u8], image_id: Digest) -> Result<String, ZkvmError
 /// 32 bytes. Whether it is on the curve is for the verifier to say.
 fn check_number(value: &str, field: &str) -> Result<(), ZkvmError> {
     let ok = match value.strip_prefix("0x") {
-        Some(hex) => !hex.is_empty() && hex.len() <= 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()),
+        Some(hex) => {
+            !hex.is_empty() && hex.len() <= 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+        }
         None => !value.is_empty() && value.len() <= 77 && value.bytes().all(|b| b.is_ascii_digit()),
     };
     if ok {
@@ -126,7 +130,9 @@ fn check_proof_json(doc: &serde_json::Value) -> Result<(), ZkvmError> {
     let number = |value: &serde_json::Value, field: String| -> Result<(), ZkvmError> {
         match value.as_str() {
             Some(text) => check_number(text, &field),
-            None => Err(ZkvmError::Verify(format!("proof.json: {field} must be a string"))),
+            None => Err(ZkvmError::Verify(format!(
+                "proof.json: {field} must be a string"
+            ))),
         }
     };
     for name in ["pi_a", "pi_c"] {
@@ -164,8 +170,8 @@ pub fn groth16_receipt(
     check_proof_json(&doc)?;
     let proof: ProofJson = serde_json::from_value(doc)
         .map_err(|err| ZkvmError::Verify(format!("proof.json: {err}")))?;
-    let seal = Seal::try_from(proof)
-        .map_err(|err| ZkvmError::Verify(format!("proof.json: {err:#}")))?;
+    let seal =
+        Seal::try_from(proof).map_err(|err| ZkvmError::Verify(format!("proof.json: {err:#}")))?;
     let claim = ReceiptClaim::ok(image_id, journal.to_vec());
     let inner = Groth16Receipt::new(
         seal.to_vec(),
@@ -205,10 +211,19 @@ mod tests {
         let id = Digest::ZERO;
         for (doc, msg) in [
             ("[]", "pi_a must be a list"),
-            (r#"{"pi_a":["1","2"],"pi_b":[["1","2"],["3"]],"pi_c":["1","2"]}"#, "pi_b[1] must be"),
-            (r#"{"pi_a":["1",2],"pi_b":[["1","2"],["3","4"]],"pi_c":["1","2"]}"#, "pi_a[1] must be a string"),
             (
-                &format!(r#"{{"pi_a":["1","{}"],"pi_b":[["1","2"],["3","4"]],"pi_c":["1","2"]}}"#, "9".repeat(90)),
+                r#"{"pi_a":["1","2"],"pi_b":[["1","2"],["3"]],"pi_c":["1","2"]}"#,
+                "pi_b[1] must be",
+            ),
+            (
+                r#"{"pi_a":["1",2],"pi_b":[["1","2"],["3","4"]],"pi_c":["1","2"]}"#,
+                "pi_a[1] must be a string",
+            ),
+            (
+                &format!(
+                    r#"{{"pi_a":["1","{}"],"pi_b":[["1","2"],["3","4"]],"pi_c":["1","2"]}}"#,
+                    "9".repeat(90)
+                ),
                 "pi_a[1] is not a field element",
             ),
             ("not json", "not JSON"),

@@ -215,7 +215,9 @@ fn recursion_check() -> Option<String> {
     match risc0_circuit_recursion::prove::zkr::get_all_zkrs() {
         Ok(programs) if !programs.is_empty() => None,
         Ok(_) => Some("this build carries no recursion programs".into()),
-        Err(err) => Some(format!("the recursion programs of this build cannot be read ({err:#})")),
+        Err(err) => Some(format!(
+            "the recursion programs of this build cannot be read ({err:#})"
+        )),
     }
 }
 
