@@ -65,6 +65,7 @@ def test_cli_proves_a_composite_receipt_that_verifies(osaka_chain: Chain, tmp_pa
     assert p.returncode == 9 and "receipt does not verify" in p.stderr
 
 
+@pytest.mark.timeout(7200)
 def test_cli_proves_a_succinct_receipt_and_exports_its_groth16_input(osaka_chain: Chain, tmp_path: Path) -> None:
     """The vlayer guest's ERC20 call as one succinct receipt (segments proved, lifted, joined) through the CLI,
     verified; then `vlayer groth16 export` writes the shrink-wrap's input for it (identity_p254 on this CPU)."""
