@@ -106,7 +106,8 @@ def test_version_prints_the_image_id() -> None:
     p = vlayer("--version")
     assert p.returncode == 0, p.stderr
     assert f"guest image id   0x{committed().hex()}" in p.stdout  # type: ignore[union-attr]
-    assert "risc0-zkvm       3.0.6 (proof modes here: fake, composite)" in p.stdout
+    modes = "fake, composite, succinct; groth16 with a shrink-wrap backend"
+    assert f"risc0-zkvm       3.1.0-rc.1 (proof modes here: {modes})" in p.stdout
 
 
 def test_init_then_build_a_project(tmp_path: Path) -> None:

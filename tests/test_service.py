@@ -113,7 +113,7 @@ def test_v_versions(client: TestClient) -> None:
     # Every field vlayer's SDK requires, api_version as semver with major 1.
     assert result["api_version"] == "1.3.0" and result["proof_mode"] == "fake" and result["chains"] == [31337]
     assert result["call_guest_id"] == result["chain_guest_id"] == "0x" + call_guest_id().hex()
-    assert result["guest_embedded"] is True and result["risc0_version"] == "3.0.6"
+    assert result["guest_embedded"] is True and result["risc0_version"] == "3.1.0-rc.1"
     # groth16 where a shrink-wrap backend (docker, podman) is available on this machine: none on CI's.
     groth16 = ["groth16"] if shrink_wrap.available() is None else []
     assert result["proof_modes_available"] == ["fake", "composite", "succinct", *groth16]
