@@ -90,15 +90,15 @@ class Proven:
 
 def check_mode_allowed(
     mode: ProofModeName, chain_id: int, dev_mode: bool, groth16_backend: shrink_wrap.Backend | None = None
-) -> None:
+) -> shrink_wrap.Backend | None:
     """Refuse before any work: fake without dev mode or on a mainnet, and modes this build cannot run (groth16
-    without a shrink-wrap backend)."""
+    without a shrink-wrap backend). Returns groth16's backend: the one given, else the one found here."""
     if mode is ProofModeName.FAKE:
         if not dev_mode:
             raise ProvingError("fake proofs need dev mode, which is off; enable it explicitly (--dev)")
         if chain_id in MAINNET_CHAIN_IDS:
             raise ProvingError(f"fake proofs are refused on mainnet chain id {chain_id}")
-        return
+        return None
     available = zkvm.available_modes()
     needs = "succinct" if mode is ProofModeName.GROTH16 else mode.value
     if needs not in available:
@@ -107,7 +107,8 @@ def check_mode_allowed(
             "see docs/proof-modes.md"
         )
     if mode is ProofModeName.GROTH16 and groth16_backend is None:
-        shrink_wrap.select_backend()  # raises, naming why no backend is available
+        return shrink_wrap.select_backend()  # raises, naming why no backend is available
+    return groth16_backend
 
 
 def prove_call(
@@ -129,9 +130,7 @@ def prove_call(
 
     With a `vgas_limit` (vlayer v1's budget), the guest first runs in the zkVM executor to count its cycles, and a
     call that needs more than the budget fails with `VgasLimitError` before any proving work."""
-    check_mode_allowed(mode, pinned.chain_id, dev_mode, groth16_backend)
-    if mode is ProofModeName.GROTH16 and groth16_backend is None:
-        groth16_backend = shrink_wrap.select_backend()
+    groth16_backend = check_mode_allowed(mode, pinned.chain_id, dev_mode, groth16_backend)
     stage = on_stage or (lambda _s: None)
     stage(Stage.PREFLIGHT)
     t0 = time.perf_counter()
