@@ -23,10 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
 import ray
 from ray.cluster_utils import Cluster
 
-from vlayer import zkvm
 from vlayer.cluster import segments, testguest
 from vlayer.cluster.coordinator import JobStats, prove_job
 from vlayer.cluster.ray_backend import PROVER_RESOURCE, RayBackend, image_resource
+from vlayer.receipts import zkvm
 
 
 def run_once(guest_input: bytes, guest: str, po2: int, label: str, journal: bytes | None) -> JobStats:

@@ -35,7 +35,6 @@ sys.path.append(str(Path(__file__).resolve().parents[1] / "host"))
 import rlp
 from tests.support.corpus import HOLDERS, calldata, deploy_corpus
 
-from vlayer import zkvm
 from vlayer.chain.forks import ChainSpec
 from vlayer.devnet import Anvil
 from vlayer.errors import GpuUnavailableError
@@ -43,6 +42,7 @@ from vlayer.guest import build_info, execute_native
 from vlayer.guest_input import expected_journal, input_for
 from vlayer.hexutil import parse_hex_bytes
 from vlayer.preflight.execute import CallRequest, preflight
+from vlayer.receipts import zkvm
 from vlayer.receipts.groth16 import compress
 from vlayer.rpc import ReplayTransport, RpcClient
 
@@ -63,7 +63,13 @@ REFERENCE: dict[str, tuple[str, int | None, int | None]] = {
     "travel-history": ("-", None, None),
     # Nor for teleport: one L2 read through the L1's anchor (the registry call, the output root, the L2 proofs).
     "teleport": ("-", None, None),
+    # Logs: Steel publishes a per-block figure (about 4M cycles per bloom-positive mainnet block, risc0-ethereum
+    # PR #409), printed below the table against ours per block with receipts.
+    "logs-transfers": ("-", None, None),
 }
+
+#: Steel's cycles per bloom-positive mainnet block of an event query (risc0-ethereum PR #409).
+STEEL_CYCLES_PER_LOG_BLOCK = 4_000_000
 
 
 #: User cycles of the guest before the minimal witness (image 0x4b283ba5…, which proved the sender's and the
@@ -77,6 +83,7 @@ BEFORE_MINIMAL_WITNESS: dict[str, int | None] = {
     "no-op": 671_286,
     "travel-history": 3_964_101,
     "teleport": 0,  # built after the minimal witness
+    "logs-transfers": 0,
 }
 
 
@@ -102,10 +109,12 @@ def make_inputs() -> dict[str, tuple[bytes, bytes]]:
     # The same call on the recorded fixture chain (more history: deeper tries, a longer witness), and time travel
     # (recorded): setBlock to two past blocks and back, a storage read at each (TravelProbe.history).
     # Teleport (recorded): an L2 balance at the block the L1's registry anchors (TeleportProbe.balanceOn).
+    # Logs (recorded): Transfer events summed over a range with Logs.get (LogsProbe.sumTransfersTo).
     recorded = (
         ("erc20-recorded", "erc20_balance_osaka"),
         ("travel-history", "travel_history_osaka"),
         ("teleport", "teleport_osaka"),
+        ("logs-transfers", "logs_transfers_osaka"),
     )
     for name, vector in recorded:
         journal = bytes.fromhex((VECTORS / f"{vector}.journal.hex").read_text().strip())
@@ -126,7 +135,7 @@ def before_text(name: str) -> str:
 
 
 def witness_accounts(guest_input: bytes) -> int:
-    """Accounts the witness proves (at the settle block, at every block travelled to, on every L2): wire format v3."""
+    """Accounts the witness proves (at the settle block, at every block travelled to, on every L2): wire format v4."""
     body = rlp.decode(guest_input[4:])
     l2s = sum(len(l2[5]) + sum(len(travel[1]) for travel in l2[6]) for l2 in body[11])
     return len(body[8]) + sum(len(travel[1]) for travel in body[10]) + l2s
@@ -180,6 +189,7 @@ def main() -> None:
     )
     print(head)
     print("-" * len(head))
+    user_cycles: dict[str, int] = {}
     for name, data in inputs.items():
         t = time.perf_counter()
         native = execute_native(data)
@@ -190,11 +200,23 @@ def main() -> None:
         ref_total_text = f"{ref_total:>11,}" if ref_total else f"{'-':>11}"
         ref_user_text = f"{ref_user:>10,}" if ref_user else f"{'-':>10}"
         ratio = f"{run.total_cycles / ref_total:>8.2f}" if ref_total else f"{'-':>8}"
+        user_cycles[name] = run.user_cycles
         print(
             f"{name:16} {run.total_cycles:>13,} {run.user_cycles:>12,} {before_text(name):>11} {run.segments:>4} "
             f"{len(data):>9,} "
             f"{witness_accounts(data):>5} {run.execute_seconds:>7.2f} "
             f"{native_ms:>9.1f} | {who:9} {ref_total_text} {ref_user_text} {ratio}"
+        )
+
+    if "logs-transfers" in inputs and "no-op" in user_cycles:
+        body = rlp.decode(inputs["logs-transfers"][4:])
+        blocks = len(body[12])
+        receipt_bytes = sum(len(r) for block in body[12] for r in block[1])
+        per_block = (user_cycles["logs-transfers"] - user_cycles["no-op"]) // max(blocks, 1)
+        print(
+            f"logs-transfers: {blocks} blocks with receipts ({receipt_bytes:,} receipt bytes), {len(body[5])} headers; "
+            f"user cycles over the no-op call per block with receipts {per_block:,} (anvil blocks of 1-2 transfers) | "
+            f"Steel ~{STEEL_CYCLES_PER_LOG_BLOCK:,} per bloom-positive mainnet block"
         )
 
     for name in to_prove:

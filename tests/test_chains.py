@@ -21,8 +21,8 @@ from vlayer.evm.op_stack import input_limited
 from vlayer.guest import execute_native, native_module, run_and_check
 from vlayer.guest_input import MAGIC, expected_journal, input_for
 from vlayer.preflight.execute import CallRequest, preflight
+from vlayer.receipts.zkvm import execute
 from vlayer.rpc import RpcClient
-from vlayer.zkvm import execute
 
 TABLE = REPO_ROOT / "chains" / "chains.json"
 

@@ -21,12 +21,12 @@ from typing import Any
 
 import pytest
 
-from vlayer import zkvm
 from vlayer.cluster import segments, testguest
 from vlayer.cluster.coordinator import JobStats, LocalBackend, Progress, SegmentFailedError, SegmentResult, prove_job
 from vlayer.cluster.segments import Segment
 from vlayer.cluster.store import SegmentState, SegmentStore
 from vlayer.errors import VlayerError
+from vlayer.receipts import zkvm
 from vlayer.service.jobs import make_engine
 
 pytestmark = pytest.mark.timeout(900)

@@ -28,7 +28,7 @@ from vlayer.chain.forks import ChainSpec
 from vlayer.devnet import Anvil
 from vlayer.guest import run_and_check
 from vlayer.preflight.execute import CallRequest, preflight
-from vlayer.proof_encoding import PROOF_TYPE, Proof, ProofMode, Seal, fake_proof, verifier_calldata
+from vlayer.receipts.proof_encoding import PROOF_TYPE, Proof, ProofMode, Seal, fake_proof, verifier_calldata
 from vlayer.rpc import RpcClient
 
 CLAIM = selector(f"claim({PROOF_TYPE},address,uint256)")

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from vlayer import errors, zkvm
+from vlayer import errors
 from vlayer.guest import build_info
+from vlayer.receipts import zkvm
 
 ROOT = Path(__file__).resolve().parents[1]
 WHEELS = [
@@ -162,7 +163,7 @@ def test_the_cuda_build_refuses_to_prove_without_a_driver() -> None:
     vector = ROOT / "tests" / "vectors" / "guest" / "erc20_balance_osaka.input.bin"
     code = f"""
 from pathlib import Path
-from vlayer import zkvm
+from vlayer.receipts import zkvm
 from vlayer.errors import GpuUnavailableError
 data = Path({str(vector)!r}).read_bytes()
 print("executes", zkvm.execute(data).total_cycles > 0)
@@ -224,7 +225,7 @@ def test_the_gpu_check_names_the_cause(tmp_path: Path, env: dict[str, str], expe
     )
     assert built.returncode == 0, built.stderr
     code = """
-from vlayer import zkvm
+from vlayer.receipts import zkvm
 from vlayer.errors import GpuUnavailableError
 try:
     gpu = zkvm.gpu_info()

@@ -51,6 +51,17 @@ def test_simple_time_travel_example_end_to_end() -> None:
     assert "replaying the same proof is refused: AlreadyLoyal" in out
 
 
+def test_simple_logs_example_end_to_end() -> None:
+    """Logs as inputs: the prover sums the token's Transfer events to the holder over a block range with Logs.get;
+    the proven sum and count equal eth_getLogs', and the verifier records the holder as a supporter."""
+    out = run_example("simple-logs")
+    holder = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+    assert "eth_getLogs: 4 transfers to the holder in blocks" in out
+    assert "proven 4 transfers, 60.0 EXT, equal to eth_getLogs" in out
+    assert f"{holder} is a supporter (60.0 EXT)" in out
+    assert "replaying the same proof is refused: AlreadySupporter" in out
+
+
 def test_simple_teleport_example_end_to_end() -> None:
     """Teleport: the token lives on a second anvil (the dev L2, 31338) whose block the L1 anchors in its dev
     anchor-state registry; the prover on the L1 reads the balance there with setChain, and the verifier on the L1

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from tests.support.contracts import CONTRACTS, RECEIPT_VECTOR_V2_2, receipt_vector
-from vlayer.claim import SYSTEM_STATE_ZERO_DIGEST, ok_claim_digest, tagged_list, tagged_struct
-from vlayer.groth16 import (
+from vlayer.receipts.claim import SYSTEM_STATE_ZERO_DIGEST, ok_claim_digest, tagged_list, tagged_struct
+from vlayer.receipts.pairing import (
     RISC0_3_0_BN254_CONTROL_ID,
     RISC0_3_0_CONTROL_ROOT,
     RISC0_VERIFYING_KEY,

@@ -194,7 +194,7 @@ def test_bad_magic_and_version() -> None:
     data = (VECTOR_DIR / "erc20_balance_osaka.input.bin").read_bytes()
     with pytest.raises(GuestError, match=r"^input: bad magic$"):
         execute_native(b"XXXX" + data[4:])
-    for version in (2, 4):  # v2 lacked the teleports field; a later layout is not ours to guess
+    for version in (3, 5):  # v3 lacked the logs field; a later layout is not ours to guess
         body = _body()
         body[0] = version
         assert _run(body) == f"input: unsupported version {version}"

@@ -7,8 +7,8 @@ import pytest
 from eth_abi import encode
 
 from tests.support.contracts import receipt_vector
-from vlayer.claim import ok_claim_digest
-from vlayer.proof_encoding import (
+from vlayer.receipts.claim import ok_claim_digest
+from vlayer.receipts.proof_encoding import (
     CALL_ASSUMPTIONS_LENGTH,
     FAKE_VERIFIER_SELECTOR,
     MIN_JOURNAL_LENGTH,

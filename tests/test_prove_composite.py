@@ -13,8 +13,8 @@ import pytest
 from tests.conftest import Chain
 from tests.support.corpus import HOLDERS, calldata
 from tests.test_cli import ENV, VLAYER, vlayer
-from vlayer import zkvm
 from vlayer.guest import call_guest_id
+from vlayer.receipts import zkvm
 
 pytestmark = pytest.mark.slow
 

@@ -15,8 +15,8 @@ from vlayer.guest import run_and_check
 from vlayer.guest_input import expected_journal, input_for
 from vlayer.hexutil import parse_hex_bytes
 from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
+from vlayer.receipts.zkvm import execute
 from vlayer.rpc import ReplayTransport, RpcClient
-from vlayer.zkvm import execute
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 CALLS: list[dict[str, Any]] = json.loads((FIXTURES / "real_chains.json").read_text())["calls"]

@@ -13,17 +13,16 @@ import pytest
 from eth_abi import encode
 
 from tests.support.contracts import call, deploy, receipt_vector, selector
-from vlayer import zkvm
 from vlayer.cluster import segments, testguest
 from vlayer.cluster.coordinator import LocalBackend, prove_job
 from vlayer.devnet import Anvil
-from vlayer.groth16 import risc0_3_0_verifier
 from vlayer.guest import native_module
 from vlayer.prove import ProofModeName
-from vlayer.receipts import groth16, shrink_wrap
+from vlayer.receipts import groth16, shrink_wrap, zkvm
+from vlayer.receipts.pairing import risc0_3_0_verifier
+from vlayer.receipts.zkvm import ZkvmReceiptError
 from vlayer.service.core import proof_modes_available
 from vlayer.service.settings import ChainConfig, Settings
-from vlayer.zkvm import ZkvmReceiptError
 
 pytestmark = pytest.mark.timeout(1200)
 
@@ -49,7 +48,7 @@ def test_verifier_parameters_are_risc_zero_3_0s() -> None:
     # RISC Zero's Rust digests are little-endian words; the Solidity constant is the same value byte-reversed.
     assert bytes.fromhex(p["groth16_bn254_control_id"])[::-1] == V.bn254_control_id
     assert p["groth16_digest"][:8] == GROTH16_SELECTOR == V.seal[:4].hex()
-    # The whole Groth16 parameters digest, recomputed here from the published key and ids (vlayer.groth16).
+    # The whole Groth16 parameters digest, recomputed here from the published key and ids (vlayer.receipts.pairing).
     assert bytes.fromhex(p["groth16_digest"])[:4] == risc0_3_0_verifier().selector
 
 

@@ -30,7 +30,7 @@ from vlayer.errors import (
     UnknownChainError,
 )
 from vlayer.guest import call_guest_id
-from vlayer.proof_encoding import PROOF_TYPE, ProofEncodingError, journal_of, verifier_calldata
+from vlayer.receipts.proof_encoding import PROOF_TYPE, ProofEncodingError, journal_of, verifier_calldata
 from vlayer.sdk import AsyncClient, Client, Local, ProofResult
 from vlayer.sdk.calls import prover_call
 from vlayer.sdk.result import build_result
@@ -128,7 +128,9 @@ def test_local_dev_proof_is_accepted_by_the_verifier(chain: Web3App) -> None:
                                                                       31337, head)  # fmt: skip
     assert result.proof is not None and result.proof.call_assumptions == ca
     assert result.metrics["evm_gas_used"] > 21000
-    # web3's encoding of verifier_args() is byte for byte the calldata vlayer.proof_encoding builds.
+    # An Osaka chain has EIP-2935's history contract: the verifier accepts the proof for 8,191 blocks.
+    assert result.last_valid_block(chain.verifier) == head + 8191
+    # web3's encoding of verifier_args() is byte for byte the calldata vlayer.receipts.proof_encoding builds.
     encoded = chain.verifier.functions.claim(*result.verifier_args())._encode_transaction_data()
     claim_selector = selector(f"claim({PROOF_TYPE},address,uint256)")
     assert encoded == "0x" + verifier_calldata(claim_selector, result.proof, result.journal).hex()

@@ -20,9 +20,9 @@ from tests.support.service import PausableProxy, Serve
 from vlayer.devnet import Anvil, free_port
 from vlayer.errors import InputError
 from vlayer.guest import call_guest_id
-from vlayer.proof_encoding import PROOF_TYPE, journal_of, proof_from_json, verifier_calldata
 from vlayer.prove import ProofModeName
 from vlayer.receipts import shrink_wrap
+from vlayer.receipts.proof_encoding import PROOF_TYPE, journal_of, proof_from_json, verifier_calldata
 from vlayer.service import rpc_errors as codes
 from vlayer.service.app import create_app
 from vlayer.service.client import ProveClient, ServiceAuthError, ServiceError

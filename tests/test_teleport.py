@@ -20,7 +20,6 @@ from web3 import Web3
 
 from tests.support.contracts import CONTRACTS, compile_sources, selector
 from tests.support.corpus import deploy
-from vlayer import zkvm
 from vlayer.chain.forks import ChainSpec
 from vlayer.devnet import REPO_ROOT, Anvil
 from vlayer.errors import GuestError, TeleportError
@@ -29,6 +28,7 @@ from vlayer.guest_input import encode_input, expected_journal, input_for
 from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
 from vlayer.preflight.travel import TRAVELER
 from vlayer.proofs.bundle import AccountClaim, ProofBundle, StorageClaim, TeleportState
+from vlayer.receipts import zkvm
 from vlayer.rpc import RpcClient
 from vlayer.teleport import dev_registry
 from vlayer.teleport.anchor import L2Node

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.support.contracts import RECEIPT_VECTOR, receipt_vector
 from tests.test_cli import vlayer
-from vlayer.proof_encoding import fake_seal
+from vlayer.receipts.proof_encoding import fake_seal
 
 R = receipt_vector()
 

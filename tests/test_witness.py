@@ -15,7 +15,7 @@ from vlayer.devnet import Anvil
 from vlayer.guest import run_and_check
 from vlayer.guest_input import expected_journal, input_for
 from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
-from vlayer.zkvm import execute
+from vlayer.receipts.zkvm import execute
 
 SENDER = bytes.fromhex("5e" * 20)
 COINBASE = bytes.fromhex("c0" * 20)

@@ -14,11 +14,12 @@ from tests.conftest import Chain
 from tests.support.corpus import corpus_calls
 from tests.test_corpus import CALL_NAMES, run
 from tests.vectors.make_vectors import VECTORS, replayed
-from vlayer import _native, zkvm
+from vlayer import _native
 from vlayer.errors import GuestError, ProvingError
 from vlayer.guest import build_info, execute_native
 from vlayer.guest_input import input_for
 from vlayer.image_id import ImageIdMismatchError, check, committed, history
+from vlayer.receipts import zkvm
 
 ROOT = Path(__file__).resolve().parents[1]
 VECTOR_DIR = ROOT / "tests" / "vectors" / "guest"

@@ -4,5 +4,5 @@ pragma solidity ^0.8.28;
 
 /// @notice The image ID of the call guest this build produced.
 library ImageID {
-    bytes32 public constant RISC0_CALL_GUEST_ID = 0xb7b4fa56f574465db38fcc6044564647cac5cf2340d71140ddab69085177dff2;
+    bytes32 public constant RISC0_CALL_GUEST_ID = 0x7a9938be35671f70909fde6299a91874bf674811dc5928d4c8f0594e3499f1ec;
 }

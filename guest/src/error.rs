@@ -87,6 +87,32 @@ pub enum GuestError {
     TravelerRequest(String),
     #[error("time travel: a call with value at block {0} is not supported")]
     TravelValue(u64),
+    #[error("logs: {0}")]
+    LogsQuery(String),
+    #[error("logs: receipts must be strictly ascending by block")]
+    LogsOrder,
+    #[error("logs: block {0}: header not in input")]
+    LogsHeaderMissing(u64),
+    #[error(
+        "logs: block {0} may hold matching logs (its logsBloom) but its receipts are not in input"
+    )]
+    LogsReceiptsMissing(u64),
+    #[error("logs: block {block}: the receipts' root is {computed}, not the header's {header}")]
+    LogsReceiptsRoot {
+        block: u64,
+        computed: B256,
+        header: B256,
+    },
+    #[error("logs: block {block} receipt {index}: malformed: {reason}")]
+    LogsReceipt {
+        block: u64,
+        index: usize,
+        reason: String,
+    },
+    #[error("logs: queries run on the settle chain, not on teleported chain {0}")]
+    LogsOnL2(u64),
+    #[error("logs: a query must not send value")]
+    LogsValue,
     #[error("call reverted: 0x{0}")]
     Reverted(String),
     #[error("call halted: {0}")]

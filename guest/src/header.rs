@@ -1,6 +1,6 @@
 //! The block header fields a call's environment needs, read from the RLP header by position.
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, Bloom, B256, U256};
 
 use crate::error::GuestError;
 use crate::rlp_util::{expect_str, list_items};
@@ -10,6 +10,8 @@ pub struct Header {
     pub parent_hash: B256,
     pub beneficiary: Address,
     pub state_root: B256,
+    pub receipts_root: B256,
+    pub logs_bloom: Bloom,
     pub difficulty: U256,
     pub number: u64,
     pub gas_limit: u64,
@@ -52,6 +54,8 @@ impl Header {
             parent_hash: B256::from(word::<32>(f(0, "parentHash")?, "parentHash")?),
             beneficiary: Address::from(word::<20>(f(2, "beneficiary")?, "beneficiary")?),
             state_root: B256::from(word::<32>(f(3, "stateRoot")?, "stateRoot")?),
+            receipts_root: B256::from(word::<32>(f(5, "receiptsRoot")?, "receiptsRoot")?),
+            logs_bloom: Bloom::from(word::<256>(f(6, "logsBloom")?, "logsBloom")?),
             difficulty: U256::from_be_slice(difficulty),
             number: uint(f(8, "number")?, "number")?,
             gas_limit: uint(f(9, "gasLimit")?, "gasLimit")?,

@@ -6,7 +6,7 @@ use alloy_rlp::{Decodable, RlpDecodable, RlpEncodable};
 use crate::error::GuestError;
 
 pub const MAGIC: &[u8; 4] = b"VLYR";
-pub const VERSION: u64 = 3;
+pub const VERSION: u64 = 4;
 
 #[derive(Debug, Clone, PartialEq, Eq, RlpDecodable, RlpEncodable)]
 pub struct SlotIn {
@@ -57,6 +57,14 @@ pub struct TeleportIn {
     pub travels: Vec<TravelIn>,
 }
 
+/// Every receipt of one block of the pinned chain, in transaction order, each in its consensus encoding: what a
+/// `Logs.get` query reads there ([`crate::logs`]).
+#[derive(Debug, Clone, PartialEq, Eq, RlpDecodable, RlpEncodable)]
+pub struct LogBlockIn {
+    pub block_number: u64,
+    pub receipts: Vec<Bytes>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, RlpDecodable, RlpEncodable)]
 pub struct GuestInput {
     pub version: u64,
@@ -71,6 +79,8 @@ pub struct GuestInput {
     pub call: CallIn,
     pub travels: Vec<TravelIn>,
     pub teleports: Vec<TeleportIn>,
+    /// The receipts the call's log queries read, strictly ascending by block.
+    pub logs: Vec<LogBlockIn>,
 }
 
 impl GuestInput {

@@ -10,6 +10,7 @@ use alloy_rlp::{Decodable, RlpEncodable};
 use crate::error::GuestError;
 use crate::header::Header;
 use crate::input::{AccountIn, GuestInput, TravelIn};
+use crate::logs::LogBlocks;
 use crate::mpt::{NodePool, EMPTY_ROOT};
 
 /// keccak256 of empty code.
@@ -60,6 +61,8 @@ pub struct States {
     /// The L2s the call may teleport to, as the input gives them; each is anchored by [`crate::teleport`] before
     /// the call runs.
     pub teleports: Vec<L2States>,
+    /// The pinned chain's blocks a log query may read, with the receipts the input proves.
+    pub logs: LogBlocks,
 }
 
 /// The blocks of one L2 the call may teleport to: the anchored block and those below it the call visits.
@@ -115,7 +118,7 @@ impl States {
                 .map(|c| (keccak256(c), c.clone()))
                 .collect(),
         );
-        let (main, travels) = chain_states(
+        let (main, travels, ancestors) = chain_states(
             &pool,
             &codes,
             &ChainIn {
@@ -136,7 +139,7 @@ impl States {
                 )));
             }
             // The L2 block is named by its own hash: it is bound to the L1 only by the anchored output root.
-            let (anchored, travels) = chain_states(
+            let (anchored, travels, _) = chain_states(
                 &pool,
                 &codes,
                 &ChainIn {
@@ -159,10 +162,16 @@ impl States {
                 travels,
             });
         }
+        let logs = LogBlocks::new(
+            main.header.number,
+            std::iter::once(&main.header).chain(ancestors.iter()),
+            &input.logs,
+        )?;
         Ok(States {
             main,
             travels,
             teleports,
+            logs,
         })
     }
 
@@ -178,12 +187,12 @@ impl States {
 }
 
 /// Checks one chain's header, ancestors and every account and slot of its blocks; the top block's state and the
-/// travel blocks' states, ascending.
+/// travel blocks' states, ascending; and the ancestors' headers, newest first.
 fn chain_states(
     pool: &NodePool,
     codes: &Rc<HashMap<B256, Bytes>>,
     chain: &ChainIn<'_>,
-) -> Result<(StateDb, Vec<StateDb>), GuestError> {
+) -> Result<(StateDb, Vec<StateDb>, Vec<Header>), GuestError> {
     let header = Header::decode(chain.header)?;
     let mut block_hashes = HashMap::new();
     if header.number > 0 {
@@ -249,7 +258,8 @@ fn chain_states(
             block_hashes: Rc::clone(&block_hashes),
         });
     }
-    Ok((top, travels))
+    let headers = ancestors.into_iter().map(|(h, _)| h).collect();
+    Ok((top, travels, headers))
 }
 
 /// Checks every account and slot claim against `state_root` and returns them by address.

@@ -25,6 +25,7 @@ use crate::chain::{self, Rules};
 use crate::db::{DbError, WrapStateDb};
 use crate::error::GuestError;
 use crate::exec::{block_env, cfg_env, evm_error, precompiles, warm_sender};
+use crate::logs::LOGS;
 use crate::state::{StateDb, States};
 
 /// vlayer v1's traveler address: the low 20 bytes of keccak256("vlayer.traveler") (contracts/src/Prover.sol).
@@ -141,6 +142,26 @@ impl<'a> Traveler<'a> {
         Ok(())
     }
 
+    /// Answers a log query ([`crate::logs`]) with the gas it costs; a query the call's gas cannot pay for runs out
+    /// of gas like any frame.
+    fn answer_logs(&self, inputs: &CallInputs, input: &[u8]) -> Result<CallOutcome, GuestError> {
+        if let Location::L2 { chain, .. } = self.location {
+            return Err(GuestError::LogsOnL2(chain));
+        }
+        let answer = self.states.logs.answer(input)?;
+        let mut gas = Gas::new_with_regular_gas_and_reservoir(inputs.gas_limit, inputs.reservoir);
+        let result = if gas.record_regular_cost(answer.gas) {
+            InterpreterResult::new(InstructionResult::Return, Bytes::from(answer.data), gas)
+        } else {
+            InterpreterResult::new(
+                InstructionResult::OutOfGas,
+                Bytes::new(),
+                Gas::new_spent_with_reservoir(inputs.gas_limit, inputs.reservoir),
+            )
+        };
+        Ok(outcome(inputs, result))
+    }
+
     /// Runs a call of the main execution at travel block `number` and shapes its result as the outcome of the
     /// call in the main execution.
     fn run_travelled(
@@ -231,12 +252,15 @@ where
 {
     fn call(&mut self, context: &mut CTX, inputs: &mut CallInputs) -> Option<CallOutcome> {
         let to_traveler = inputs.target_address == TRAVELER;
+        // Like the traveler, a log query is answered wherever the execution is; DELEGATECALL and CALLCODE keep the
+        // caller's address as their target, so only CALL and STATICCALL reach here.
+        let to_logs = inputs.target_address == LOGS;
         // DELEGATECALL and CALLCODE run the prover's own code where it is; they never travel.
         let travelling = Some(self.location).filter(|l| {
             *l != Location::Pinned
                 && matches!(inputs.scheme, CallScheme::Call | CallScheme::StaticCall)
         });
-        if !to_traveler && travelling.is_none() {
+        if !to_traveler && !to_logs && travelling.is_none() {
             return None;
         }
         // The journal's depth here is the depth of the frame the call would open. Depth 0 is the prover call
@@ -255,7 +279,11 @@ where
         }
         // A shared-buffer input points into the caller's memory, which is only readable from this context.
         let input = inputs.input.bytes(context);
+        if to_logs && inputs.transfer_value().is_some_and(|v| !v.is_zero()) {
+            return Some(self.refuse(context, GuestError::LogsValue, inputs));
+        }
         let result = match (to_traveler, travelling) {
+            _ if to_logs => self.answer_logs(inputs, &input),
             (true, _) => self.answer(&input).map(|()| {
                 let mut word = [0u8; 32];
                 word[31] = 1;

@@ -98,15 +98,15 @@ fn teleport_vector_refuses_a_forged_anchored_header() {
 #[test]
 fn refuses_other_versions() {
     let (input, _) = vector("erc20_balance_osaka");
-    // The body is a long list; its first item (the version, 0x03) follows the list header.
+    // The body is a long list; its first item (the version, 0x04) follows the list header.
     let header_len = 1 + (input[4] - 0xf7) as usize;
     let mut bumped = input.clone();
-    assert_eq!(bumped[4 + header_len], 0x03);
-    bumped[4 + header_len] = 0x04;
-    assert_eq!(execute(&bumped), Err(GuestError::UnsupportedVersion(4)));
-    // Version 2 had no teleports (field 11).
-    bumped[4 + header_len] = 0x02;
-    assert_eq!(execute(&bumped), Err(GuestError::UnsupportedVersion(2)));
+    assert_eq!(bumped[4 + header_len], 0x04);
+    bumped[4 + header_len] = 0x05;
+    assert_eq!(execute(&bumped), Err(GuestError::UnsupportedVersion(5)));
+    // Version 3 had no logs (field 12).
+    bumped[4 + header_len] = 0x03;
+    assert_eq!(execute(&bumped), Err(GuestError::UnsupportedVersion(3)));
 }
 
 #[test]
@@ -189,5 +189,58 @@ fn travel_accounts_are_proven_under_their_own_blocks_state_root() {
             GuestError::InvalidAccountProof { .. } | GuestError::AccountMismatch(_)
         ),
         "{err}"
+    );
+}
+
+#[test]
+fn logs_vector() {
+    // LogsProbe.sumTransfersTo(token, holder, first, pinned) recorded on anvil: Transfer logs of one emitter over a
+    // range holding a block with a legacy and an EIP-1559 receipt, another emitter's block and empty blocks.
+    let (input, journal) = vector("logs_transfers_osaka");
+    let decoded = GuestInput::decode(&input).expect("vector decodes");
+    assert!(decoded.logs.iter().any(|b| b.receipts.len() == 2));
+    let out = execute(&input).expect("guest accepts the vector");
+    assert_eq!(out.journal, journal);
+}
+
+#[test]
+fn logs_vector_refuses_doctored_receipts() {
+    let (input, _) = vector("logs_transfers_osaka");
+    let base = GuestInput::decode(&input).expect("vector decodes");
+    let i = base
+        .logs
+        .iter()
+        .position(|b| b.receipts.len() == 2)
+        .expect("a block with two receipts");
+    let n = base.logs[i].block_number;
+    let root_error = |doctor: &dyn Fn(&mut Vec<alloy_primitives::Bytes>)| {
+        let mut bad = base.clone();
+        doctor(&mut bad.logs[i].receipts);
+        let err = execute(&bad.encode()).expect_err("doctored receipts are refused");
+        assert!(
+            matches!(err, GuestError::LogsReceiptsRoot { block, .. } if block == n),
+            "{err}"
+        );
+        err.to_string()
+    };
+    let dropped = root_error(&|r| {
+        r.pop();
+    });
+    assert!(dropped.starts_with(&format!("logs: block {n}: the receipts' root is 0x")));
+    root_error(&|r| r.reverse());
+    root_error(&|r| {
+        let mut last = r[1].to_vec();
+        let end = last.len() - 1;
+        last[end] ^= 1;
+        r[1] = last.into();
+    });
+
+    let mut hidden = base.clone();
+    hidden.logs.remove(i);
+    let err = execute(&hidden.encode()).expect_err("a hidden block is refused");
+    assert_eq!(err, GuestError::LogsReceiptsMissing(n));
+    assert_eq!(
+        err.to_string(),
+        format!("logs: block {n} may hold matching logs (its logsBloom) but its receipts are not in input")
     );
 }

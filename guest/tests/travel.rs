@@ -161,6 +161,8 @@ fn header(number: u64) -> Header {
         parent_hash: hash_of(number - 1),
         beneficiary: COINBASE,
         state_root: B256::ZERO,
+        receipts_root: B256::ZERO,
+        logs_bloom: Default::default(),
         difficulty: U256::ZERO,
         number,
         gas_limit: 30_000_000,
@@ -270,6 +272,7 @@ impl World {
                 block_hashes,
             }],
             teleports: vec![],
+            logs: Default::default(),
         }
     }
 

@@ -5,6 +5,7 @@
 //! (zkvm.rs); every call releases the GIL. The `cuda` build proves on the GPU instead of the CPU (gpu.rs).
 
 pub mod gpu;
+pub mod logs;
 pub mod receipts;
 pub mod segments;
 pub mod zkvm;
@@ -426,5 +427,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(groth16_input, m)?)?;
     m.add_function(wrap_pyfunction!(groth16_receipt, m)?)?;
     m.add_function(wrap_pyfunction!(verifier_parameters, m)?)?;
+    m.add_function(wrap_pyfunction!(logs::logs_range, m)?)?;
+    m.add_function(wrap_pyfunction!(logs::logs_needed, m)?)?;
+    m.add_function(wrap_pyfunction!(logs::receipts_root, m)?)?;
+    m.add_function(wrap_pyfunction!(logs::logs_answer, m)?)?;
+    m.add_function(wrap_pyfunction!(logs::logs_constants, m)?)?;
     Ok(())
 }

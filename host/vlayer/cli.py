@@ -22,20 +22,20 @@ from vlayer.guest_input import expected_journal, input_for
 from vlayer.hexutil import hex_bytes, parse_address, parse_hex_bytes
 from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
 from vlayer.progress_bar import SegmentBar
-from vlayer.proof_encoding import Proof, proof_from_json, proof_to_json
 from vlayer.prove import Pinned, ProofModeName, ZkProve, prove_call
-from vlayer.receipt_check import check_receipt, check_zkvm_receipt, load_receipt, load_zkvm_receipt
 from vlayer.receipts import shrink_wrap
 from vlayer.receipts.cli import echo_or_write, groth16_group
+from vlayer.receipts.proof_encoding import Proof, proof_from_json, proof_to_json
+from vlayer.receipts.verify import check_receipt, check_zkvm_receipt, load_receipt, load_zkvm_receipt
+from vlayer.receipts.zkvm import ZkvmProof, receipt_from_text, receipt_to_text
+from vlayer.receipts.zkvm import execute as zkvm_execute
+from vlayer.receipts.zkvm import prove as zkvm_prove
 from vlayer.rpc import HttpTransport, RecordingTransport, ReplayTransport, RpcClient
 from vlayer.rpc.transport import Transport
 from vlayer.service.client import ProveClient
 from vlayer.service.settings import ChainConfig, Settings
 from vlayer.teleport.anchor import L2Node
 from vlayer.worker.cli import worker_cmd
-from vlayer.zkvm import ZkvmProof, receipt_from_text, receipt_to_text
-from vlayer.zkvm import execute as zkvm_execute
-from vlayer.zkvm import prove as zkvm_prove
 
 
 def _native_info() -> dict[str, Any] | None:

@@ -16,13 +16,13 @@ import sys
 from eth_abi.abi import encode
 from eth_utils.abi import function_signature_to_4byte_selector
 
-from vlayer import zkvm
 from vlayer.devnet import REPO_ROOT, Anvil, compile_solidity
 from vlayer.errors import VlayerError
 from vlayer.guest import run_and_check
 from vlayer.guest_input import expected_journal, input_for
 from vlayer.hexutil import hex_bytes
 from vlayer.preflight.execute import CallRequest, preflight
+from vlayer.receipts import zkvm
 from vlayer.rpc import RpcClient
 
 TOKEN_SOURCE = REPO_ROOT / "examples" / "simple" / "src" / "ExampleToken.sol"

@@ -125,6 +125,11 @@ class TeleportError(TravelError):
     block the L1 does not anchor yet, or an L2 node whose block is not the one the L1 anchors."""
 
 
+class LogsError(PreflightError):
+    """A prover's `Logs.get` query this prover cannot answer: malformed, a range past the settle block or over the
+    bounds, on a teleported chain, or needing more receipts than one call may read (docs/logs.md)."""
+
+
 # --- Proofs --------------------------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Host -> guest wire format, version 3 (docs/wire-format.md), and the journal the guest must commit."""
+"""Host -> guest wire format, version 4 (docs/wire-format.md), and the journal the guest must commit."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from vlayer.preflight.execute import CallRequest, PreflightResult
 from vlayer.proofs.bundle import AccountClaim, ProofBundle
 
 MAGIC = b"VLYR"
-VERSION = 3
+VERSION = 4
 
 
 def _accounts(claims: tuple[AccountClaim, ...]) -> list[Any]:
@@ -74,6 +74,7 @@ def encode_input(bundle: ProofBundle, call: CallRequest, gas_limit: int, dev_har
             ]
             for l2 in bundle.teleports
         ],
+        [[number, list(receipts)] for number, receipts in bundle.logs],
     ]
     return MAGIC + bytes(rlp.encode(body))
 

@@ -48,9 +48,17 @@ class Built:
     risc0_zkvm: str
 
 
+def guest_risc0_zkvm() -> str:
+    """The risc0-zkvm the guest ELF is built on (guest/zkvm/Cargo.toml), which the image ID depends on; the host's
+    (build_info) may be a later release."""
+    manifest = (ROOT / "guest" / "zkvm" / "Cargo.toml").read_text()
+    found = re.search(r'^risc0-zkvm = \{ version = "=([^"]+)"', manifest, re.M)
+    return found.group(1) if found else "unknown"
+
+
 def built() -> Built:
     info = build_info()
-    return Built(bytes.fromhex(str(info["image_id"])), str(info["guest_elf_sha256"]), str(info["risc0_zkvm_version"]))
+    return Built(bytes.fromhex(str(info["image_id"])), str(info["guest_elf_sha256"]), guest_risc0_zkvm())
 
 
 def committed() -> bytes | None:

@@ -3,9 +3,9 @@ proof in the requested mode. The CLI's `prove` and the HTTP service both run thi
 
 Modes: `fake` is dev mode, an explicit opt-in refused on mainnet chain ids; its seal is the claim digest, which
 anyone can compute, so it proves nothing. The real modes run the embedded guest ELF in the RISC Zero zkVM
-(`vlayer.zkvm`): `composite` (a STARK per segment) and `succinct` (lifted and joined into one STARK) prove on this
-machine, for off-chain verification; `groth16`, the one chains verify, is the succinct receipt shrink-wrapped by a
-backend (`vlayer.receipts`), refused up front where none is available (docs/proof-modes.md).
+(`vlayer.receipts.zkvm`): `composite` (a STARK per segment) and `succinct` (lifted and joined into one STARK)
+prove on this machine, for off-chain verification; `groth16`, the one chains verify, is the succinct receipt
+shrink-wrapped by a backend (`vlayer.receipts`), refused up front where none is available (docs/proof-modes.md).
 """
 
 from __future__ import annotations
@@ -15,15 +15,14 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from vlayer import zkvm
 from vlayer.chain.forks import ChainSpec
 from vlayer.errors import CallRevertedError, HostGuestMismatchError, ProvingError, ReorgError, VgasLimitError
 from vlayer.guest import call_guest_id, run_and_check
 from vlayer.guest_input import input_for
 from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
-from vlayer.proof_encoding import Proof, ProofMode, fake_proof, proof_from_receipt
 from vlayer.receipts import groth16 as receipts_groth16
-from vlayer.receipts import shrink_wrap
+from vlayer.receipts import shrink_wrap, zkvm
+from vlayer.receipts.proof_encoding import Proof, ProofMode, fake_proof, proof_from_receipt
 from vlayer.rpc import RpcClient
 from vlayer.teleport.anchor import L2Node
 

@@ -19,7 +19,7 @@ from vlayer.chain.forks import ChainSpec
 from vlayer.devnet import REPO_ROOT, Anvil, ToolError
 from vlayer.guest import run_and_check
 from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
-from vlayer.proof_encoding import Proof, fake_proof
+from vlayer.receipts.proof_encoding import Proof, fake_proof
 from vlayer.rpc import RpcClient
 
 CONTRACTS = REPO_ROOT / "contracts"

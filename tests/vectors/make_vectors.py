@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/vectors/make_vectors.py
 
-Each vector is `<name>.input.bin` (wire format v3, docs/wire-format.md) and `<name>.journal.hex` (the journal the
+Each vector is `<name>.input.bin` (wire format v4, docs/wire-format.md) and `<name>.journal.hex` (the journal the
 host expects). pytest checks the Python encoder still produces these exact bytes and the native guest this journal;
 `cargo test -p vlayer-guest` checks the Rust guest against the same files.
 """
@@ -25,7 +25,7 @@ from vlayer.teleport.anchor import L2Node  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 OUT = Path(__file__).resolve().parent / "guest"
-VECTORS = ["erc20_balance_osaka", "blockhash_osaka", "travel_history_osaka", "teleport_osaka"]
+VECTORS = ["erc20_balance_osaka", "blockhash_osaka", "travel_history_osaka", "teleport_osaka", "logs_transfers_osaka"]
 
 
 def replayed(name: str) -> PreflightResult:

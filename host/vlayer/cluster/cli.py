@@ -130,7 +130,7 @@ def join_cmd(address: str, slots: int, gpus: int | None, token_file: Path, objec
     """Join the cluster at ADDRESS (HOST:PORT) as a prover node for this build's guest."""
     from vlayer.cluster.ray_backend import PROVER_RESOURCE, image_resource
     from vlayer.cluster.segments import image_id
-    from vlayer.zkvm import prover
+    from vlayer.receipts.zkvm import prover
 
     parse_address(address)
     if slots < 1:

@@ -24,7 +24,7 @@ from vlayer.cluster import segments
 from vlayer.cluster.segments import Segment, SegmentedRun
 from vlayer.cluster.store import SegmentState, SegmentStore
 from vlayer.errors import ProvingError, VlayerError
-from vlayer.zkvm import ZkvmProof, ZkvmRun
+from vlayer.receipts.zkvm import ZkvmProof, ZkvmRun
 
 log = logging.getLogger("vlayer.cluster")
 
@@ -133,7 +133,7 @@ def prove_job(
     cancelled: threading.Event | None = None,
 ) -> ZkvmProof:
     """Proves `guest_input` as a composite receipt, segment by segment on `backend`; the receipt is verified against
-    the guest's image id before it is returned (the same format as `vlayer.zkvm.prove`)."""
+    the guest's image id before it is returned (the same format as `vlayer.receipts.zkvm.prove`)."""
     stats = stats if stats is not None else JobStats()
     t0 = time.perf_counter()
     run = segments.execute(guest_input, segment_po2, guest)

@@ -82,7 +82,7 @@ class RayBackend:
     def __init__(self, address: str | None, *, image_id: bytes | None = None, connect: bool = True) -> None:
         self.ray = _import_ray()
         from vlayer.cluster import segments
-        from vlayer.zkvm import prover
+        from vlayer.receipts.zkvm import prover
 
         if connect and not self.ray.is_initialized():
             if address and address != "auto":

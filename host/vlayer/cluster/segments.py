@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vlayer.guest import native_module
-from vlayer.zkvm import call_native
+from vlayer.receipts.zkvm import call_native
 
 #: The embedded guests: vlayer's, and the small one of the segment-proving tests (a few segments, seconds each).
 GUESTS = ("vlayer", "segments-test")
@@ -84,7 +84,7 @@ def check(segment: bytes, receipt: bytes) -> int:
 
 def assemble(receipts: list[bytes], journal: bytes, guest: str = "vlayer") -> bytes:
     """The composite receipt (RISC Zero's `Receipt`, bincode) of these segment receipts, verified against the
-    guest's image id: the same format `vlayer.zkvm.prove` returns."""
+    guest's image id: the same format `vlayer.receipts.zkvm.prove` returns."""
     return bytes(call_native("segments_assemble", receipts, journal, guest))
 
 

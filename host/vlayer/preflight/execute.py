@@ -24,6 +24,7 @@ from vlayer.errors import (
 )
 from vlayer.evm.osaka import OSAKA_TX_GAS_LIMIT_CAP
 from vlayer.hexutil import hex_bytes
+from vlayer.logs.oracle import LogsOracle
 from vlayer.preflight.dev_chain import check_dev_chain
 from vlayer.preflight.evm_state import apply_top_frame, block_state
 from vlayer.preflight.node_check import Outcome, check_node_chain_id, compare, node_outcome
@@ -164,11 +165,13 @@ def preflight(
     prefetch: bool = True,
     l2_nodes: Mapping[int, L2Node] | None = None,
     node_check: bool = True,
+    max_receipt_bytes: int | None = None,
 ) -> PreflightResult:
     """`l2_nodes`: the nodes of the OP-stack L2s the call may teleport to (`setChain`), by chain id.
 
     `node_check` (on by default): the node's EVM must run the chain id it names, and the node's own `eth_call` of the
-    call at the pinned block must agree with the result (`vlayer.preflight.node_check`); off, neither is asked."""
+    call at the pinned block must agree with the result (`vlayer.preflight.node_check`); off, neither is asked.
+    `max_receipt_bytes`: the most receipt bytes the call's log queries may read (at most the guest's bound)."""
     t0 = time.perf_counter()
     requests_before = client.stats.http_requests
     chain_id = int(client.call("eth_chainId", []), 16)
@@ -200,7 +203,8 @@ def preflight(
     t_prefetch = time.perf_counter()
     state, _ = block_state(proofdb, spec, chain_id)
     teleports = Teleports(proofdb, spec, chain_id, nodes=dict(l2_nodes or {}))
-    traveler = Traveler(proofdb, spec, chain_id, teleports)
+    oracle = LogsOracle(proofdb, max_receipt_bytes)
+    traveler = Traveler(proofdb, spec, chain_id, teleports, oracle)
     computation, gas_used = run_message(state_with_traveler(state, traveler), fork, call, gas)
     t_exec = time.perf_counter()
 
@@ -213,7 +217,7 @@ def preflight(
         )
         for l2 in teleports.anchored.values()
     )
-    bundle = proofdb.bundle(chain_id, fork.label, teleported)
+    bundle = proofdb.bundle(chain_id, fork.label, teleported, oracle.witness())
     verify_bundle(bundle)
     t_verify = time.perf_counter()
 
@@ -226,7 +230,8 @@ def preflight(
         if not isinstance(err, Revert):
             output = b""
     halted = not success and not isinstance(computation.error, Revert)
-    if node_has_call and not traveler.used:
+    # A node cannot run a call that travels or reads logs: the traveler and the logs address are ours.
+    if node_has_call and not traveler.used and not oracle.used:
         node = node_outcome(client, call.rpc_object(gas), pinned)
         if node is not None:
             compare(node, Outcome(success, output, halted), pinned)

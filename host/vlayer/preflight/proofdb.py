@@ -83,6 +83,8 @@ class ProofDb:
         self._ancestors: dict[int, bytes] = {}  # number -> RLP header
         self._ancestor_headers: dict[int, Any] = {}  # number -> py-evm header
         self.blockhash_numbers: set[int] = set()
+        #: The lowest block a log query reached (its header, and those above it, are in the witness).
+        self.logs_lowest: int | None = None
 
     # --- prefetch ------------------------------------------------------------------------------------------------
 
@@ -177,6 +179,13 @@ class ProofDb:
         if number == root.pinned.number - 1:
             return bytes(root.pinned.header.parent_hash)
         return bytes(rlp.decode(root._ancestors[number + 1])[0])
+
+    def headers_for_logs(self, low: int, high: int) -> list[bytes]:
+        """RLP headers of blocks `low .. high` (at most the pinned block, which the caller checked), proven by the
+        hash chain down from the pinned block, and kept for the witness."""
+        self._fetch_ancestors_down_to(low)
+        self.logs_lowest = low if self.logs_lowest is None else min(self.logs_lowest, low)
+        return [self.pinned.header_rlp if n == self.pinned.number else self._ancestors[n] for n in range(low, high + 1)]
 
     def travel_db(self, number: int) -> ProofDb:
         """The ProofDb of ancestor block `number`, its header proven by the hash chain down from the pinned block."""
@@ -293,9 +302,17 @@ class ProofDb:
             for r in self._accounts.values()
         )
 
-    def bundle(self, chain_id: int, fork: str, teleports: tuple[TeleportState, ...] = ()) -> ProofBundle:
+    def bundle(
+        self,
+        chain_id: int,
+        fork: str,
+        teleports: tuple[TeleportState, ...] = (),
+        logs: tuple[tuple[int, tuple[bytes, ...]], ...] = (),
+    ) -> ProofBundle:
         lows = [min(self.blockhash_numbers) + 1] if self.blockhash_numbers else []
         lows += list(self.travel_dbs)
+        if self.logs_lowest is not None and self.logs_lowest < self.pinned.number:
+            lows.append(self.logs_lowest)
         ancestors: tuple[bytes, ...] = ()
         if lows:
             ancestors = tuple(self._ancestors[n] for n in range(self.pinned.number - 1, min(lows) - 1, -1))
@@ -322,6 +339,7 @@ class ProofDb:
             blockhash_numbers=tuple(sorted(self.blockhash_numbers)),
             travels=tuple(travels),
             teleports=teleports,
+            logs=logs,
         )
 
 

@@ -14,11 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from eth.abc import ComputationAPI, MessageAPI, StateAPI
+from eth.exceptions import OutOfGas
 from eth_typing import Address
 
 from vlayer.chain.block import check_header_fork
 from vlayer.chain.forks import ChainSpec
-from vlayer.errors import TravelError
+from vlayer.errors import LogsError, TravelError
+from vlayer.logs.oracle import LOGS, LogsOracle
 from vlayer.preflight.evm_state import apply_top_frame, block_state
 from vlayer.preflight.proofdb import ProofDb
 from vlayer.teleport.anchor import Teleports
@@ -35,8 +37,12 @@ _CALL, _STATICCALL = 0xF1, 0xFA
 class Traveler:
     """Where the call currently runs, and the fresh per-call states of the blocks it travels to."""
 
-    def __init__(self, root: ProofDb, spec: ChainSpec, chain_id: int, teleports: Teleports) -> None:
+    def __init__(
+        self, root: ProofDb, spec: ChainSpec, chain_id: int, teleports: Teleports, logs: LogsOracle | None = None
+    ) -> None:
         self.root = root
+        #: Answers `Logs.get` on the pinned chain (vlayer.logs); None: the address is an ordinary empty account.
+        self.logs = logs
         self.spec = spec
         self.chain_id = chain_id
         self.teleports = teleports
@@ -111,10 +117,32 @@ class Traveler:
         )
 
 
+def _answer_logs(computation: Any, msg: MessageAPI, traveler: Traveler, oracle: LogsOracle) -> ComputationAPI:
+    """A call to the logs address runs no code: it returns the guest's answer and costs the guest's gas (or runs out
+    of gas, burning all it was given). Refusals are the guest's, in its order."""
+    if msg.value:
+        raise LogsError("logs: a query must not send value")
+    if traveler.l2 is not None:
+        raise LogsError(f"logs: queries run on the settle chain, not on teleported chain {traveler.l2}")
+    data, gas = oracle.answer(bytes(msg.data_as_bytes))
+    answered: ComputationAPI = type(computation)(computation.state, msg, computation.transaction_context)
+    if gas > msg.gas:
+        answered.error = OutOfGas(f"vlayer.logs: the query costs {gas} gas, the call gave {msg.gas}")
+        computation.return_data = b""
+        return answered
+    answered.consume_gas(gas, "vlayer.logs")
+    answered.output = data
+    computation.return_data = data
+    return answered
+
+
 def travelling_computation(base: type[Any], traveler: Traveler) -> type[Any]:
-    """The fork's computation class with the traveler hooked into its child calls."""
+    """The fork's computation class with the traveler (and the logs address) hooked into its child calls."""
 
     def apply_child_computation(self: Any, child_msg: MessageAPI) -> ComputationAPI:
+        # DELEGATECALL and CALLCODE keep the caller's address as `to`: only CALL and STATICCALL reach the address.
+        if not child_msg.is_create and traveler.logs is not None and bytes(child_msg.to) == LOGS:
+            return _answer_logs(self, child_msg, traveler, traveler.logs)
         if not child_msg.is_create and bytes(child_msg.to) == TRAVELER:
             traveler.answer(bytes(child_msg.data_as_bytes))
             # Nothing runs at the traveler: the CALL gets all its gas back and the answer `true`.

@@ -80,11 +80,14 @@ class ProofBundle:
     travels: tuple[TravelState, ...] = field(default=())
     #: L2s the call teleported to, in first-visit order; their nodes and codes are pooled with these in the input.
     teleports: tuple[TeleportState, ...] = field(default=())
+    #: The receipts the call's log queries read: (block, every receipt of it in consensus encoding), ascending.
+    logs: tuple[tuple[int, tuple[bytes, ...]], ...] = field(default=())
 
     @property
     def witness_bytes(self) -> int:
         own = len(self.header_rlp) + sum(map(len, self.ancestors))
         own += sum(map(len, self.codes)) + sum(map(len, self.nodes))
+        own += sum(len(r) for _, receipts in self.logs for r in receipts)
         return own + sum(t.bundle.witness_bytes for t in self.teleports)
 
     @property
@@ -150,11 +153,38 @@ def verify_bundle(bundle: ProofBundle) -> None:
         _verify_accounts(pool, travel_root, travel.accounts, f" at block {n}")
     for l2 in bundle.teleports:
         verify_bundle(l2.bundle)
+    _verify_logs(bundle)
     claimed = {acc.code_hash for acc in bundle.accounts}
     claimed.update(acc.code_hash for travel in bundle.travels for acc in travel.accounts)
     for code in bundle.codes:
         if bytes(keccak(code)) not in claimed:
             raise ProofMismatchError(f"bundle code with hash 0x{bytes(keccak(code)).hex()} is no proven account's")
+
+
+def receipts_root(receipts: tuple[bytes, ...] | list[bytes]) -> bytes:
+    """The ordered trie root of a block's receipts, computed here with py-trie (the guest computes it with alloy's
+    trie): key rlp(index), value the receipt's consensus encoding."""
+    trie = HexaryTrie({})
+    for i, receipt in enumerate(receipts):
+        trie[bytes(rlp.encode(i))] = receipt
+    return bytes(trie.root_hash)
+
+
+def _verify_logs(bundle: ProofBundle) -> None:
+    last = -1
+    for number, receipts in bundle.logs:
+        if number <= last or number > bundle.block_number:
+            raise HeaderMismatchError("bundle log blocks are not strictly ascending up to the pinned block")
+        last = number
+        index = bundle.block_number - 1 - number
+        if number == bundle.block_number:
+            header = bundle.header_rlp
+        elif index < len(bundle.ancestors):
+            header = bundle.ancestors[index]
+        else:
+            raise HeaderMismatchError(f"bundle has receipts of block {number} but lacks its header")
+        if receipts_root(receipts) != bytes(rlp.decode(header)[5]):
+            raise ProofMismatchError(f"bundle receipts of block {number} do not hash to its receipts root")
 
 
 def _verify_accounts(

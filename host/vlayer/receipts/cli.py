@@ -11,10 +11,10 @@ import click
 
 from vlayer.errors import InputError
 from vlayer.hexutil import hex_bytes
-from vlayer.proof_encoding import ProofEncodingError, ProofMode, proof_from_receipt, proof_to_json
-from vlayer.receipt_check import check_zkvm_receipt, load_zkvm_receipt
 from vlayer.receipts import groth16, shrink_wrap
-from vlayer.zkvm import receipt_to_text
+from vlayer.receipts.proof_encoding import ProofEncodingError, ProofMode, proof_from_receipt, proof_to_json
+from vlayer.receipts.verify import check_zkvm_receipt, load_zkvm_receipt
+from vlayer.receipts.zkvm import receipt_to_text
 
 
 def _proof_file(path: Path) -> tuple[Any, dict[str, Any]]:

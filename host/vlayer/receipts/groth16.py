@@ -4,8 +4,8 @@
    `claim.json` beside it naming what it proves (image ID, journal);
 2. a backend writes `proof.json`;
 3. `import_dir`: `proof.json` and `claim.json` become a `Groth16Receipt` that must verify twice, by RISC Zero's
-   verifier and by vlayer's own pairing check of the on-chain seal (`vlayer.groth16`), and then the on-chain seal
-   (`selector || a, b, c`) a `RiscZeroGroth16Verifier` takes.
+   verifier and by vlayer's own pairing check of the on-chain seal (`vlayer.receipts.pairing`), and then the
+   on-chain seal (`selector || a, b, c`) a `RiscZeroGroth16Verifier` takes.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from vlayer import jsonsafe
-from vlayer.groth16 import risc0_3_0_verifier
 from vlayer.hexutil import hex_bytes, parse_hex_bytes
+from vlayer.receipts.pairing import risc0_3_0_verifier
 from vlayer.receipts.shrink_wrap import Backend, ShrinkWrapError
-from vlayer.zkvm import ZkvmReceiptError, call_native, verify
+from vlayer.receipts.zkvm import ZkvmReceiptError, call_native, verify
 
 INPUT_JSON = "input.json"
 PROOF_JSON = "proof.json"

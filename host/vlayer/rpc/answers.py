@@ -82,6 +82,24 @@ class AccessListAnswer(_Answer):
     accessList: list[AccessListItem]
 
 
+class ReceiptLog(_Answer):
+    address: AddressHex
+    topics: list[Word]
+    data: Data
+
+
+class Receipt(_Answer):
+    """One receipt of eth_getBlockReceipts: the consensus fields a receipts root covers (post-Byzantium: status)."""
+
+    type: Quantity | None = None
+    status: Quantity
+    cumulativeGasUsed: Quantity
+    logsBloom: Annotated[str, Field(pattern=r"^0[xX][0-9a-fA-F]{512}$")]
+    logs: list[ReceiptLog]
+    depositNonce: Quantity | None = None
+    depositReceiptVersion: Quantity | None = None
+
+
 class NodeInfo(_Answer):
     """anvil_nodeInfo: only the hardfork is read."""
 
@@ -98,6 +116,7 @@ _SHAPES: dict[str, TypeAdapter[Any]] = {
     "eth_call": TypeAdapter(Data),
     "eth_createAccessList": TypeAdapter(AccessListAnswer),
     "anvil_nodeInfo": TypeAdapter(NodeInfo),
+    "eth_getBlockReceipts": TypeAdapter(list[Receipt] | None),
 }
 
 

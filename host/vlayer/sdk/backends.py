@@ -21,16 +21,16 @@ from vlayer.errors import InputError, ProveError, ProverRevertedError, UnknownCh
 from vlayer.guest import call_guest_id
 from vlayer.hexutil import parse_hex_bytes
 from vlayer.preflight.execute import CallRequest
-from vlayer.proof_encoding import proof_from_json
 from vlayer.prove import Pinned, ProofModeName, prove_call
 from vlayer.receipts import shrink_wrap
+from vlayer.receipts.proof_encoding import proof_from_json
+from vlayer.receipts.zkvm import receipt_from_text
 from vlayer.rpc import RpcClient
 from vlayer.sdk.calls import ProverCall
 from vlayer.sdk.result import ProofResult, build_result
 from vlayer.service.client import ProveClient, ServiceError
 from vlayer.service.core import job_metrics
 from vlayer.service.rpc_errors import CALL_REVERTED, INVALID_PARAMS, fault_of
-from vlayer.zkvm import receipt_from_text
 
 OnState = Callable[[str], None]
 

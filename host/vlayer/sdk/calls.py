@@ -19,7 +19,7 @@ from web3.contract.contract import ContractFunction
 
 from vlayer.errors import InputError, RpcError
 from vlayer.hexutil import parse_address, parse_hex_bytes
-from vlayer.proof_encoding import PROOF_TYPE
+from vlayer.receipts.proof_encoding import PROOF_TYPE
 
 
 @dataclass(frozen=True)

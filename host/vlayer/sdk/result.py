@@ -13,7 +13,7 @@ from eth_utils.abi import get_abi_output_types
 from eth_utils.address import to_checksum_address
 
 from vlayer.errors import ProofMismatchError, ProvingError
-from vlayer.proof_encoding import (
+from vlayer.receipts.proof_encoding import (
     CALL_ASSUMPTIONS_LENGTH,
     CallAssumptions,
     Proof,
@@ -61,6 +61,29 @@ class ProofResult:
                 "proofs); see docs/proof-modes.md"
             )
         return (proof_arg(self.proof), *self.outputs)
+
+    def last_valid_block(self, verifier: Any) -> int:
+        """The last block whose transactions `verifier` (a web3.py contract deriving vlayer's `Verifier`) still
+        accepts this proof in: its settle block plus the window its proof verifier offers on that chain now
+        (`settlementWindow()`: BLOCKHASH's 256 blocks, or 8,191 through EIP-2935's history contract). Past it the
+        verifier reverts with `BlockTooOld`: prove again."""
+        proof_verifier = verifier.w3.eth.contract(
+            address=verifier.functions.PROOF_VERIFIER().call(), abi=SETTLEMENT_WINDOW_ABI
+        )
+        window = int(proof_verifier.functions.settlementWindow().call())
+        return self.call_assumptions.block_number + window
+
+
+#: The proof verifiers' view of how old a settle block they accept (contracts/src/proof_verifier/ProofVerifierBase.sol).
+SETTLEMENT_WINDOW_ABI = [
+    {
+        "type": "function",
+        "name": "settlementWindow",
+        "stateMutability": "view",
+        "inputs": [],
+        "outputs": [{"name": "", "type": "uint256"}],
+    }
+]
 
 
 def proof_arg(proof: Proof) -> tuple[Any, ...]:

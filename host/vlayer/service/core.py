@@ -18,7 +18,7 @@ from typing import Any
 from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 
-from vlayer import __version__, zkvm
+from vlayer import __version__
 from vlayer.chain.block import pin_block
 from vlayer.chain.forks import ChainSpec, spec_for_chain
 from vlayer.errors import ChainError, InputError, UnsupportedForkError, VlayerError
@@ -26,9 +26,10 @@ from vlayer.guest import build_info, call_guest_id
 from vlayer.guest_input import VERSION as WIRE_FORMAT_VERSION
 from vlayer.hexutil import parse_address, parse_hex_bytes
 from vlayer.preflight.execute import CallRequest, resolve_gas
-from vlayer.proof_encoding import proof_to_json
 from vlayer.prove import Pinned, ProofModeName, Proven, Stage, prove_call
-from vlayer.receipts import shrink_wrap
+from vlayer.receipts import shrink_wrap, zkvm
+from vlayer.receipts.proof_encoding import proof_to_json
+from vlayer.receipts.zkvm import receipt_to_text
 from vlayer.rpc import RpcClient
 from vlayer.service.jobs import JobState, JobStore
 from vlayer.service.metrics import ServiceMetrics
@@ -38,7 +39,6 @@ from vlayer.service.replica import LeaseKeeper, owner_is_dead, replica_id
 from vlayer.service.rpc_errors import INTERNAL_ERROR, INVALID_PARAMS, UNKNOWN_HASH, RpcFault, fault_of
 from vlayer.service.settings import Settings
 from vlayer.teleport.anchor import L2Node, teleport_pairs
-from vlayer.zkvm import receipt_to_text
 
 #: The vlayer v1 JSON-RPC API this service speaks (vlayer's SDK requires semver with major 1).
 API_VERSION = "1.3.0"

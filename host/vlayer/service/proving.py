@@ -15,11 +15,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from vlayer import zkvm
 from vlayer.cluster import segments
 from vlayer.cluster.coordinator import Backend, LocalBackend, Progress, prove_job
 from vlayer.cluster.store import SegmentStore
 from vlayer.prove import ZkProve
+from vlayer.receipts import zkvm
 from vlayer.receipts.groth16 import compress
 from vlayer.service.settings import Settings
 

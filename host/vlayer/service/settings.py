@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vlayer import zkvm
 from vlayer.chain.forks import ChainSpec
 from vlayer.errors import InputError
 from vlayer.prove import MAINNET_CHAIN_IDS, ProofModeName
-from vlayer.receipts import shrink_wrap
+from vlayer.receipts import shrink_wrap, zkvm
 from vlayer.rpc.transport import DEFAULT_MAX_RESPONSE_BYTES
 
 

@@ -34,8 +34,8 @@ from web3.exceptions import (
 from web3.logs import DISCARD
 
 from vlayer.errors import InputError, ProveError, ProverRevertedError, VlayerError
-from vlayer.proof_encoding import journal_outputs, proof_from_json, proof_to_json
 from vlayer.prove import ProofModeName
+from vlayer.receipts.proof_encoding import journal_outputs, proof_from_json, proof_to_json
 from vlayer.rpc.web3_provider import BoundedHTTPProvider
 from vlayer.sdk import Client, Local
 from vlayer.sdk.result import proof_arg

@@ -15,18 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vlayer.claim import ok_claim_digest
 from vlayer.errors import InputError
-from vlayer.groth16 import (
+from vlayer.hexutil import parse_hex_bytes
+from vlayer.receipts.claim import ok_claim_digest
+from vlayer.receipts.pairing import (
     RISC0_3_0_BN254_CONTROL_ID,
     RISC0_3_0_CONTROL_ROOT,
     Groth16Verifier,
     ProofRejectedError,
     ReceiptVerificationError,
 )
-from vlayer.hexutil import parse_hex_bytes
-from vlayer.proof_encoding import FAKE_VERIFIER_SELECTOR
-from vlayer.zkvm import receipt_from_text, verify
+from vlayer.receipts.proof_encoding import FAKE_VERIFIER_SELECTOR
+from vlayer.receipts.zkvm import receipt_from_text, verify
 
 
 class DevProofRefusedError(ReceiptVerificationError):

@@ -16,8 +16,8 @@ from eth_abi.abi import encode as abi_encode
 from eth_abi.exceptions import DecodingError
 from eth_utils.address import to_canonical_address
 
-from vlayer.claim import ok_claim_digest
 from vlayer.errors import InputError
+from vlayer.receipts.claim import ok_claim_digest
 
 #: vlayer v1's selector for dev-mode seals (`FAKE_VERIFIER_SELECTOR` in FakeProofVerifier.sol).
 FAKE_VERIFIER_SELECTOR = bytes.fromhex("deafbeef")

@@ -1,8 +1,9 @@
 """The embedded RISC Zero zkVM guest: execute it, prove it, verify receipts (all in `vlayer._native`).
 
-Which proof modes build here, and why, is in docs/proof-modes.md: `composite` (segment STARKs) proves on this
-CPU; `succinct` and `groth16` need the recursion circuit's programs, which no registry carries, so this build
-refuses them with `ProofModeUnavailableError` instead of pretending. The CUDA build (`bash/setup.sh --cuda`) proves
+Which proof modes run here, and why, is in docs/proof-modes.md: `composite` (segment STARKs) and `succinct` (lifted
+and joined into one STARK, RISC Zero 3.1's recursion programs) prove on this CPU; `groth16` is a succinct receipt
+shrink-wrapped by a backend (`vlayer.receipts.groth16`), and a mode the build cannot run is refused with
+`ProofModeUnavailableError` instead of pretending. The CUDA build (`bash/setup.sh --cuda`) proves
 on the GPU with the same API; where it cannot, proving raises `GpuUnavailableError` rather than use the CPU.
 """
 

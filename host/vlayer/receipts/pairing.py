@@ -26,8 +26,8 @@ from py_ecc.optimized_bn128.optimized_curve import (
 )
 from py_ecc.optimized_bn128.optimized_pairing import final_exponentiate, pairing
 
-from vlayer.claim import ok_claim_digest, sha256, tagged_list, tagged_struct
 from vlayer.errors import VlayerError
+from vlayer.receipts.claim import ok_claim_digest, sha256, tagged_list, tagged_struct
 
 SEAL_LENGTH = 4 + 8 * 32
 
