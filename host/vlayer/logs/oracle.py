@@ -36,12 +36,18 @@ class LogsOracle:
 
     def __init__(self, root: ProofDb, max_receipt_bytes: int | None = None) -> None:
         self.root = root
-        limit = int(constants()["max_receipt_bytes"])
-        self.max_receipt_bytes = limit if max_receipt_bytes is None else min(max_receipt_bytes, limit)
+        #: The caller's bound; the guest's caps it when the first receipts are read (most calls read none, so the
+        #: native module is not asked at every preflight).
+        self.requested_max_receipt_bytes = max_receipt_bytes
         #: Block number -> its receipts (consensus encoding), each block checked against its receipts root.
         self.blocks: dict[int, list[bytes]] = {}
         self.receipt_bytes = 0
         self.queries = 0
+
+    def max_receipt_bytes(self) -> int:
+        limit = int(constants()["max_receipt_bytes"])
+        requested = self.requested_max_receipt_bytes
+        return limit if requested is None else min(requested, limit)
 
     @property
     def used(self) -> bool:
@@ -86,9 +92,9 @@ class LogsOracle:
                         f"the node's receipts for block {n} do not hash to its receipts root 0x{header_root.hex()}"
                     )
                 self.receipt_bytes += sum(len(r) for r in receipts)
-                if self.receipt_bytes > self.max_receipt_bytes:
+                if self.receipt_bytes > self.max_receipt_bytes():
                     raise LogsError(
-                        f"logs: the call's queries read more than {self.max_receipt_bytes} bytes of receipts "
+                        f"logs: the call's queries read more than {self.max_receipt_bytes()} bytes of receipts "
                         f"(at block {n}); narrow the range or the filter"
                     )
                 self.blocks[n] = receipts
