@@ -19,7 +19,7 @@ from tests.support.contracts import CONTRACTS, compile_sources, selector
 from tests.support.corpus import deploy
 from vlayer.chain.forks import ChainSpec
 from vlayer.devnet import REPO_ROOT, Anvil, ToolError
-from vlayer.errors import GuestError, LogsError, ProofMismatchError
+from vlayer.errors import GuestError, LogsError, ProofMismatchError, RpcResponseError
 from vlayer.guest import execute_native, native_module, run_and_check
 from vlayer.guest_input import encode_input, expected_journal, input_for
 from vlayer.logs.oracle import LOGS
@@ -328,6 +328,23 @@ class LyingReceipts(HttpTransport):
                         receipt["logs"].pop()
                         break
         return answers
+
+
+class WideReceiptType(HttpTransport):
+    """A node naming a receipt type no EIP-2718 transaction has (it would not fit the encoding's type byte)."""
+
+    def send(self, reqs: list[JsonObj]) -> list[JsonObj]:
+        answers = super().send(reqs)
+        for req, ans in zip(reqs, answers, strict=True):
+            if req.get("method") == "eth_getBlockReceipts" and ans.get("result"):
+                ans["result"][0]["type"] = "0x100"
+        return answers
+
+
+def test_a_receipt_type_past_eip_2718_is_a_malformed_answer(chain: Chain) -> None:
+    client = RpcClient(WideReceiptType(chain.anvil.url))
+    with pytest.raises(RpcResponseError, match=r"^eth_getBlockReceipts failed: malformed answer: 0\.type: "):
+        chain.raw((chain.first, chain.head, [chain.token], []), client=client)
 
 
 def test_receipts_a_node_doctored_are_refused_on_the_host(chain: Chain) -> None:

@@ -91,7 +91,8 @@ class ReceiptLog(_Answer):
 class Receipt(_Answer):
     """One receipt of eth_getBlockReceipts: the consensus fields a receipts root covers (post-Byzantium: status)."""
 
-    type: Quantity | None = None
+    #: An EIP-2718 type (0x00-0x7f; absent or 0 for a legacy receipt): it becomes the encoding's first byte.
+    type: Annotated[str, Field(pattern=r"^0[xX]0*[0-7]?[0-9a-fA-F]$")] | None = None
     status: Quantity
     cumulativeGasUsed: Quantity
     logsBloom: Annotated[str, Field(pattern=r"^0[xX][0-9a-fA-F]{512}$")]
