@@ -154,7 +154,9 @@ def test_a_pre_ecotone_op_block_is_refused_by_host_and_guest() -> None:
         call = CallRequest(to=P256, data=b"")
         with pytest.raises(UnsupportedForkError, match=r"predates ecotone .*: it runs canyon"):
             preflight(client, call, "latest")
-        result = preflight(client, call, "latest", chain_spec=ChainSpec.dev("cancun", chain_id=8453))
+        result = preflight(
+            client, call, "latest", chain_spec=ChainSpec.dev("cancun", chain_id=8453), require_target_code=False
+        )
     body = rlp.decode(input_for(result)[len(MAGIC) :])
     body[2] = b""  # no dev hardfork: Base's own schedule
     with pytest.raises(GuestError, match=r"base block at 1705000\d+ runs canyon; vlayer executes Ecotone"):
@@ -192,7 +194,8 @@ def test_p256verify_on_op_stack_chains(chain_id: int, timestamp: int, op_fork: s
     with Anvil(hardfork=hardfork, chain_id=chain_id, timestamp=timestamp) as anvil:
         anvil.rpc("evm_mine")
         # anvil serves the state only: it does not run OP's precompile rules, so its eth_call is no second opinion.
-        result = preflight(RpcClient.http(anvil.url), CallRequest(to=P256, data=data), "latest", node_check=False)
+        result = preflight(RpcClient.http(anvil.url), CallRequest(to=P256, data=data), "latest", node_check=False,
+                           require_target_code=False)  # fmt: skip
     assert spec.op_fork_at(timestamp) == op_fork  # anvil's block 1 carries the genesis timestamp
     assert result.success
     assert result.return_data == ((1).to_bytes(32, "big") if gas else b"")

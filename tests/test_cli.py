@@ -62,7 +62,7 @@ def test_revert_exits_non_zero_with_reason(osaka_chain: Chain) -> None:
         (
             ["--to", "0x" + "11" * 20, "--block", "999999", "--hardfork", "osaka"],
             4,
-            "error: block 0xf423f does not exist on this node",
+            "error: block 999999 does not exist on this node",  # named as typed
         ),
         (["--to", "0x" + "11" * 20, "--hardfork", "frontier"], 4, "error: dev hardfork 'frontier' is not supported"),
         (

@@ -42,8 +42,9 @@ app_chain = svc.app_chain
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 SCREENSHOT = REPO_ROOT / "docs" / "img" / "dashboard.png"
-#: What a preflight asks the node for and a v_call never does: holding these stalls a job in preflight only.
-PREFLIGHT_METHODS = frozenset({"eth_createAccessList", "eth_getProof"})
+#: What a preflight asks the node for and a v_call never does (v_call reads the prover's code with eth_getProof):
+#: holding it stalls a job in preflight only.
+PREFLIGHT_METHODS = frozenset({"eth_createAccessList"})
 #: Markup and quotes in a revert reason: the page must show them as they are.
 REASON = 'Vault: <b>locked</b> until the "owner" & co. unlock it'
 
@@ -86,8 +87,18 @@ def states(page: WebDriver) -> dict[str, str]:
     return dict(pairs)
 
 
+def row_cells(page: WebDriver, job: str) -> dict[str, str]:
+    """A job's cells by column, read in one go (a redraw between reads would make an element stale)."""
+    found = page.execute_script(
+        'const tr = document.querySelector(`#jobs tbody tr[data-hash="${arguments[0]}"]`);'
+        " return tr ? Array.from(tr.cells, (td) => [td.className.replace('col-', ''), td.textContent]) : [];",
+        job,
+    )
+    return dict(found)
+
+
 def cell(page: WebDriver, job: str, column: str) -> str:
-    return str(page.find_element(By.CSS_SELECTOR, f'tr[data-hash="{job}"] td.col-{column}').text)
+    return row_cells(page, job)[column]
 
 
 def deploy_reverter(app: App, reason: str) -> bytes:
@@ -111,6 +122,8 @@ def test_dashboard_follows_jobs_from_queued_to_done(app_chain: App, tmp_path: Pa
             page.get(serve.url + "dashboard")
             assert page.find_element(By.CSS_SELECTOR, "#jobs tbody tr.empty").text == "No jobs yet."
             page.execute_script("window.notReloaded = true;")  # gone if the page were ever loaded again
+            banner = page.find_element(By.ID, "fake-banner")
+            assert banner.is_displayed() and banner.text.startswith("FAKE proofs (dev mode)")
 
             client = ProveClient(serve.url)
             proxy.pause(PREFLIGHT_METHODS)
@@ -131,7 +144,14 @@ def test_dashboard_follows_jobs_from_queued_to_done(app_chain: App, tmp_path: Pa
             assert not page.find_elements(By.CSS_SELECTOR, "td.col-error b"), "a reason was rendered as markup"
             assert cell(page, failing, "state") == "failed in preflight"
             assert cell(page, failing, "total") != "\u2014" and cell(page, failing, "proving") == "\u2014"
+            call = svc.balance_call(app_chain)
             for job in (first, second):
+                assert cell(page, job, "mode") == "fake" and cell(page, job, "function") == call["data"][:10]
+                title = page.execute_script(
+                    'return document.querySelector(`tr[data-hash="${arguments[0]}"] td.col-prover code`).title;', job
+                )
+                assert title == call["to"]
+                assert cell(page, job, "prover") == f"{call['to'][:8]}\u2026{call['to'][-6:]}"
                 assert cell(page, job, "chain") == "31337" and cell(page, job, "block") == str(head)
                 assert all(cell(page, job, stage).endswith(("ms", " s")) for stage in ("preflight", "proving"))
                 assert cell(page, job, "error") == ""
@@ -144,8 +164,10 @@ def test_dashboard_follows_jobs_from_queued_to_done(app_chain: App, tmp_path: Pa
                 SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
                 page.find_element(By.TAG_NAME, "html").screenshot(str(SCREENSHOT))  # the page, not the window
 
+            assert page.find_element(By.ID, "fake-banner").is_displayed()  # still there after the redraws
             with browser(javascript=False) as plain:
                 plain.get(serve.url + "dashboard")
+                assert plain.find_element(By.ID, "fake-banner").is_displayed()
                 # With scripting off the browser parses <noscript> as markup: its refresh is an element now.
                 assert plain.find_elements(By.CSS_SELECTOR, "noscript meta[http-equiv=refresh]")
                 shown = {
@@ -153,10 +175,33 @@ def test_dashboard_follows_jobs_from_queued_to_done(app_chain: App, tmp_path: Pa
                     for tr in plain.find_elements(By.CSS_SELECTOR, "#jobs tbody tr[data-hash]")
                 }
                 assert shown == finished
-                assert cell(plain, failing, "error") == f"call reverted: {REASON}"
+                error = plain.find_element(By.CSS_SELECTOR, f'tr[data-hash="{failing}"] td.col-error')
+                assert error.text == f"call reverted: {REASON}"
                 assert not plain.find_elements(By.CSS_SELECTOR, "td.col-error b")
     finally:
         proxy.close()
+
+
+def test_a_proving_job_shows_its_progress_and_no_fake_banner(app_chain: App, tmp_path: Path) -> None:
+    """A real composite job (segments of 2^14 cycles, seconds each): once executed, the dashboard shows its segments
+    and cycles from `metrics.progress` (they showed a dash until the job was done) and its time so far, on a
+    service whose proofs are real (no banner). The service is then stopped (SIGTERM, by pid) mid-segment:
+    tests/test_prove_ux.py checks what happens to the job."""
+    extra = ("--proof-mode", "composite", "--segment-po2", "14", "--workers", "1", "--shutdown-grace", "0")
+    with Serve(app_chain.anvil.url, tmp_path / "jobs.db", HARDFORK, *extra) as serve, browser() as page:
+        page.get(serve.url + "dashboard")
+        assert not page.find_element(By.ID, "fake-banner").is_displayed()
+        job = ProveClient(serve.url).call(**svc.balance_call(app_chain), chain_id=31337)
+        until(page, "the job's segments", lambda: row_cells(page, job).get("segments", "").startswith("0/"), 300)
+        row = row_cells(page, job)
+        total = int(row["segments"].split("/")[1])
+        assert total > 1 and states(page)[job] == "proving", row
+        assert row["cycles"].startswith("0/") and row["cycles"].endswith("M"), row
+        assert row["mode"] == "composite" and row["total"].endswith(" so far"), row
+        assert row["proving"].endswith((" ms", " s", " min")), row
+        # The elapsed time moves while the page polls (no reload).
+        until(page, "a later elapsed time", lambda: row_cells(page, job)["total"] != row["total"])
+        assert not page.find_element(By.ID, "fake-banner").is_displayed()
 
 
 def test_the_browser_sends_the_token_as_basic_credentials(app_chain: App, tmp_path: Path) -> None:

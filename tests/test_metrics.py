@@ -89,11 +89,17 @@ def test_metrics_count_what_the_service_did(app_chain: App, tmp_path: Path) -> N
         (str(codes.PARSE_ERROR), "request"): 1,
     }
     chain = series(m, "vlayer_chain_rpc_requests_total")
-    assert chain == {key: float(n) for key, n in proxy.calls.items()}
+    # What the node answered, as the proxy saw it; a hint the node refused, and the node check's eth_call of the
+    # reverting call (an answer about the call), are counted apart from errors.
+    hints = {
+        ("eth_createAccessList", "error"): ("eth_createAccessList", "hint_unusable"),
+        ("eth_call", "error"): ("eth_call", "reverted"),
+    }
+    assert chain == {hints.get(key, key): float(n) for key, n in proxy.calls.items()}
     # Proofs come from eth_getProof; anvil refuses the access list of the reverting call (the preflight goes on
-    # without that hint), which is counted as an error.
+    # without that hint), which is not an error.
     assert chain[("eth_getProof", "ok")] >= 1, chain
-    assert chain[("eth_createAccessList", "ok")] == 1 and chain[("eth_createAccessList", "error")] == 1, chain
+    assert chain[("eth_createAccessList", "ok")] == 1 and chain[("eth_createAccessList", "hint_unusable")] == 1, chain
 
     # A restarted service counts anew, but reads the jobs by state from the store.
     with TestClient(create_app(config)) as c:
@@ -114,8 +120,8 @@ def test_metrics_need_the_token_when_one_is_set(app_chain: App, tmp_path: Path) 
 
 
 def test_rpc_client_observer_sees_each_call_sent_and_its_outcome(app_chain: App) -> None:
-    seen: list[tuple[str, bool]] = []
-    client = RpcClient.http(app_chain.anvil.url, observer=lambda method, ok: seen.append((method, ok)))
+    seen: list[tuple[str, str]] = []
+    client = RpcClient.http(app_chain.anvil.url, observer=lambda method, outcome: seen.append((method, outcome)))
     try:
         client.call("eth_chainId", [], cache=True)
         client.call("eth_chainId", [], cache=True)  # answered from the cache: not sent, so not observed
@@ -124,12 +130,22 @@ def test_rpc_client_observer_sees_each_call_sent_and_its_outcome(app_chain: App)
     finally:
         client.close()
     # Every call of the batch is observed, also the one after the failing call.
-    assert seen == [("eth_chainId", True), ("eth_blockNumber", True), ("vlayer_noSuchMethod", False),
-                    ("eth_gasPrice", True)]  # fmt: skip
+    assert seen == [("eth_chainId", "ok"), ("eth_blockNumber", "ok"), ("vlayer_noSuchMethod", "error"),
+                    ("eth_gasPrice", "ok")]  # fmt: skip
+    # An eth_call the node ran and saw revert (init code PUSH1 0 PUSH1 0 REVERT) is an answer, not a node failure.
+    client = RpcClient.http(app_chain.anvil.url, observer=lambda method, outcome: seen.append((method, outcome)))
+    try:
+        with pytest.raises(RpcError):
+            client.call("eth_call", [{"data": "0x60006000fd"}, "latest"])
+        with pytest.raises(RpcError):
+            client.call("eth_getBlockByNumber", ["not-a-block", False])
+    finally:
+        client.close()
+    assert seen[-2:] == [("eth_call", "reverted"), ("eth_getBlockByNumber", "error")]
     dead = RpcClient.http(f"http://127.0.0.1:{free_port()}", retries=0, observer=lambda m, ok: seen.append((m, ok)))
     with pytest.raises(RpcUnreachableError):
         dead.call("eth_chainId", [])
-    assert seen[-1] == ("eth_chainId", False)
+    assert seen[-1] == ("eth_chainId", "unanswered")
 
 
 def test_a_proved_receipt_counts_cycles_and_segments(app_chain: App, tmp_path: Path) -> None:

@@ -127,8 +127,9 @@ def test_replica_killed_mid_job_has_it_finished_by_the_other(app_chain: App, db_
                            db_url=db_url).start()  # fmt: skip
             try:
                 to, data = balance_call(app_chain, (0x3000).to_bytes(20, "big"))
-                # v_call pins the block at once; the preflight that follows waits on the chain.
-                proxy.pause(frozenset({"eth_getProof", "eth_getCode", "eth_createAccessList"}))
+                # v_call pins the block and reads the prover's account (eth_getProof) at once; the preflight that
+                # follows waits on the chain.
+                proxy.pause(frozenset({"eth_getCode", "eth_createAccessList"}))
                 job = ProveClient(doomed.url).call(to, data, 31337, app_chain.head())
                 store = JobStore(db_url)
                 try:

@@ -3,9 +3,9 @@ deployed from unlocked accounts, and `vlayer.sdk`'s client of the prove service;
 them as a Python user would.
 
 `python -m vlayer.app_kit EXAMPLE_DIR --rpc-url URL --service URL` loads `EXAMPLE_DIR/vlayer/app.py` and calls its
-`run(kit)`; `bash/vlayer-build.sh` does that after building, starting anvil and the service. An example that teleports
-(`setChain`) also gets its L2 node, `--l2-rpc-url URL` (`vlayer-build.sh` starts one for an example with a
-`vlayer/l2-chain-id` file).
+`run(kit)`; `bash/vlayer-build.sh` (in a checkout) and `vlayer run` (in any project, `vlayer.run_app`) do that after
+building, starting anvil and the service. An example that teleports (`setChain`) also gets its L2 node,
+`--l2-rpc-url URL` (both start one for a project with a `vlayer/l2-chain-id` file).
 """
 
 from __future__ import annotations
@@ -88,8 +88,8 @@ class Kit:
         """The L2 node, for an app that cannot run without one."""
         if self.l2_w3 is None:
             raise AppError(
-                f"{self.example.name} teleports to an L2 and needs its node: run it with --l2-rpc-url (vlayer-build.sh "
-                "starts one when the example has a vlayer/l2-chain-id file)"
+                f"{self.example.name} teleports to an L2 and needs its node: run it with --l2-rpc-url (`vlayer run` "
+                "and vlayer-build.sh start one when the project has a vlayer/l2-chain-id file)"
             )
         return self.l2_w3
 

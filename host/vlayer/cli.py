@@ -14,7 +14,8 @@ import click
 
 from vlayer import __version__
 from vlayer.chain.block import parse_block_ref, pin_block
-from vlayer.chain.forks import ChainSpec, dev_chain_ids
+from vlayer.chain.forks import DEV_HARDFORKS, ChainSpec, dev_chain_ids
+from vlayer.cli_checks import preflight_options, prove_options, serve_chains
 from vlayer.cluster.cli import cluster_group
 from vlayer.errors import ChainError, HostGuestMismatchError, InputError, VlayerError
 from vlayer.guest import call_guest_id, run_and_check
@@ -22,18 +23,21 @@ from vlayer.guest_input import expected_journal, input_for
 from vlayer.hexutil import hex_bytes, parse_address, parse_hex_bytes
 from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
 from vlayer.progress_bar import SegmentBar
-from vlayer.prove import Pinned, ProofModeName, ZkProve, prove_call
+from vlayer.prove import Pinned, ProofModeName, prove_call
 from vlayer.receipts import shrink_wrap
 from vlayer.receipts.cli import echo_or_write, groth16_group
 from vlayer.receipts.proof_encoding import Proof, proof_from_json, proof_to_json
 from vlayer.receipts.verify import check_receipt, check_zkvm_receipt, load_receipt, load_zkvm_receipt
-from vlayer.receipts.zkvm import ZkvmProof, receipt_from_text, receipt_to_text
 from vlayer.receipts.zkvm import execute as zkvm_execute
-from vlayer.receipts.zkvm import prove as zkvm_prove
+from vlayer.receipts.zkvm import receipt_from_text, receipt_to_text
+from vlayer.revert_cli import read_abis, revert_abi_options
+from vlayer.revert_reasons import RevertDecoder
 from vlayer.rpc import HttpTransport, RecordingTransport, ReplayTransport, RpcClient
 from vlayer.rpc.transport import Transport
 from vlayer.service.client import ProveClient
-from vlayer.service.settings import ChainConfig, Settings
+from vlayer.service.served_chain import served_chain
+from vlayer.service.settings import Settings
+from vlayer.state_dir import DefaultDbOption, default_db_url
 from vlayer.teleport.anchor import L2Node
 from vlayer.worker.cli import worker_cmd
 
@@ -165,7 +169,8 @@ def _summary(r: PreflightResult) -> dict[str, Any]:
 @click.option("--data", "data", default="0x", show_default=True, help="Calldata, 0x-hex.")
 @click.option("--from", "sender", default="0x" + "00" * 20, help="Caller address.")
 @click.option("--gas", type=int, default=None, help="Gas limit (default: block limit, capped per fork).")
-@click.option("--hardfork", default=None, help="Dev chain hardfork (cancun, prague, osaka, bpo1, bpo2).")
+@click.option("--hardfork", default=None,
+              help=f"Dev chain hardfork ({', '.join(DEV_HARDFORKS)}); default: the one anvil reports.")  # fmt: skip
 @click.option("--chain-spec", default=None, type=click.Path(exists=True), help="Chain schedule JSON file.")
 @click.option("--l2-rpc-url", "l2_rpc_urls", multiple=True, metavar="CHAIN_ID=URL",
               help="Node of an OP-stack L2 the call teleports to (setChain); repeat per L2.")  # fmt: skip
@@ -179,6 +184,7 @@ def _summary(r: PreflightResult) -> dict[str, Any]:
 @click.option("--no-guest", is_flag=True, help="Skip re-executing the call in the native guest.")
 @click.option("--zkvm", "in_zkvm", is_flag=True, help="Also run the guest ELF in the zkVM executor (cycles).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@revert_abi_options(pass_decoder=True)
 def preflight_cmd(
     rpc_url: str | None,
     block: str,
@@ -198,6 +204,7 @@ def preflight_cmd(
     no_guest: bool,
     in_zkvm: bool,
     as_json: bool,
+    reverts: RevertDecoder,
 ) -> None:
     """Run a call off-chain on a pinned block and collect the proofs of everything it touched."""
     call = CallRequest(
@@ -207,8 +214,7 @@ def preflight_cmd(
         gas=gas,
     )
     parse_block_ref(block)  # reject a malformed block before any RPC
-    if hardfork and chain_spec:
-        raise InputError("--hardfork and --chain-spec exclude each other")
+    preflight_options(click.get_current_context().params)
     client = _client(rpc_url, record, replay, timeout)
     spec = None
     try:
@@ -232,6 +238,8 @@ def preflight_cmd(
             client.transport.save(record)
         client.close()
     summary = _summary(result)
+    if not result.success and result.return_data:  # a revert (not a halt): named with the --abi/--project errors
+        summary["revert_reason"] = str(reverts.decode(result.return_data))
     if result.success and not no_guest:
         t0 = time.perf_counter()
         run_and_check(result)  # raises HostGuestMismatchError (exit 7) if the guest disagrees
@@ -251,7 +259,7 @@ def preflight_cmd(
         click.echo(json.dumps(summary, indent=2))
     else:
         t, w = summary["touched"], summary["witness"]
-        status = "ok" if result.success else f"reverted: {result.revert_reason}"
+        status = "ok" if result.success else f"reverted: {summary['revert_reason']}"
         click.echo(f"block        {result.block_number} {summary['block_hash']} ({summary['fork']})")
         click.echo(f"status       {status}")
         click.echo(f"return data  {summary['return_data']}")
@@ -302,25 +310,6 @@ def verify_cmd(receipt: str, dev: bool) -> None:
     click.echo(f"claim digest 0x{result.claim_digest.hex()}")
 
 
-def _chains(rpc_urls: tuple[str, ...], hardforks: tuple[str, ...]) -> dict[int, ChainConfig]:
-    """`--rpc-url CHAIN_ID=URL` (repeatable) and `--hardfork CHAIN_ID=NAME` for dev chains."""
-    forks: dict[int, str] = {}
-    for item in hardforks:
-        chain_id, sep, name = item.partition("=")
-        if not sep or not chain_id.isdigit():
-            raise InputError(f"--hardfork takes CHAIN_ID=NAME, got {item!r}")
-        forks[int(chain_id)] = name
-    chains: dict[int, ChainConfig] = {}
-    for item in rpc_urls:
-        chain_id, sep, url = item.partition("=")
-        if not sep or not chain_id.isdigit():
-            raise InputError(f"--rpc-url takes CHAIN_ID=URL, got {item!r}")
-        chains[int(chain_id)] = ChainConfig(url, forks.pop(int(chain_id), None))
-    if forks:
-        raise InputError(f"--hardfork names chains without --rpc-url: {sorted(forks)}")
-    return chains
-
-
 def _proof_file(
     proof: Proof | None, journal: bytes, return_data: bytes, mode: str, receipt: bytes | None
 ) -> dict[str, Any]:
@@ -347,7 +336,8 @@ def _proof_file(
     "--chain-id",
     type=int,
     default=None,
-    help="Chain id: required with --service; locally, the chain the node must serve (default: the node's).",
+    help="The chain to prove on: with --service, default the one chain the service proves (several: refused, "
+    "listed); locally, the chain the node must serve (default: the node's).",
 )
 @click.option(
     "--no-node-check", is_flag=True, help="Local proving: do not compare the result with the node's own eth_call."
@@ -358,7 +348,8 @@ def _proof_file(
 @click.option("--gas", type=int, default=None, help="EVM gas limit of the call.")
 @click.option("--vgas-limit", type=int, default=None,
               help="Proving budget in vgas (1 vgas = 1,000,000 zkVM cycles), as vlayer v1's gas_limit.")  # fmt: skip
-@click.option("--hardfork", default=None, help="Dev chain hardfork (local proving).")
+@click.option("--hardfork", default=None,
+              help="Dev chain hardfork, local proving (default: the one anvil reports).")  # fmt: skip
 @click.option("--l2-rpc-url", "l2_rpc_urls", multiple=True, metavar="CHAIN_ID=URL",
               help="Node of an OP-stack L2 the call teleports to (setChain); repeat per L2.")  # fmt: skip
 @click.option("--dev", is_flag=True, help="Dev mode: a FAKE proof that proves nothing (dev chains only).")
@@ -371,7 +362,13 @@ def _proof_file(
     metavar="CMD",
     help="--mode groth16: shrink-wrap command (gets a folder with input.json, leaves proof.json).",
 )
+@click.option("--segment-po2", type=click.IntRange(14, 22), default=20, show_default=True,
+              help="Local composite proving: segment size (log2 cycles); smaller ones prove sooner each.")  # fmt: skip
 @click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="Write the proof JSON here.")
+@click.option("--calldata-for", "calldata_for", default=None, metavar="SIGNATURE",
+              help="Print only the 0x calldata of this verifier function for the proof (for cast send), named by "
+                   "the types after the proof: 'claim(address,uint256)'; the proof JSON goes to --out.")  # fmt: skip
+@revert_abi_options()
 def prove_cmd(
     rpc_url: str | None,
     service_url: str | None,
@@ -388,21 +385,30 @@ def prove_cmd(
     mode: str | None,
     auth_token: str | None,
     groth16_prover: str | None,
+    segment_po2: int,
     out: str | None,
+    calldata_for: str | None,
 ) -> None:
-    """Prove one call of a prover contract, locally or through a prove service."""
+    """Prove one call of a prover contract, locally or through a prove service.
+
+    Locally, the first Ctrl-C while segments prove stops after the current segment (a second one quits at once);
+    the exit code of an interrupted proof is 130."""
+    from vlayer.prove_session import ProveSession
+
     proof_mode = ProofModeName(mode) if mode else ProofModeName.FAKE if dev else ProofModeName.COMPOSITE
     address = parse_address(to, "--to")
     calldata = parse_hex_bytes(data, "--data")
     ref = parse_block_ref(block)
+    prove_options(click.get_current_context().params)
+    if calldata_for is not None:
+        from vlayer.calldata import calldata_for as verifier_calldata_of
+        from vlayer.calldata import parse_verified
+
+        parse_verified(calldata_for)  # a typo is refused before proving, not after
     if service_url:
-        if mode is not None:
-            raise InputError("--mode applies to local proving; a prove service proves in its own mode")
-        if l2_rpc_urls:
-            raise InputError("--l2-rpc-url applies to local proving; a prove service has its own node per chain")
-        if chain_id is None:
-            raise InputError("--chain-id is required with --service")
         client = ProveClient(service_url, auth_token)
+        if chain_id is None:
+            chain_id = served_chain(client)
         number = None if ref in ("latest",) else int(ref, 16) if ref.startswith("0x") else None
         if number is None and ref != "latest":
             raise InputError("--service takes a block number or latest")
@@ -415,7 +421,8 @@ def prove_cmd(
                 if isinstance(progress, dict):
                     bar.update(progress)
 
-            receipt = client.wait(job, on_state=_echo_stage, on_receipt=on_receipt)
+            session = ProveSession(bar, on_quit=f"job {job} goes on at {service_url}")
+            receipt = session.run(lambda: client.wait(job, on_state=_echo_stage, on_receipt=on_receipt))
         data_out = receipt["data"]
         proof = None if data_out.get("proof") is None else proof_from_json(data_out["proof"])
         zk = None if data_out.get("receipt") is None else receipt_from_text(data_out["receipt"])
@@ -424,28 +431,29 @@ def prove_cmd(
                           service_mode, zk)  # fmt: skip
         doc["job"] = job
     else:
-        if not rpc_url:
-            raise InputError("--rpc-url (local proving) or --service is required")
         # A groth16 proof needs a shrink-wrap backend: refused here, before any proving, when there is none.
         backend = shrink_wrap.select_backend(groth16_prover) if proof_mode is ProofModeName.GROTH16 else None
         rpc = _client(rpc_url, None, None, 30.0)
         node_chain = _node_chain(rpc, chain_id)
         spec = ChainSpec.dev(hardfork, node_chain) if hardfork else None
-        pinned = pin_block(rpc, ref)
+        pinned = pin_block(rpc, block)  # as typed: its messages echo the block as the user wrote it
         with SegmentBar("proving") as bar:
-            proven = prove_call(
-                rpc,
-                CallRequest(to=address, data=calldata, gas=gas),
-                Pinned(node_chain, pinned.number, pinned.hash),
-                mode=proof_mode,
-                dev_mode=dev,
-                chain_spec=spec,
-                vgas_limit=vgas_limit,
-                on_stage=lambda stage: _echo_stage(stage.value),
-                zk_prove=_local_prover(bar),
-                l2_nodes=_l2_nodes(l2_rpc_urls, hardfork, 30.0),
-                node_check=not no_node_check,
-                groth16_backend=backend,
+            local = ProveSession(bar)
+            proven = local.run(
+                lambda: prove_call(
+                    rpc,
+                    CallRequest(to=address, data=calldata, gas=gas),
+                    Pinned(node_chain, pinned.number, pinned.hash),
+                    mode=proof_mode,
+                    dev_mode=dev,
+                    chain_spec=spec,
+                    vgas_limit=vgas_limit,
+                    on_stage=lambda stage: _echo_stage(stage.value),
+                    zk_prove=local.local_prover(segment_po2),
+                    l2_nodes=_l2_nodes(l2_rpc_urls, hardfork, 30.0),
+                    node_check=not no_node_check,
+                    groth16_backend=backend,
+                )
             )
         rpc.close()
         doc = _proof_file(proven.proof, proven.journal, proven.preflight.return_data, proven.mode.value,
@@ -458,29 +466,13 @@ def prove_cmd(
         click.echo(
             "WARNING: dev mode: this is a FAKE proof; it proves nothing and mainnet verifiers refuse it", err=True
         )
-    echo_or_write(doc, out)
-
-
-def _local_prover(bar: SegmentBar) -> ZkProve:
-    """Composite receipts segment by segment in this process (vlayer.cluster's coordinator, no store), so the bar
-    moves per segment; the other modes in one piece."""
-    from vlayer.cluster.coordinator import LocalBackend, prove_job
-    from vlayer.service.proving import progress_metrics, succinct_of
-
-    def prove(guest_input: bytes, mode: str) -> ZkvmProof:
-        if mode not in ("composite", "succinct"):
-            return zkvm_prove(guest_input, mode)
-        backend = LocalBackend()
-        try:
-            job = hashlib.sha256(guest_input).hexdigest()
-            composite = prove_job(
-                guest_input, job_id=job, backend=backend, progress=lambda p: bar.update(progress_metrics(p))
-            )
-        finally:
-            backend.close()
-        return composite if mode == "composite" else succinct_of(composite, call_guest_id())
-
-    return prove
+    if calldata_for is None:
+        echo_or_write(doc, out)
+        return
+    verifier_call = verifier_calldata_of(doc, calldata_for)
+    if out:
+        echo_or_write(doc, out)
+    click.echo(hex_bytes(verifier_call))
 
 
 def _echo_stage(stage: str) -> None:
@@ -491,8 +483,9 @@ def _echo_stage(stage: str) -> None:
 
 @main.command("serve")
 @click.option("--rpc-url", "rpc_urls", multiple=True, required=True, help="CHAIN_ID=URL of a chain to prove on.")
-@click.option("--hardfork", "hardforks", multiple=True, help="CHAIN_ID=NAME for a dev chain (anvil's --hardfork).")
-@click.option("--db", "database_url", default="sqlite:///vlayer-jobs.sqlite3", show_default=True,
+@click.option("--hardfork", "hardforks", multiple=True,
+              help="CHAIN_ID=NAME for a dev chain (anvil's --hardfork); default: the one anvil reports.")  # fmt: skip
+@click.option("--db", "database_url", cls=DefaultDbOption, db_file="jobs.sqlite3", default=None,
               help="Job store: an SQLAlchemy URL (sqlite:///FILE or postgresql+psycopg://...).")  # fmt: skip
 @click.option("--dev", is_flag=True, help="Dev mode: fake proofs (they prove nothing); refused on mainnets.")
 @click.option("--proof-mode", type=click.Choice([m.value for m in ProofModeName]), default=None,
@@ -517,10 +510,16 @@ def _echo_stage(stage: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=3000, show_default=True)
 @click.option("--log-level", default="info", show_default=True)
+@click.option("--shutdown-grace", type=click.FloatRange(0, 3600), default=30.0, show_default=True, metavar="SECONDS",
+              help="On SIGTERM/SIGINT: seconds running jobs get to finish, then they are queued again.")  # fmt: skip
+@click.option("--abi", "abi_files", multiple=True, type=click.Path(dir_okay=False, exists=True), metavar="FILE",
+              help="A prover's JSON ABI or Foundry artifact: names its reverts, functions (repeatable).")  # fmt: skip
+@click.option("--project", default=None, type=click.Path(file_okay=False, exists=True),
+              help="Foundry project whose out/ artifacts name the provers' reverts and functions.")  # fmt: skip
 def serve_cmd(
     rpc_urls: tuple[str, ...],
     hardforks: tuple[str, ...],
-    database_url: str,
+    database_url: str | None,
     dev: bool,
     proof_mode: str | None,
     workers: int,
@@ -537,20 +536,24 @@ def serve_cmd(
     host: str,
     port: int,
     log_level: str,
+    shutdown_grace: float,
+    abi_files: tuple[str, ...],
+    project: str | None,
 ) -> None:
     """Run the prove service (JSON-RPC: v_call, v_getProofReceipt, v_versions; GET /health, /metrics, /dashboard)."""
-    import uvicorn
-
     from vlayer.service import logs
     from vlayer.service.app import create_app
+    from vlayer.service.server import serve
 
     mode = ProofModeName(proof_mode) if proof_mode else ProofModeName.FAKE if dev else ProofModeName.COMPOSITE
     if auth_token is None and os.environ.get("VLAYER_AUTH_TOKEN") is not None:
         # click reads an empty variable as unset; an operator who set one meant a token, so refuse, never open up.
         auth_token = os.environ["VLAYER_AUTH_TOKEN"]
+    chains = serve_chains(rpc_urls, hardforks)
+    store = database_url or default_db_url("jobs.sqlite3")
     settings = Settings(
-        chains=_chains(rpc_urls, hardforks),
-        database_url=database_url,
+        chains=chains,
+        database_url=store,
         proof_mode=mode,
         dev_mode=dev,
         workers=workers,
@@ -564,36 +567,100 @@ def serve_cmd(
         max_body_bytes=max_body_kb * 1024,
         node_check=not no_node_check,
         groth16_prover=groth16_prover,
+        shutdown_grace=shutdown_grace,
+        abis=tuple(read_abis(abi_files, project)),
     )
     logs.configure(log_level)
     banner = "dev mode: FAKE proofs" if mode is ProofModeName.FAKE else f"{mode.value} zkVM receipts"
     where = f", segments proved on the Ray cluster at {cluster}" if cluster else ""
     click.echo(f"vlayer prove service on http://{host}:{port} ({banner}{where})", err=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    if database_url is None:  # only the default is named: a --db URL may carry a password
+        click.echo(f"job store {store} (the default here; --db chooses another)", err=True)
+    serve(create_app(settings), host, port)
 
 
 @main.command("init")
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--template", default="simple", show_default=True, help="Example to start from (examples/<name>).")
 def init_cmd(directory: str, template: str) -> None:
-    """Create a new prover project from an example template."""
-    from vlayer.project import init_project
+    """Create a new prover project from an example template; it needs no vlayer checkout."""
+    from vlayer.project import init_project, next_steps
 
     target = init_project(Path(directory), template)
-    click.echo(f"created {target} from template {template!r}")
-    click.echo(f"next: vlayer build {target}")
+    click.echo(f"created {target} from template {template!r} (next steps also in {target / 'README.md'}):")
+    for line in next_steps(target):
+        click.echo(f"  {line}")
 
 
 @main.command("build")
 @click.argument("directory", default=".", type=click.Path(file_okay=False, exists=True))
 def build_cmd(directory: str) -> None:
     """Compile a project's contracts (forge + the pinned solc, offline)."""
+    from vlayer.forge_diagnostics import ForgeBuildError
     from vlayer.project import build_project
 
-    with click.progressbar(length=1, label="forge build", file=sys.stderr) as bar:
-        result = build_project(Path(directory))
-        bar.update(1)
+    try:
+        with click.progressbar(length=1, label="forge build", file=sys.stderr) as bar:
+            result = build_project(Path(directory))
+            bar.update(1)
+    except ForgeBuildError as exc:
+        # forge's diagnostics as forge laid them out (file, line, the source with its caret), then the one line.
+        click.echo(exc.diagnostics, err=True)
+        raise
     click.echo(f"built {result.artifacts} contract artifacts; provers: {', '.join(result.provers) or 'none'}")
+    if result.verified:
+        click.echo(f"verified functions (for --calldata-for): {', '.join(result.verified)}")
+
+
+@main.command("test", context_settings={"ignore_unknown_options": True})
+@click.argument("directory", default=".", type=click.Path(file_okay=False, exists=True))
+@click.argument("forge_args", nargs=-1, type=click.UNPROCESSED)
+def test_cmd(directory: str, forge_args: tuple[str, ...]) -> None:
+    """Run a project's forge tests (forge test --offline, the pinned forge and solc); FORGE_ARGS go to forge."""
+    from vlayer.project import forge_test
+
+    sys.exit(forge_test(Path(directory), forge_args))
+
+
+@main.command("run")
+@click.argument("directory", default=".", type=click.Path(file_okay=False, exists=True))
+@click.option("--keep", is_flag=True, help="Leave the anvil and the prove service it started running.")
+@click.option("--hardfork", default=None, help="Hardfork of the anvil it starts (default osaka).")
+@click.option("--rpc-url", default=None, help="Use this node (with unlocked accounts) instead of starting anvil.")
+@click.option("--service", "service_url", default=None, help="Use this prove service instead of starting one.")
+@click.option("--l2-rpc-url", default=None, help="The L2 node of a project with vlayer/l2-chain-id.")
+def run_cmd(
+    directory: str, keep: bool, hardfork: str | None, rpc_url: str | None, service_url: str | None,
+    l2_rpc_url: str | None,
+) -> None:  # fmt: skip
+    """Build a project and run its app: anvil, the prove service (dev mode), then vlayer/app.py (deploy, prove,
+    verify). What it starts is stopped at exit, also on Ctrl-C, unless --keep."""
+    from vlayer.run_app import run_project
+
+    try:
+        run_project(Path(directory), keep=keep, hardfork=hardfork, rpc_url=rpc_url, service_url=service_url,
+                    l2_rpc_url=l2_rpc_url, echo=click.echo)  # fmt: skip
+    except KeyboardInterrupt:
+        kept = "what it started is kept" if keep else "stopped what it started"
+        click.echo(f"error: interrupted; {kept}", err=True)
+        sys.exit(130)
+
+
+@main.command("calldata")
+@click.argument("proof_file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.argument("signature")
+def calldata_cmd(proof_file: str, signature: str) -> None:
+    """The 0x calldata of a verifier's function for a proof file of `vlayer prove` (- reads stdin), for
+    `cast send VERIFIER CALLDATA`. SIGNATURE names the function by the types after the proof:
+    'claim(address,uint256)'."""
+    from vlayer.calldata import calldata_for
+
+    try:
+        with click.open_file(proof_file) as text:
+            doc = json.load(text)
+    except ValueError as exc:
+        raise InputError(f"{proof_file} is not JSON: {exc}") from None
+    click.echo(hex_bytes(calldata_for(doc, signature)))
 
 
 @main.command("devnet")

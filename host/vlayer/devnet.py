@@ -26,15 +26,49 @@ class ToolError(VlayerError):
     exit_code = 8
 
 
+#: Names a folder of EVM tools (forge, anvil, solcjs), looked in before any other place.
+TOOLS_DIR_ENV = "VLAYER_TOOLS_DIR"
+
+
+def user_tools_dir() -> Path:
+    """The per-user tools folder: `$XDG_DATA_HOME/vlayer/tools`, else `~/.local/share/vlayer/tools` (a relative
+    XDG_DATA_HOME is ignored, as the XDG base directory spec says)."""
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base / "vlayer" / "tools"
+
+
+def _bin_dirs(prefix: Path) -> list[Path]:
+    """A tools folder's places for executables: an npm prefix's `node_modules/.bin`, `bin/`, or the folder itself."""
+    return [prefix / "node_modules" / ".bin", prefix / "bin", prefix]
+
+
+def tool_dirs() -> list[Path]:
+    """Where `find_tool` looks, in order, before PATH."""
+    dirs = []
+    if os.environ.get(TOOLS_DIR_ENV):
+        dirs += _bin_dirs(Path(os.environ[TOOLS_DIR_ENV]).expanduser())
+    # The pinned tools of the checkout this package runs from (bash/setup.sh installs them); an installed wheel's
+    # REPO_ROOT is a folder of site-packages without them.
+    dirs.append(REPO_ROOT / "node_modules" / ".bin")
+    dirs += _bin_dirs(user_tools_dir())[:2]
+    return dirs
+
+
 def find_tool(name: str) -> str:
-    """The repo's npm-installed tool first (pinned by package.json), then PATH."""
-    local = REPO_ROOT / "node_modules" / ".bin" / name
-    if local.exists():
-        return str(local)
-    found = shutil.which(name)
-    if found:
-        return found
-    raise ToolError(f"{name} not found; run `bash bash/setup.sh` to install the pinned EVM tools")
+    """`$VLAYER_TOOLS_DIR` first, then the checkout's npm-installed tools (pinned by package.json), then the user's
+    tools folder, then PATH."""
+    for folder in tool_dirs():
+        candidate = folder / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    on_path = shutil.which(name)
+    if on_path:
+        return on_path
+    raise ToolError(
+        f"{name} not found in {', '.join(map(str, tool_dirs()))} or PATH; run `bash bash/setup.sh` in a vlayer "
+        f"checkout, or set {TOOLS_DIR_ENV} to a folder holding forge, anvil and solcjs (or their node_modules/.bin)"
+    )
 
 
 def free_port() -> int:

@@ -6,6 +6,11 @@ service) can map it to a one-line message and an exit code / JSON-RPC error code
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # errors is imported by everything, revert_reasons included: no import at run time
+    from vlayer.revert_reasons import DecodedRevert
+
 
 class VlayerError(Exception):
     """Root of every error vlayer raises on purpose."""
@@ -18,6 +23,16 @@ class InputError(VlayerError):
     """The user's request itself is malformed (bad address, bad hex, bad block tag...)."""
 
     exit_code = 2
+
+
+class NoCodeError(InputError):
+    """The call's target has no code at the pinned block: it is not a prover contract (an EOA, a typo, a contract
+    deployed later or on another chain). A call to it would "succeed" with empty output, which proves nothing."""
+
+    def __init__(self, address: str, block: int) -> None:
+        super().__init__(f"no code at {address} at block {block}: not a contract")
+        self.address = address
+        self.block = block
 
 
 # --- RPC ---------------------------------------------------------------------------------------------------------
@@ -120,6 +135,16 @@ class TravelError(PreflightError):
     """A prover's `setBlock`/`setChain` asked for a block or chain this prover cannot run the call on."""
 
 
+class TravelToFutureError(TravelError):
+    """`setBlock(n)` with `n` not before the pinned block: the block the call wants to read is not in the chain as of
+    the pinned block (a snapshot still to come). A later pinned block may be past it; this one never is."""
+
+    def __init__(self, block: int, pinned: int) -> None:
+        super().__init__(f"time travel to block {block}: it is not before the pinned block {pinned}")
+        self.block = block
+        self.pinned = pinned
+
+
 class TeleportError(TravelError):
     """A prover's `setChain` to an L2 whose state cannot be bound to the L1: an unknown pair, no node for the L2, a
     block the L1 does not anchor yet, or an L2 node whose block is not the one the L1 anchors."""
@@ -183,6 +208,15 @@ class ClusterError(ProvingError):
     exit_code = 14
 
 
+class ProvingInterruptedError(ProvingError):
+    """Ctrl-C (SIGINT) stopped `vlayer prove`; the exit code is the shell's for an interrupted command."""
+
+    exit_code = 130
+
+    def __init__(self) -> None:
+        super().__init__("interrupted")
+
+
 class ReorgError(ChainError):
     """The block a request was pinned to is no longer the canonical block at its height."""
 
@@ -213,6 +247,21 @@ class ProverRevertedError(ProveError):
         super().__init__(f"prover call reverted: {reason}", code, data)
         self.reason = reason
         self.output = output
+
+
+class TransactionRevertedError(VlayerError):
+    """A transaction `vlayer.sdk.submit` sends (a proof to its verifier) reverts, at its gas estimate or on chain.
+
+    `reason` reads `BlockFromFuture(settleBlockNumber=7, currentBlockNumber=7)` for a custom error whose ABI is known
+    (`vlayer.revert_reasons`); `name` is the error's name ("" when unknown), `revert` the decoded revert (its
+    `arguments` by name) and `data` the raw revert data (b"" when the node gave none)."""
+
+    def __init__(self, message: str, revert: DecodedRevert) -> None:
+        super().__init__(message)
+        self.revert = revert
+        self.reason = str(revert)
+        self.name = revert.name
+        self.data = revert.data
 
 
 class UnknownChainError(ProveError):

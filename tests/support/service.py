@@ -24,8 +24,11 @@ ENV = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "host")}
 class Serve:
     """`vlayer serve` on a free port; stopped (or killed) on exit."""
 
-    def __init__(self, rpc_url: str, db: Path, hardfork: str = "osaka", *extra: str, db_url: str | None = None) -> None:
-        """`db`: the SQLite file (and where the log goes, beside it); `db_url`: another store instead (PostgreSQL)."""
+    def __init__(
+        self, rpc_url: str, db: Path, hardfork: str | None = "osaka", *extra: str, db_url: str | None = None
+    ) -> None:
+        """`db`: the SQLite file (and where the log goes, beside it); `db_url`: another store instead (PostgreSQL);
+        `hardfork` None: the service reads the dev chain's hardfork from its node."""
         self.rpc_url, self.db, self.hardfork, self.extra = rpc_url, db, hardfork, extra
         self.db_url = db_url or f"sqlite:///{db}"
         self.port = 0
@@ -37,9 +40,9 @@ class Serve:
 
     def start(self) -> Serve:
         self.port = free_port()
+        fork = ["--hardfork", f"31337={self.hardfork}"] if self.hardfork is not None else []
         args = [sys.executable, "-m", "vlayer.cli", "serve", "--dev", "--port", str(self.port),
-                "--rpc-url", f"31337={self.rpc_url}", "--hardfork", f"31337={self.hardfork}",
-                "--db", self.db_url, *self.extra]  # fmt: skip
+                "--rpc-url", f"31337={self.rpc_url}", *fork, "--db", self.db_url, *self.extra]  # fmt: skip
         self.log = open(self.db.with_suffix(f".{self.port}.log"), "wb")  # noqa: SIM115  # closed in stop()
         self.proc = subprocess.Popen(args, env=ENV, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30

@@ -180,13 +180,19 @@ def parse_block_ref(block: str | int) -> str:
     return parse_block_ref(value)
 
 
+def block_label(block: str | int) -> str:
+    """A block reference as its user wrote it, for messages: `1234` stays decimal, `0x4d2` hex, tags as they are
+    (the RPC parameter, `parse_block_ref`'s, is always hex)."""
+    return str(block) if isinstance(block, int) else block.strip()
+
+
 def pin_block(client: RpcClient, block: str | int = "latest", spec: ChainSpec | None = None) -> PinnedBlock:
     """Resolve a block reference once to (number, hash, checked header). A block asked for by number must be that
     block: a node answering another one (N-5 for N) is refused, not proved. With the chain's `spec`, the header must
     also have the fields of the fork the spec puts it under (`check_header_fork`)."""
     ref = parse_block_ref(block)
     obj = client.call("eth_getBlockByNumber", [ref, False])
-    header, encoded = checked_header(obj, ref)
+    header, encoded = checked_header(obj, block_label(block))
     if ref.startswith("0x") and header.block_number != int(ref, 16):
         raise RpcResponseError(
             "eth_getBlockByNumber", f"asked for block {int(ref, 16)}, the node answered block {header.block_number}"

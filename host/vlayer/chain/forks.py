@@ -4,8 +4,9 @@ The fork is read off a chain's published schedule (activation timestamps), never
 schedules are the chain table the zkVM guest was built from (chains/chains.json, embedded in the native module), so
 a chain the host preflights is a chain the guest proves (docs/chains.md). An OP-stack chain's schedule names OP
 forks; each runs an L1 rule set (the table's `op_stack_forks`), with the OP precompile changes of
-vlayer.evm.op_stack. A dev chain (anvil) has no published schedule, so it gets an explicit spec naming its hardfork;
-the preflight cross-checks that against what anvil reports and refuses a mismatch.
+vlayer.evm.op_stack. A dev chain (anvil) has no published schedule, so it gets a spec naming its hardfork: the one
+`--hardfork` names (cross-checked against what anvil reports, a mismatch refused), else the one anvil reports
+(vlayer.chain.detect).
 """
 
 from __future__ import annotations
@@ -45,6 +46,16 @@ CANCUN_BLOBS = BlobParams(3, 6, 3338477)
 PRAGUE_BLOBS = BlobParams(6, 9, 5007716)
 BPO1_BLOBS = BlobParams(10, 15, 8346193)
 BPO2_BLOBS = BlobParams(14, 21, 11684671)
+
+
+#: anvil's `--hardfork` names vlayer executes on a dev chain: the EVM rules and blob parameters each runs.
+DEV_HARDFORKS: dict[str, tuple[Fork, BlobParams]] = {
+    "cancun": (Fork.CANCUN, CANCUN_BLOBS),
+    "prague": (Fork.PRAGUE, PRAGUE_BLOBS),
+    "osaka": (Fork.OSAKA, PRAGUE_BLOBS),
+    "bpo1": (Fork.OSAKA, BPO1_BLOBS),
+    "bpo2": (Fork.OSAKA, BPO2_BLOBS),
+}
 
 
 @dataclass(frozen=True)
@@ -103,16 +114,11 @@ class ChainSpec:
     def dev(cls, hardfork: str = "osaka", chain_id: int = 31337) -> ChainSpec:
         """A dev chain running one hardfork from genesis (what `anvil --hardfork X` does)."""
         hardfork = hardfork.lower()
-        table = {
-            "cancun": (Fork.CANCUN, CANCUN_BLOBS),
-            "prague": (Fork.PRAGUE, PRAGUE_BLOBS),
-            "osaka": (Fork.OSAKA, PRAGUE_BLOBS),
-            "bpo1": (Fork.OSAKA, BPO1_BLOBS),
-            "bpo2": (Fork.OSAKA, BPO2_BLOBS),
-        }
-        if hardfork not in table:
-            raise UnsupportedForkError(f"dev hardfork {hardfork!r} is not supported; choose one of {', '.join(table)}")
-        fork, blobs = table[hardfork]
+        if hardfork not in DEV_HARDFORKS:
+            raise UnsupportedForkError(
+                f"dev hardfork {hardfork!r} is not supported; choose one of {', '.join(DEV_HARDFORKS)}"
+            )
+        fork, blobs = DEV_HARDFORKS[hardfork]
         return cls(f"dev-{hardfork}", chain_id, ((fork, 0),), ((0, blobs),), dev_hardfork=hardfork)
 
     @classmethod

@@ -33,6 +33,15 @@ class SegmentFailedError(ProvingError):
     """A segment could not be proved within its attempts; the message names it and the last reason."""
 
 
+class ProvingCancelledError(ProvingError):
+    """The job was cancelled (`prove_job(cancelled=...)`): no segment was started after that, the ones in flight
+    were settled (their receipts saved where there is a store), and the rest are unproved."""
+
+    def __init__(self, job_id: str, proved: int, total: int) -> None:
+        super().__init__(f"job {job_id} cancelled with {proved} of {total} segments proved")
+        self.proved, self.total = proved, total
+
+
 @dataclass(frozen=True)
 class SegmentResult:
     """What a prover hands back for one segment."""
@@ -96,6 +105,8 @@ class Progress:
     eta_seconds: float | None
     #: index -> "saved" | "pending" | "proving" | "proved" | "failed"
     states: dict[int, str]
+    #: Each segment's size (log2 of its rows): what an estimate of the time to prove them needs.
+    po2s: tuple[int, ...] = ()
 
 
 @dataclass
@@ -133,7 +144,10 @@ def prove_job(
     cancelled: threading.Event | None = None,
 ) -> ZkvmProof:
     """Proves `guest_input` as a composite receipt, segment by segment on `backend`; the receipt is verified against
-    the guest's image id before it is returned (the same format as `vlayer.receipts.zkvm.prove`)."""
+    the guest's image id before it is returned (the same format as `vlayer.receipts.zkvm.prove`).
+
+    Once `cancelled` is set no further segment is started; those in flight are waited for (a native proof cannot be
+    interrupted, and its receipt is worth saving) and then `ProvingCancelledError` is raised."""
     stats = stats if stats is not None else JobStats()
     t0 = time.perf_counter()
     run = segments.execute(guest_input, segment_po2, guest)
@@ -169,6 +183,7 @@ def prove_job(
                 seconds=time.perf_counter() - t0,
                 eta_seconds=eta,
                 states=dict(states),
+                po2s=tuple(s.po2 for s in run.segments),
             )
         )
 
@@ -193,9 +208,10 @@ def prove_job(
     report()
     try:
         while pending or inflight:
-            if cancelled is not None and cancelled.is_set():
-                raise ProvingError(f"job {job_id} cancelled with {n - len(receipts)} of {n} segments unproved")
-            while pending and len(inflight) < backend.slots():
+            stopping = cancelled is not None and cancelled.is_set()
+            if stopping and not inflight:
+                raise ProvingCancelledError(job_id, len(receipts), n)
+            while not stopping and pending and len(inflight) < backend.slots():
                 index = pending.popleft()
                 attempts[index] += 1
                 if store is not None:
@@ -295,7 +311,15 @@ def _settle(
     states[index] = "proved"
     elapsed = time.monotonic() - flight.started
     durations.append(elapsed)
-    stats.segments.append({"index": index, "node": result.node, "seconds": result.seconds, "elapsed": elapsed})
+    stats.segments.append(
+        {
+            "index": index,
+            "po2": run.segments[index].po2,
+            "node": result.node,
+            "seconds": result.seconds,
+            "elapsed": elapsed,
+        }
+    )
     if store is not None:
         store.proved(job_id, index, result.receipt, result.node, result.seconds)
 

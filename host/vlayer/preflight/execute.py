@@ -9,11 +9,11 @@ from typing import Any
 
 from eth.abc import ComputationAPI, StateAPI
 from eth.exceptions import Revert
-from eth_abi.abi import decode as abi_decode
 from eth_typing import Address
 
 from vlayer.chain.block import PinnedBlock, pin_block
-from vlayer.chain.forks import ChainSpec, Fork, spec_for_chain
+from vlayer.chain.detect import resolve_spec
+from vlayer.chain.forks import ChainSpec, Fork
 from vlayer.errors import (
     CallGasError,
     ChainError,
@@ -25,12 +25,13 @@ from vlayer.errors import (
 from vlayer.evm.osaka import OSAKA_TX_GAS_LIMIT_CAP
 from vlayer.hexutil import hex_bytes
 from vlayer.logs.oracle import LogsOracle
-from vlayer.preflight.dev_chain import check_dev_chain
 from vlayer.preflight.evm_state import apply_top_frame, block_state
 from vlayer.preflight.node_check import Outcome, check_node_chain_id, compare, node_outcome
 from vlayer.preflight.proofdb import ProofDb, access_list_hint
+from vlayer.preflight.target import require_code
 from vlayer.preflight.travel import Traveler, state_with_traveler
 from vlayer.proofs.bundle import ProofBundle, TeleportState, verify_bundle
+from vlayer.revert_reasons import VLAYER as VLAYER_ERRORS
 from vlayer.rpc.client import RpcClient
 from vlayer.teleport.anchor import L2Node, Teleports
 
@@ -103,32 +104,9 @@ def intrinsic_gas(data: bytes) -> tuple[int, int]:
 
 
 def decode_revert(output: bytes) -> str:
-    """A readable reason from revert data: Error(string), Panic(uint256), or a custom error's selector."""
-    if not output:
-        return "reverted without a reason"
-    sel, body = output[:4], output[4:]
-    try:
-        if sel == bytes.fromhex("08c379a0"):
-            return str(abi_decode(["string"], body)[0])
-        if sel == bytes.fromhex("4e487b71"):
-            code = int(abi_decode(["uint256"], body)[0])
-            return f"panic 0x{code:02x} ({PANIC_CODES.get(code, 'unknown panic')})"
-    except Exception:  # malformed revert data is still reported, just not decoded
-        pass
-    return f"custom error 0x{output.hex()}"
-
-
-PANIC_CODES = {
-    0x01: "assert failed",
-    0x11: "arithmetic overflow or underflow",
-    0x12: "division or modulo by zero",
-    0x21: "invalid enum value",
-    0x22: "bad storage byte array encoding",
-    0x31: "pop on empty array",
-    0x32: "array index out of bounds",
-    0x41: "out of memory",
-    0x51: "call to a zero-initialized function",
-}
+    """A readable reason from revert data: Error(string)'s message, Panic(uint256) with its meaning, vlayer's own
+    contracts' custom errors by name with their arguments, or any other custom error as hex."""
+    return str(VLAYER_ERRORS.decode(output))
 
 
 def resolve_gas(call: CallRequest, pinned: PinnedBlock, fork: Fork) -> int:
@@ -166,20 +144,24 @@ def preflight(
     l2_nodes: Mapping[int, L2Node] | None = None,
     node_check: bool = True,
     max_receipt_bytes: int | None = None,
+    require_target_code: bool = True,
 ) -> PreflightResult:
     """`l2_nodes`: the nodes of the OP-stack L2s the call may teleport to (`setChain`), by chain id.
 
     `node_check` (on by default): the node's EVM must run the chain id it names, and the node's own `eth_call` of the
     call at the pinned block must agree with the result (`vlayer.preflight.node_check`); off, neither is asked.
-    `max_receipt_bytes`: the most receipt bytes the call's log queries may read (at most the guest's bound)."""
+    `max_receipt_bytes`: the most receipt bytes the call's log queries may read (at most the guest's bound).
+    `require_target_code` (on by default): a target without code (and not a precompile) is refused with `NoCodeError`,
+    as a prover call to it proves nothing; off, it runs as eth_call does (an empty success), for tests of the EVM's
+    own edges."""
     t0 = time.perf_counter()
     requests_before = client.stats.http_requests
     chain_id = int(client.call("eth_chainId", []), 16)
-    spec = chain_spec or spec_for_chain(chain_id)
-    if spec.chain_id != chain_id:
-        raise UnsupportedForkError(f"chain spec {spec.name} is for chain {spec.chain_id}, the node serves {chain_id}")
-    if spec.dev_hardfork:
-        check_dev_chain(client, spec)
+    if chain_spec is not None and chain_spec.chain_id != chain_id:
+        raise UnsupportedForkError(
+            f"chain spec {chain_spec.name} is for chain {chain_spec.chain_id}, the node serves {chain_id}"
+        )
+    spec = resolve_spec(client, chain_id, chain_spec)
     pinned = pin_block(client, block, spec)
     node_has_call = node_check and check_node_chain_id(client, pinned, chain_id)
     if spec.dev_hardfork and pinned.number == 0:
@@ -206,6 +188,9 @@ def preflight(
     oracle = LogsOracle(proofdb, max_receipt_bytes)
     traveler = Traveler(proofdb, spec, chain_id, teleports, oracle)
     computation, gas_used = run_message(state_with_traveler(state, traveler), fork, call, gas)
+    # After the run, which read the target's account: the check adds nothing to the witness.
+    if require_target_code:
+        require_code(proofdb, call.to, spec)
     t_exec = time.perf_counter()
 
     teleported = tuple(

@@ -19,12 +19,10 @@ from dataclasses import dataclass
 from vlayer.chain.block import PinnedBlock
 from vlayer.errors import ChainError, RpcMethodUnsupportedError, RpcResponseError
 from vlayer.hexutil import hex_bytes, parse_hex_bytes
-from vlayer.rpc.client import RpcClient
+from vlayer.rpc.client import EXECUTION_REVERTED, RpcClient
 
 #: Init code that returns CHAINID as one word: CHAINID PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN.
 CHAIN_ID_PROBE = bytes.fromhex("4660005260206000f3")
-#: JSON-RPC code geth, reth and anvil give a reverted eth_call.
-EXECUTION_REVERTED = 3
 
 
 class NodeDisagreementError(ChainError):

@@ -18,7 +18,7 @@ from eth.rlp.accounts import Account
 from eth_hash.auto import keccak
 
 from vlayer.chain.block import PinnedBlock, fetch_ancestors
-from vlayer.errors import HeaderMismatchError, ProofMismatchError, TravelError
+from vlayer.errors import HeaderMismatchError, ProofMismatchError, TravelError, TravelToFutureError
 from vlayer.hexutil import hex_bytes, hex_word, parse_hex_bytes, parse_hex_int
 from vlayer.proofs.bundle import (
     AccountClaim,
@@ -193,7 +193,7 @@ class ProofDb:
             return self.root.travel_db(number)
         top = self.pinned.number
         if number >= top:
-            raise TravelError(f"time travel to block {number}: it is not before the pinned block {top}")
+            raise TravelToFutureError(number, top)
         if top - number > MAX_TRAVEL_DISTANCE:
             raise TravelError(
                 f"time travel to block {number}: {top - number} blocks before the pinned block {top}, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from vlayer.errors import RpcMethodUnsupportedError, RpcResponseError
 from vlayer.rpc.answers import check_answer
@@ -22,9 +22,15 @@ METHOD_HINTS = {
 METHOD_NOT_FOUND = -32601
 
 Call = tuple[str, Sequence[Any]]
-#: Told of every call sent to the node: its method, and whether it got a result (False: an error answer, a malformed
-#: answer, or none at all). Cached answers are not sent, so not observed.
-RpcObserver = Callable[[str, bool], None]
+#: What became of one call sent to the node: a result ("ok"), an `eth_call`/`eth_estimateGas` the node ran and saw
+#: revert ("reverted": an answer about the call, not a failure of the node), an error answer or a malformed one
+#: ("error"), or no answer at all ("unanswered": unreachable, timed out, an unreadable body).
+CallOutcome = Literal["ok", "reverted", "error", "unanswered"]
+#: JSON-RPC code geth, reth and anvil give a reverted eth_call or eth_estimateGas.
+EXECUTION_REVERTED = 3
+_EXECUTING = frozenset({"eth_call", "eth_estimateGas"})
+#: Told of every call sent to the node: its method and its outcome. Cached answers are not sent, so not observed.
+RpcObserver = Callable[[str, CallOutcome], None]
 
 
 class RpcClient:
@@ -82,11 +88,11 @@ class RpcClient:
             resps = self.transport.send(reqs)
         except Exception:
             for req in reqs:
-                self.observer(str(req["method"]), False)
+                self.observer(str(req["method"]), "unanswered")
             raise
         # Observed before `_result` can raise on one answer, so every call of a batch is counted.
         for req, resp in zip(reqs, resps, strict=False):
-            self.observer(str(req["method"]), resp.get("error") is None and "result" in resp)
+            self.observer(str(req["method"]), _outcome(str(req["method"]), resp))
         return resps
 
     def close(self) -> None:
@@ -109,3 +115,12 @@ def _result(req: JsonObj, resp: JsonObj) -> Any:
         raise RpcResponseError(method, "response has neither result nor error")
     check_answer(method, resp["result"])
     return resp["result"]
+
+
+def _outcome(method: str, resp: JsonObj) -> CallOutcome:
+    error = resp.get("error")
+    if error is None:
+        return "ok" if "result" in resp else "error"
+    if method in _EXECUTING and isinstance(error, dict) and error.get("code") == EXECUTION_REVERTED:
+        return "reverted"
+    return "error"

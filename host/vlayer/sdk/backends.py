@@ -25,6 +25,7 @@ from vlayer.prove import Pinned, ProofModeName, prove_call
 from vlayer.receipts import shrink_wrap
 from vlayer.receipts.proof_encoding import proof_from_json
 from vlayer.receipts.zkvm import receipt_from_text
+from vlayer.revert_reasons import Abi, decode_revert, hex_data
 from vlayer.rpc import RpcClient
 from vlayer.sdk.calls import ProverCall
 from vlayer.sdk.result import ProofResult, build_result
@@ -82,20 +83,24 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
-def error_for(code: int, message: str, data: Any) -> ProveError:
+def error_for(code: int, message: str, data: Any, prover_abi: Abi = ()) -> ProveError:
+    """The SDK's error for a JSON-RPC error; a revert's data are decoded with vlayer's errors and the prover's ABI
+    (the service, which has no user ABI, names only vlayer's own errors, Error and Panic)."""
     if code == CALL_REVERTED and isinstance(data, dict):
         output = data.get("output")
-        raw = bytes.fromhex(output[2:]) if isinstance(output, str) and output.startswith("0x") else b""
-        return ProverRevertedError(str(data.get("reason") or "no reason"), raw, code, data)
+        raw = hex_data(output) or b""
+        # No revert data: the call halted (out of gas, invalid opcode), which the reason already says.
+        reason = str(decode_revert(raw, prover_abi)) if raw else str(data.get("reason") or "no reason")
+        return ProverRevertedError(reason, raw, code, data)
     return ProveError(message, code, data)
 
 
 @contextmanager
-def _service_errors() -> Iterator[None]:
+def _service_errors(prover_abi: Abi = ()) -> Iterator[None]:
     try:
         yield
     except ServiceError as exc:
-        raise error_for(exc.code, str(exc), exc.data) from None
+        raise error_for(exc.code, str(exc), exc.data, prover_abi) from None
 
 
 class ServiceBackend:
@@ -140,7 +145,7 @@ class ServiceBackend:
                 INVALID_PARAMS,
             )
         client = self._client()
-        with _service_errors():
+        with _service_errors(call.contract_abi):
             job = client.call(
                 "0x" + call.to.hex(),
                 "0x" + call.data.hex(),
@@ -218,7 +223,7 @@ class LocalBackend:
             raise
         except VlayerError as exc:
             fault = fault_of(exc)
-            raise error_for(fault.code, fault.message, fault.data) from exc
+            raise error_for(fault.code, fault.message, fault.data, call.contract_abi) from exc
         finally:
             rpc.close()
         notify("done")

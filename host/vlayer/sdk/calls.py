@@ -20,6 +20,7 @@ from web3.contract.contract import ContractFunction
 from vlayer.errors import InputError, RpcError
 from vlayer.hexutil import parse_address, parse_hex_bytes
 from vlayer.receipts.proof_encoding import PROOF_TYPE
+from vlayer.revert_reasons import Abi
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,12 @@ class ProverCall:
     abi: Mapping[str, Any]
     #: The HTTP endpoint of the function's web3 provider, where local mode runs the call unless told otherwise.
     rpc_url: str | None
+    #: The prover contract's whole ABI: its custom errors name the reverts of a call that proves nothing.
+    contract_abi: Abi = ()
+
+
+def _contract_abi(function: BaseContractFunction) -> Abi:
+    return tuple(function.contract_abi or [function.abi])
 
 
 def _bound(function: BaseContractFunction) -> tuple[bytes, bytes, Mapping[str, Any]]:
@@ -97,7 +104,9 @@ def prover_call(
         # web3.py providers raise their transport's own exceptions (requests, aiohttp, websockets, OSError).
         except Exception as exc:
             raise _provider_failed(exc) from exc
-    return ProverCall(to, data, chain_id, block, gas_limit, vgas_limit, abi, _endpoint(function.w3))
+    return ProverCall(
+        to, data, chain_id, block, gas_limit, vgas_limit, abi, _endpoint(function.w3), _contract_abi(function)
+    )
 
 
 async def prover_call_async(
@@ -120,4 +129,6 @@ async def prover_call_async(
                 chain_id = int(await asyncio.to_thread(lambda: sync_w3.eth.chain_id))
         except Exception as exc:  # as in prover_call: each provider raises its transport's exceptions
             raise _provider_failed(exc) from exc
-    return ProverCall(to, data, chain_id, block, gas_limit, vgas_limit, abi, _endpoint(function.w3))
+    return ProverCall(
+        to, data, chain_id, block, gas_limit, vgas_limit, abi, _endpoint(function.w3), _contract_abi(function)
+    )

@@ -11,6 +11,8 @@ from eth_abi.abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
 from eth_utils.abi import get_abi_output_types
 from eth_utils.address import to_checksum_address
+from web3.contract.contract import ContractFunction
+from web3.types import TxParams, TxReceipt
 
 from vlayer.errors import ProofMismatchError, ProvingError
 from vlayer.receipts.proof_encoding import (
@@ -24,7 +26,9 @@ from vlayer.receipts.proof_encoding import (
     journal_outputs,
     verifier_calldata,
 )
+from vlayer.revert_reasons import Abi
 from vlayer.sdk.calls import ProverCall
+from vlayer.sdk.submit import DEFAULT_RECEIPT_TIMEOUT, submit
 
 
 @dataclass(frozen=True)
@@ -54,13 +58,27 @@ class ProofResult:
         field order of `PROOF_TYPE`, then the outputs, which the verified function takes byte for byte.
 
         Verifiers accept a proof of block N from block N + 1 on; a proof of the latest block fails web3.py's
-        default gas estimate (run on the latest block), so estimate with `block_identifier="pending"`."""
+        default gas estimate (run on the latest block), so estimate with `block_identifier="pending"` (`submit`
+        does)."""
         if self.proof is None:
             raise ProvingError(
                 f"a {self.mode} receipt carries no on-chain proof (chains verify Groth16 and, in dev mode, fake "
                 "proofs); see docs/proof-modes.md"
             )
         return (proof_arg(self.proof), *self.outputs)
+
+    def submit(
+        self,
+        function: ContractFunction,
+        transaction: TxParams | None = None,
+        *,
+        abis: Sequence[Abi] = (),
+        timeout: float = DEFAULT_RECEIPT_TIMEOUT,
+    ) -> TxReceipt:
+        """Send the proof to its verifier: `result.submit(verifier.functions.claim, {"from": owner})` calls
+        `claim(*verifier_args())` with its gas estimated on the pending block, waits for the receipt and returns it.
+        A revert raises `TransactionRevertedError` naming the error and its arguments (`vlayer.sdk.submit`)."""
+        return submit(function(*self.verifier_args()), transaction, abis=abis, timeout=timeout)
 
     def last_valid_block(self, verifier: Any) -> int:
         """The last block whose transactions `verifier` (a web3.py contract deriving vlayer's `Verifier`) still

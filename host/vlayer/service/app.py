@@ -1,6 +1,7 @@
 """The HTTP skin of the prove service: FastAPI app built from a `Settings`, served by uvicorn.
 
-`POST /` takes JSON-RPC 2.0 (single requests and batches); `GET /health` answers without touching a chain. Every
+`POST /` takes JSON-RPC 2.0 (single requests and batches); `GET /health` answers without touching a chain (liveness),
+`GET /ready` probes every chain's node (readiness, `readiness.py`). Every
 answer to a JSON-RPC request is HTTP 200 with a JSON-RPC body, errors included, except a missing or wrong bearer
 token (HTTP 401 with `{"error": "..."}`, as vlayer v1 answers). The operator's routes (`/metrics`, `/dashboard`,
 `/jobs/{hash}`) are in `operator_routes.py`.
@@ -27,6 +28,7 @@ from vlayer.errors import VlayerError
 from vlayer.service.core import ProveService
 from vlayer.service.models import METHODS, AuthErrorBody, RpcRequest, RpcResponse, VCall, VGetProofReceipt, VVersions
 from vlayer.service.operator_routes import add_operator_routes
+from vlayer.service.readiness import add_readiness_route
 from vlayer.service.rpc_errors import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -138,11 +140,14 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.service = service
         service.resume()
         log.info("service started", extra={"event": "started", "chains": sorted(settings.chains)})
+        app.state.requeued = []
         try:
             yield
         finally:
-            await run_in_threadpool(service.close)
+            # The port is closed by now; running jobs get the grace period, then go back to the queue.
+            app.state.requeued = await run_in_threadpool(service.shutdown, settings.shutdown_grace)
             health_pool.shutdown(wait=False)
+            ready_pool.shutdown(wait=False)
 
     app = FastAPI(title="vlayer prove service", version="1.0", lifespan=lifespan)
     defs = RPC_BODY_SCHEMA.pop("$defs", {})
@@ -157,6 +162,7 @@ def create_app(settings: Settings) -> FastAPI:
         return JSONResponse(_error(None, fault))
 
     add_operator_routes(app, settings, lambda: service_holder["service"])
+    ready_pool = add_readiness_route(app, settings)
 
     @app.get("/health")
     async def health() -> dict[str, Any]:

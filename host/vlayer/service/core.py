@@ -20,16 +20,20 @@ from eth_utils.crypto import keccak
 
 from vlayer import __version__
 from vlayer.chain.block import pin_block
-from vlayer.chain.forks import ChainSpec, spec_for_chain
-from vlayer.errors import ChainError, InputError, UnsupportedForkError, VlayerError
+from vlayer.chain.detect import dev_spec
+from vlayer.chain.forks import ChainSpec, dev_chain_ids, known_chains, spec_for_chain
+from vlayer.errors import CallRevertedError, ChainError, InputError, UnsupportedForkError, VlayerError
 from vlayer.guest import build_info, call_guest_id
 from vlayer.guest_input import VERSION as WIRE_FORMAT_VERSION
 from vlayer.hexutil import parse_address, parse_hex_bytes
 from vlayer.preflight.execute import CallRequest, resolve_gas
+from vlayer.preflight.proofdb import ProofDb
+from vlayer.preflight.target import require_code
 from vlayer.prove import Pinned, ProofModeName, Proven, Stage, prove_call
 from vlayer.receipts import shrink_wrap, zkvm
 from vlayer.receipts.proof_encoding import proof_to_json
 from vlayer.receipts.zkvm import receipt_to_text
+from vlayer.revert_reasons import VLAYER as VLAYER_ERRORS
 from vlayer.rpc import RpcClient
 from vlayer.service.jobs import JobState, JobStore
 from vlayer.service.metrics import ServiceMetrics
@@ -68,6 +72,7 @@ class ProveService:
         #: Jobs this replica has claimed and is running: the ones whose leases it renews.
         self._claimed: set[str] = set()
         self._closed = False
+        self._reverts = VLAYER_ERRORS.with_abis(*settings.abis)
         self.replica = replica_id()
         self.keeper = LeaseKeeper(
             self.store,
@@ -101,6 +106,63 @@ class ProveService:
         self.pool.shutdown(wait=wait, cancel_futures=not wait)
         self.proving.close()
         self.store.close()
+
+    def shutdown(self, grace: float) -> list[str]:
+        """A graceful stop (`vlayer serve` on SIGTERM/SIGINT, once the port is closed): no job is started any more;
+        queued ones stay queued in the store; running ones get `grace` seconds to finish, and those still running
+        then are given back to the queue (their saved segments kept) for the next start, or another replica, to
+        run. Every decision is logged. Returns the jobs given back, whose threads are left running: the caller
+        must end the process (a native segment proof cannot be interrupted)."""
+        with self._lock:
+            self._closed = True
+            running = sorted(self._claimed)
+            waiting = [(h, f) for h, f in self._inflight.items() if h not in self._claimed]
+        for job_hash, future in waiting:
+            if future.cancel():
+                log.info("job stays queued for the next start", extra={"event": "shutdown_queued", "job": job_hash})
+        log.info(
+            "shutting down",
+            extra={"event": "shutdown", "running": running, "grace_seconds": grace, "queued": len(waiting)},
+        )
+        for job_hash in running:
+            job = self.store.get(job_hash)
+            progress = (job.metrics.get("progress") if job else None) or {}
+            log.info(
+                "waiting for a running job",
+                extra={"event": "shutdown_waiting", "job": job_hash, "state": job.state.value if job else None,
+                       "segments_proved": progress.get("segments_proved"),
+                       "segments_total": progress.get("segments_total")},
+            )  # fmt: skip
+        deadline = time.monotonic() + grace
+        left = set(running)
+        while left and time.monotonic() < deadline:
+            time.sleep(0.05)
+            with self._lock:
+                finished = left - self._claimed
+            for job_hash in sorted(finished):
+                job = self.store.get(job_hash)
+                state = job.state.value if job else None
+                log.info("job finished during shutdown", extra={"event": "shutdown_finished", "job": job_hash,
+                                                                 "state": state})  # fmt: skip
+            left -= finished
+        self.keeper.stop()  # no lease renewed past here: the ones left are given back now
+        requeued = []
+        for job_hash in sorted(left):
+            # Given back first, so the job's own thread can no longer write it (failed, say) once cancelled.
+            if self.store.release(job_hash, self.replica):
+                requeued.append(job_hash)
+                log.warning(
+                    "job re-queued: still running when the shutdown grace ended; the next start runs it again",
+                    extra={"event": "shutdown_requeued", "job": job_hash, "grace_seconds": grace},
+                )
+            # Its coordinator starts no further segment; the one in flight is abandoned with the process.
+            self.proving.cancel(job_hash)
+        self.pool.shutdown(wait=not requeued, cancel_futures=True)
+        if not requeued:
+            self.proving.close()
+        self.store.close()
+        log.info("shut down", extra={"event": "stopped", "requeued": requeued})
+        return requeued
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no job is running or queued in this process (tests and benchmarks)."""
@@ -146,14 +208,18 @@ class ProveService:
             )
         call = CallRequest(to=parse_address(args.to, "to"), data=data, gas=args.evm_gas_limit)
         spec = chain.spec(context.chain_id)
-        schedule = spec or self._schedule(context.chain_id)
         client = self._client(chain.rpc_url)
         try:
             self._check_chain(client, context.chain_id)
+            schedule = spec or self._schedule(client, context.chain_id)
             pinned = pin_block(client, "latest" if context.block_number is None else context.block_number, schedule)
+            # Refused now, not by a job that fails later: a call to an address without code proves nothing. (Not on
+            # a dev chain's block 0, refused below: its state root is wrong, so no proof there verifies.)
+            if pinned.number or not schedule.dev_hardfork:
+                require_code(ProofDb(client, pinned), call.to, schedule)
         finally:
             client.close()
-        if spec is not None and spec.dev_hardfork and pinned.number == 0:
+        if schedule.dev_hardfork and pinned.number == 0:
             raise ChainError("block 0 of a dev chain cannot be proven (anvil's genesis state root is wrong)")
         gas = resolve_gas(call, pinned, schedule.fork_at(pinned.header.timestamp))
         mode = self.settings.proof_mode.value
@@ -199,7 +265,11 @@ class ProveService:
 
     # --- work -------------------------------------------------------------------------------------------------
 
-    def _schedule(self, chain_id: int) -> ChainSpec:
+    def _schedule(self, client: RpcClient, chain_id: int) -> ChainSpec:
+        """A chain's built-in schedule, or a dev chain's from the hardfork its node reports (vlayer.chain.detect);
+        a configured chain with neither is the request's mistake."""
+        if chain_id in dev_chain_ids() and chain_id not in known_chains():
+            return dev_spec(client, chain_id)
         try:
             return spec_for_chain(chain_id)
         except UnsupportedForkError as exc:
@@ -319,6 +389,8 @@ class ProveService:
                 for node in l2_nodes.values():
                     node.client.close()
         except VlayerError as exc:
+            if isinstance(exc, CallRevertedError) and exc.output and self.settings.abis:
+                exc = CallRevertedError(str(self._reverts.decode(exc.output)), exc.output, exc.gas_used)
             fault = fault_of(exc)
             self.metrics.job_failed(fault.code)
             metrics = {"times": {"total": _ms(time.perf_counter() - t0)}}

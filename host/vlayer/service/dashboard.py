@@ -13,6 +13,7 @@ import hashlib
 import html
 import re
 import time
+from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
@@ -24,6 +25,9 @@ MAX_LIMIT = 500
 COLUMNS = (
     ("job", "Job"),
     ("state", "State"),
+    ("prover", "Prover"),
+    ("function", "Function"),
+    ("mode", "Mode"),
     ("chain", "Chain"),
     ("block", "Block"),
     ("accepted", "Accepted (UTC)"),
@@ -58,18 +62,62 @@ def _count(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) and value > 0 else NONE
 
 
-def job_row(job: Job) -> dict[str, str]:
-    """One job as the strings the dashboard shows (`hash`, `url`, `state`, `stage`, `error_code` beside the columns)."""
+def _cycles(n: int) -> str:
+    return f"{n / 1e6:.1f}M" if n >= 1_000_000 else f"{n / 1e3:.0f}k" if n >= 1000 else str(n)
+
+
+def _number(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _running(job: Job, now: float) -> dict[str, str]:
+    """An unfinished job's cells from its `metrics.progress` (written by the coordinator as segments are proved) and
+    its age: the columns a finished job fills from its final metrics."""
+    if job.state is JobState.QUEUED:
+        return {}
+    cells = {"total": format_ms(max(0.0, now - job.created_at) * 1000) + " so far"}
+    progress = job.metrics.get("progress") or {}
+    total, proved = _number(progress.get("segments_total")), _number(progress.get("segments_proved"))
+    if total:
+        cells["segments"] = f"{proved or 0}/{total}"
+    cycles_total = _number(progress.get("cycles_total"))
+    if cycles_total:
+        cells["cycles"] = f"{_cycles(_number(progress.get('cycles_proved')) or 0)}/{_cycles(cycles_total)}"
+    elapsed = progress.get("elapsed_seconds")
+    if isinstance(elapsed, int | float) and not isinstance(elapsed, bool):
+        eta = progress.get("eta_seconds")
+        left = f", about {format_ms(eta * 1000)} left" if isinstance(eta, int | float) and eta > 0 else ""
+        cells["proving"] = format_ms(elapsed * 1000) + left
+    return cells
+
+
+def _function(data: Any, names: Mapping[str, str]) -> str:
+    if not isinstance(data, str) or len(data) < 10:
+        return NONE
+    selector = data[:10].lower()
+    name = names.get(selector)
+    return f"{name} ({selector})" if name else selector
+
+
+def job_row(job: Job, names: Mapping[str, str] | None = None, now: float | None = None) -> dict[str, str]:
+    """One job as the strings the dashboard shows (`hash`, `url`, `state`, `stage`, `error_code` beside the columns).
+    `names`: function names by 4-byte selector (`0x1234abcd`), where the service knows them."""
     times = job.metrics.get("times") or {}
     error = job.error or {}
     failed = job.state is JobState.FAILED
-    return {
+    running = {} if job.state in (JobState.DONE, JobState.FAILED) else _running(job, now or time.time())
+    to = job.request.get("to")
+    row = {
         "hash": job.hash,
         "url": f"jobs/{job.hash}",
         "job": short_hash(job.hash),
         "state": job.state.value,
         # The stage a failed job was in when it failed, where the store recorded it.
         "stage": str(error.get("stage") or "") if failed else "",
+        "prover": str(to) if isinstance(to, str) else NONE,
+        "prover_short": f"{to[:8]}\u2026{to[-6:]}" if isinstance(to, str) and len(to) > 16 else str(to or NONE),
+        "function": _function(job.request.get("data"), names or {}),
+        "mode": str(job.request.get("mode") or NONE),
         "chain": str(job.request.get("chain_id", NONE)),
         "block": str(job.request.get("block_number", NONE)),
         "accepted": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(job.created_at)),
@@ -82,13 +130,20 @@ def job_row(job: Job) -> dict[str, str]:
         "error": str(error.get("message", "")) if failed else "",
         "error_code": str(error.get("code", "")) if failed else "",
     }
+    row.update(running)
+    return row
 
 
-def snapshot(store: JobStore, limit: int) -> dict[str, Any]:
-    """What the page shows: the newest jobs, the store's counts by state, and when this was read."""
+def snapshot(
+    store: JobStore, limit: int, *, fake: bool = False, names: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """What the page shows: the newest jobs, the store's counts by state, and when this was read. `fake`: the
+    service makes fake proofs (dev mode), which the page says in a banner."""
     counts = store.counts()
+    now = time.time()
     return {
-        "jobs": [job_row(job) for job in store.recent(limit)],
+        "fake": fake,
+        "jobs": [job_row(job, names, now) for job in store.recent(limit)],
         "counts": [{"state": s.value, "count": counts.get(s.value, 0)} for s in JobState],
         "updated": time.strftime("%H:%M:%S", time.gmtime()),
         "limit": limit,
@@ -99,6 +154,8 @@ def _cell(row: dict[str, str], key: str) -> str:
     e = html.escape
     if key == "job":
         return f'<a href="{e(row["url"])}" title="{e(row["hash"])}"><code>{e(row["job"])}</code></a>'
+    if key == "prover":
+        return f'<code title="{e(row["prover"])}">{e(row["prover_short"])}</code>'
     if key == "state":
         badge = f'<span class="state state-{e(row["state"])}">{e(row["state"])}</span>'
         return badge + (f' <span class="stage">in {e(row["stage"])}</span>' if row["stage"] else "")
@@ -154,6 +211,7 @@ def render_page(data: dict[str, Any]) -> str:
         "counts": _counts_html(data["counts"]),
         "updated": html.escape(data["updated"]),
         "limit": str(int(data["limit"])),
+        "banner": "" if data.get("fake") else " hidden",
     }
     # One pass: a value that happens to contain "{{name}}" is not substituted again.
     return _MARKER.sub(lambda m: values[m.group(1)], _template())

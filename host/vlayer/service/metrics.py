@@ -14,6 +14,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from vlayer.prove import Proven
+from vlayer.rpc.client import CallOutcome
 from vlayer.service.jobs import JobState, JobStore
 
 #: Stages every done job has timed: `prove_call`'s (`Proven.times`) and the service's `total`. Others appear when
@@ -21,6 +22,11 @@ from vlayer.service.jobs import JobState, JobStore
 STAGES = ("preflight", "guest", "proving", "total")
 #: From a fake-mode job on a local node (milliseconds) to a CPU-proved composite receipt (an hour and more).
 STAGE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200)
+
+#: Methods vlayer asks a node only for an untrusted hint. An error answer means "no hint" (a node refuses the access
+#: list of every call that reverts or time-travels: `setBlock` reverts where no traveler answers it), and the
+#: preflight goes on without it: counted as `hint_unusable`, apart from the errors that fail a job.
+HINT_METHODS = frozenset({"eth_createAccessList"})
 
 
 class JobStateCollector(Collector):
@@ -74,7 +80,9 @@ class ServiceMetrics:
         )
         self.chain_rpc = Counter(
             "vlayer_chain_rpc_requests",
-            "JSON-RPC calls sent to chain nodes, by method and outcome (ok, or error: an error answer or no answer).",
+            "JSON-RPC calls sent to chain nodes, by method and outcome: ok; reverted (an eth_call the node ran and saw "
+            "revert: the node check of a reverting prover call); error (an error answer, a malformed one, or none); "
+            "hint_unusable (a hint the node would not give, which the preflight does without).",
             ["method", "outcome"],
             registry=self.registry,
         )
@@ -105,6 +113,14 @@ class ServiceMetrics:
     def request_failed(self, code: int) -> None:
         self.errors.labels(str(code), "request").inc()
 
-    def chain_call(self, method: str, ok: bool) -> None:
-        """`RpcClient`'s observer: one call to a chain node and whether it got a result."""
-        self.chain_rpc.labels(method, "ok" if ok else "error").inc()
+    def chain_call(self, method: str, outcome: CallOutcome) -> None:
+        """`RpcClient`'s observer: one call to a chain node and what became of it. No answer at all is an error even
+        for a hint: the node is down or stalled, and the calls that follow will fail too."""
+        label: str
+        if outcome in ("ok", "reverted"):
+            label = outcome
+        elif outcome == "error" and method in HINT_METHODS:
+            label = "hint_unusable"
+        else:
+            label = "error"
+        self.chain_rpc.labels(method, label).inc()

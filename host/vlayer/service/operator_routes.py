@@ -20,6 +20,8 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from vlayer.prove import ProofModeName
+from vlayer.revert_reasons import function_names
 from vlayer.service import dashboard
 from vlayer.service.core import ProveService
 from vlayer.service.rpc_errors import UNKNOWN_HASH, RpcFault
@@ -46,6 +48,9 @@ def token_of(request: Request) -> str | None:
 
 
 def add_operator_routes(app: FastAPI, settings: Settings, service: Callable[[], ProveService]) -> None:
+    fake = settings.proof_mode is ProofModeName.FAKE  # the dashboard's "FAKE proofs (dev mode)" banner
+    names = function_names(settings.abis)  # the dashboard's function column, where `serve --abi/--project` gave ABIs
+
     def denied(request: Request, challenge: str) -> Response | None:
         if settings.auth_token is None:
             return None
@@ -66,7 +71,7 @@ def add_operator_routes(app: FastAPI, settings: Settings, service: Callable[[], 
     def dashboard_page(request: Request, limit: Limit = dashboard.DEFAULT_LIMIT) -> Response:
         if (refusal := denied(request, BROWSER_CHALLENGE)) is not None:
             return refusal
-        page = dashboard.render_page(dashboard.snapshot(service().store, limit))
+        page = dashboard.render_page(dashboard.snapshot(service().store, limit, fake=fake, names=names))
         headers = {
             **NO_STORE,
             "Content-Security-Policy": dashboard.content_security_policy(),
@@ -79,7 +84,7 @@ def add_operator_routes(app: FastAPI, settings: Settings, service: Callable[[], 
     def dashboard_jobs(request: Request, limit: Limit = dashboard.DEFAULT_LIMIT) -> Response:
         if (refusal := denied(request, BROWSER_CHALLENGE)) is not None:
             return refusal
-        return JSONResponse(dashboard.snapshot(service().store, limit), headers=NO_STORE)
+        return JSONResponse(dashboard.snapshot(service().store, limit, fake=fake, names=names), headers=NO_STORE)
 
     @app.get("/jobs/{job_hash}", include_in_schema=False)
     def job_receipt(request: Request, job_hash: str) -> Response:

@@ -41,6 +41,8 @@ def progress_metrics(progress: Progress) -> dict[str, Any]:
         "cycles_total": progress.cycles_total,
         "cycles_proved": progress.cycles_proved,
         "eta_seconds": None if eta is None else round(eta, 1),
+        #: Seconds since the coordinator started (execution included).
+        "elapsed_seconds": round(progress.seconds, 1),
     }
 
 
@@ -55,6 +57,8 @@ class JobProving:
         self.segments = SegmentStore(engine)
         self._backend: Backend | None = None
         self._lock = threading.Lock()
+        #: Per running job: set to stop its coordinator after the segments in flight (a graceful shutdown).
+        self._cancel: dict[str, threading.Event] = {}
 
     def backend(self) -> Backend:
         with self._lock:
@@ -73,19 +77,33 @@ class JobProving:
         def prove(guest_input: bytes, mode: str) -> zkvm.ZkvmProof:
             if mode not in ("composite", "succinct"):
                 return zkvm.prove(guest_input, mode, self.settings.segment_po2)
-            composite = prove_job(
-                guest_input,
-                job_id=job_hash,
-                backend=self.backend(),
-                store=self.segments,
-                segment_po2=self.settings.segment_po2,
-                guest=self.guest,
-                progress=lambda p: on_progress(progress_metrics(p)),
-                segment_timeout=self.settings.segment_timeout,
-            )
+            with self._lock:
+                cancelled = self._cancel.setdefault(job_hash, threading.Event())
+            try:
+                composite = prove_job(
+                    guest_input,
+                    job_id=job_hash,
+                    backend=self.backend(),
+                    store=self.segments,
+                    segment_po2=self.settings.segment_po2,
+                    guest=self.guest,
+                    progress=lambda p: on_progress(progress_metrics(p)),
+                    segment_timeout=self.settings.segment_timeout,
+                    cancelled=cancelled,
+                )
+            finally:
+                with self._lock:
+                    self._cancel.pop(job_hash, None)
             return composite if mode == "composite" else succinct_of(composite, segments.image_id(self.guest))
 
         return prove
+
+    def cancel(self, job_hash: str) -> None:
+        """Stops the job's coordinator from starting further segments (it raises once those in flight settle)."""
+        with self._lock:
+            event = self._cancel.get(job_hash)
+        if event is not None:
+            event.set()
 
     def finished(self, job_hash: str) -> None:
         """A job is done or failed for good: its saved segments are no longer needed (the receipt is in its result)."""

@@ -20,6 +20,7 @@ from vlayer.errors import (
     ProvingError,
     RpcError,
     TravelError,
+    TravelToFutureError,
     VgasLimitError,
     VlayerError,
 )
@@ -70,6 +71,9 @@ def fault_of(exc: VlayerError) -> RpcFault:
         return RpcFault(INVALID_PARAMS, str(exc))
     if isinstance(exc, RpcError):
         return RpcFault(UPSTREAM_RPC, str(exc))
+    if isinstance(exc, TravelToFutureError):
+        # Which block, so a client (the request worker) can tell when a later pinned block would be past it.
+        return RpcFault(CHAIN, str(exc), {"travel_block": exc.block, "pinned_block": exc.pinned})
     if isinstance(exc, BlockNotFoundError | ChainError | TravelError):
         return RpcFault(CHAIN, str(exc))
     if isinstance(exc, ProofError | GuestError | ProvingError | PreflightError):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vlayer.chain.forks import ChainSpec
 from vlayer.errors import InputError
 from vlayer.prove import MAINNET_CHAIN_IDS, ProofModeName
 from vlayer.receipts import shrink_wrap, zkvm
+from vlayer.revert_reasons import Abi
 from vlayer.rpc.transport import DEFAULT_MAX_RESPONSE_BYTES
+from vlayer.state_dir import default_db_url
 
 
 @dataclass(frozen=True)
@@ -24,8 +26,9 @@ class ChainConfig:
 @dataclass(frozen=True)
 class Settings:
     chains: dict[int, ChainConfig]
-    #: SQLAlchemy URL of the job store: SQLite by default, `postgresql+psycopg://...` for PostgreSQL.
-    database_url: str = "sqlite:///vlayer-jobs.sqlite3"
+    #: SQLAlchemy URL of the job store: `postgresql+psycopg://...` for PostgreSQL; by default SQLite in the project's
+    #: `.vlayer/` or the user's data directory (vlayer.state_dir), never the cwd.
+    database_url: str = field(default_factory=lambda: default_db_url("jobs.sqlite3"))
     proof_mode: ProofModeName = ProofModeName.FAKE
     #: Fake proofs are produced only when this is on (an explicit opt-in), and never for mainnet chain ids.
     dev_mode: bool = False
@@ -53,6 +56,12 @@ class Settings:
     #: The Groth16 shrink-wrap command (`--groth16-prover`; vlayer.receipts.shrink_wrap); None: a container
     #: runtime with RISC Zero's image, where one works.
     groth16_prover: str | None = None
+    #: Seconds running jobs get to finish when the service is stopped (SIGTERM/SIGINT); those still running then
+    #: go back to the queue for the next start. Below the supervisor's stop timeout (systemd: 90 s).
+    shutdown_grace: float = 30.0
+    #: The provers' ABIs (`vlayer serve --abi/--project`): a failed job's revert is named with their custom errors, and
+    #: the dashboard names a job's function. vlayer's own errors, Error(string) and Panic are named without them.
+    abis: tuple[Abi, ...] = ()
 
     def __post_init__(self) -> None:
         if self.auth_token is not None and not self.auth_token.strip():
@@ -69,6 +78,8 @@ class Settings:
             raise InputError("the service needs at least one chain (chain id -> RPC URL)")
         if self.workers < 1:
             raise InputError("workers must be at least 1")
+        if not 0 <= self.shutdown_grace <= 3600:
+            raise InputError(f"shutdown_grace must be 0 to 3600 seconds, got {self.shutdown_grace}")
         if self.lease_seconds < 1:
             raise InputError("lease_seconds must be at least 1")
         if not 14 <= self.segment_po2 <= 22:

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from eth_typing import Address
 
 from vlayer.chain.block import PinnedBlock, pin_block
-from vlayer.chain.forks import ChainSpec, chain_table, spec_for_chain
+from vlayer.chain.detect import resolve_spec
+from vlayer.chain.forks import ChainSpec, chain_table
 from vlayer.errors import TeleportError
-from vlayer.preflight.dev_chain import check_dev_chain
 from vlayer.preflight.evm_state import apply_top_frame, block_state
 from vlayer.preflight.proofdb import ProofDb
 from vlayer.rpc.client import RpcClient
@@ -108,9 +108,7 @@ class Teleports:
         served = int(node.client.call("eth_chainId", []), 16)
         if served != chain_id:
             raise TeleportError(f"teleport to chain {chain_id}: the node given for it serves chain {served}")
-        spec = node.spec or spec_for_chain(chain_id)
-        if spec.dev_hardfork:
-            check_dev_chain(node.client, spec)
+        spec = resolve_spec(node.client, chain_id, node.spec)
         root, number = self._anchored_root(pair)
         pinned = pin_block(node.client, number)
         # A scratch ProofDb: the message passer's proof is checked, but it is no part of what the call reads.

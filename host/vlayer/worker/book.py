@@ -1,15 +1,16 @@
-"""The parts of `RequestBook`'s ABI the worker uses, and its custom errors decoded by name."""
+"""The parts of `RequestBook`'s ABI the worker uses, and its custom errors decoded by name (`vlayer.revert_reasons`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi.abi import decode as abi_decode
-from eth_abi.exceptions import DecodingError
 from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import is_hex_address, to_checksum_address
 from web3.exceptions import ContractLogicError
+
+from vlayer.revert_reasons import VLAYER as VLAYER_ERRORS
+from vlayer.revert_reasons import revert_data as shared_revert_data
 
 REQUEST_STATUS = ("None", "Open", "Fulfilled", "CallbackFailed", "Cancelled")
 OPEN = 1
@@ -117,37 +118,6 @@ def prover_selector(name: str) -> bytes:
     return bytes(function_signature_to_4byte_selector(f"{name}(uint256,bytes,address)"))
 
 
-#: The book's errors (and the proof verifiers' and the prover's the worker may meet): name -> argument types.
-ERRORS: dict[str, list[str]] = {
-    "NotOpen": ["uint256", "uint8"],
-    "Expired": ["uint256", "uint64", "uint256"],
-    "SettleTooEarly": ["uint256", "uint256"],
-    "SettleFromFuture": ["uint256", "uint256"],
-    "SettleTooOld": ["uint256", "uint256"],
-    "BlockHashMismatch": ["uint256", "bytes32", "bytes32"],
-    "JournalLengthMismatch": ["uint256", "uint256"],
-    "WrongRequest": ["uint256", "bytes32", "uint256", "bytes32"],
-    "StaleRead": ["bytes32", "uint256", "uint256"],
-    "InsufficientGas": ["uint256"],
-    "CallbackNotContract": ["address"],
-    "ArgsMismatch": ["uint256", "bytes32", "bytes32"],
-    "VerificationFailed": [],
-    "InvalidProofMode": ["uint8", "uint8"],
-    "InvalidProver": ["address", "address"],
-    "InvalidSelector": ["bytes4", "bytes4"],
-    "InvalidChainId": ["uint256", "uint256"],
-    "BlockFromFuture": ["uint256", "uint256"],
-    "BlockTooOld": ["uint256", "uint256"],
-    "InvalidBlockHash": ["uint256", "bytes32", "bytes32"],
-    "UnsupportedImageId": ["bytes32"],
-    "Error": ["string"],
-    "Panic": ["uint256"],
-}
-_BY_SELECTOR = {
-    bytes(function_signature_to_4byte_selector(f"{name}({','.join(types)})")): (name, types)
-    for name, types in ERRORS.items()
-}
-
 #: Reverts that a newer proof can cure: the store moved on, or the settle block left the window or the chain.
 REPROVE = frozenset({"StaleRead", "SettleTooOld", "BlockHashMismatch", "SettleFromFuture"})
 
@@ -177,17 +147,12 @@ def _shown(value: Any) -> str:
 
 
 def revert_data(exc: ContractLogicError) -> bytes:
-    """The raw revert data web3.py attaches to a reverted call (custom errors included)."""
-    data = exc.data
-    return bytes.fromhex(data[2:]) if isinstance(data, str) and data.startswith("0x") else b""
+    """The raw revert data web3.py attaches to a reverted call (custom errors included); b"" when none."""
+    return shared_revert_data(exc) or b""
 
 
 def decode_revert(data: bytes) -> Revert:
-    known = _BY_SELECTOR.get(data[:4])
-    if known is None:
-        return Revert("", (), data)
-    name, types = known
-    try:
-        return Revert(name, tuple(abi_decode(types, data[4:])), data)
-    except DecodingError:
-        return Revert("", (), data)
+    """The book's, the proof verifiers' and the request prover's errors (all of vlayer's, `vlayer.revert_reasons`),
+    Error(string) and Panic(uint256) by name; anything else, or data that do not decode, unnamed."""
+    decoded = VLAYER_ERRORS.decode(data)
+    return Revert(decoded.name, decoded.args, bytes(data))

@@ -9,9 +9,13 @@ from types import FrameType
 
 import click
 
+from vlayer.cli_checks import worker_options
 from vlayer.errors import InputError
 from vlayer.sdk import Local
+from vlayer.state_dir import DefaultDbOption, default_db_url
 from vlayer.worker.worker import Worker, WorkerConfig
+
+log = logging.getLogger("vlayer.worker")
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -24,7 +28,7 @@ def parse_shard(text: str) -> tuple[int, int]:
 @click.command("worker")
 @click.option("--rpc-url", required=True, help="JSON-RPC endpoint of the chain (http/https).")
 @click.option("--book", required=True, help="RequestBook address.")
-@click.option("--db", "db_url", default="sqlite:///vlayer-worker.db", show_default=True,
+@click.option("--db", "db_url", cls=DefaultDbOption, db_file="worker.sqlite3", default=None,
               help="SQLAlchemy URL of the store (the prove service's --db works).")  # fmt: skip
 @click.option("--private-key", envvar="VLAYER_WORKER_KEY", required=True,
               help="Key that signs fulfil transactions (better: VLAYER_WORKER_KEY in the environment).")  # fmt: skip
@@ -35,7 +39,8 @@ def parse_shard(text: str) -> tuple[int, int]:
 @click.option("--mode", default=None, help="Local proof mode (groth16; fake with --dev). Composite is refused.")
 @click.option("--groth16-prover", default=None, metavar="CMD",
               help="--mode groth16: shrink-wrap command (default: docker/podman, RISC Zero image).")  # fmt: skip
-@click.option("--hardfork", default=None, help="Dev chain hardfork (local proving).")
+@click.option("--hardfork", default=None,
+              help="Dev chain hardfork, local proving only (default: the one anvil reports).")  # fmt: skip
 @click.option("--dev", is_flag=True, help="Accept FAKE proofs, which prove nothing (dev chains only).")
 @click.option("--payee", default=None, help="Who is paid the fees (default: the signing account).")
 @click.option("--confirmations", type=int, default=0, show_default=True, help="Blocks a log must be buried under.")
@@ -49,7 +54,7 @@ def parse_shard(text: str) -> tuple[int, int]:
 def worker_cmd(
     rpc_url: str,
     book: str,
-    db_url: str,
+    db_url: str | None,
     private_key: str,
     functions: tuple[str, ...],
     service_url: str | None,
@@ -68,13 +73,13 @@ def worker_cmd(
 ) -> None:
     """Answer RequestBook requests: prove each open request and fulfil it (docs/requests.md)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    prover: str | Local
-    if service_url:
-        if mode is not None or hardfork is not None:
-            raise InputError("--mode and --hardfork apply to local proving; a prove service proves in its own mode")
-        prover = service_url
-    else:
-        prover = Local(rpc_url=rpc_url, dev=dev, mode=mode, hardfork=hardfork, groth16_prover=groth16_prover)
+    worker_options(click.get_current_context().params)
+    if db_url is None:  # only the default is logged: a --db URL may carry a password
+        db_url = default_db_url("worker.sqlite3")
+        log.info("store %s (the default here; --db chooses another)", db_url)
+    prover: str | Local = service_url or Local(
+        rpc_url=rpc_url, dev=dev, mode=mode, hardfork=hardfork, groth16_prover=groth16_prover
+    )
     config = WorkerConfig(
         shard=parse_shard(shard) if shard else None,
         grace=grace,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -50,6 +51,7 @@ from vlayer.worker.book import (
     prover_selector,
     revert_data,
 )
+from vlayer.worker.failures import Kind, backoff_seconds, classify
 from vlayer.worker.store import Posted, RequestRow, RequestState, WorkerStore
 
 log = logging.getLogger("vlayer.worker")
@@ -107,6 +109,9 @@ class WorkerConfig:
     shard: tuple[int, int] | None = None
     #: Blocks another shard's request is left to its worker (with `shard`).
     grace: int = 10
+    #: Seconds before the first new proof after a proving failure that may pass (the node or service down, a
+    #: reorg); doubled for each one after it, up to 5 minutes. Failures that cannot pass end the request at once.
+    retry_backoff: float = 2.0
 
 
 def check_proof_source(prover: str | Local, dev: bool, chain_id: int) -> None:
@@ -141,6 +146,8 @@ class Worker:
             raise InputError(f"shard {config.shard[0]}/{config.shard[1]}: need 0 <= index < count")
         if config.grace < 0:
             raise InputError("grace must be >= 0 blocks")
+        if config.retry_backoff < 0:
+            raise InputError("retry_backoff must be >= 0 seconds")
         self.config = config
         self.name = name
         self.w3 = Web3(BoundedHTTPProvider(config.rpc_url))
@@ -304,9 +311,15 @@ class Worker:
         settle = max(row.min_settle_block, head - self.config.confirmations)
         if settle > head:
             return  # not confirmed enough yet: the proof must settle on a block the fulfilment comes after
-        stale = row.proof.get("stale_settle") if row.proof else None
+        marker = row.proof or {}
+        stale = marker.get("stale_settle")
         if stale is not None and settle <= int(stale):
             return  # a proof over that block was refused (stale read, reorg): wait for a newer one
+        wait_for = marker.get("wait_for")
+        if wait_for is not None and settle <= int(wait_for):
+            return  # the call travels to that block: no proof over a settle block up to it can exist
+        if time.time() < float(marker.get("retry_at", 0)):
+            return  # backing off after a failure that may pass
         if not self._owns(row, head):
             return
         name = self.functions.get(row.selector)
@@ -327,8 +340,7 @@ class Worker:
             self._finish(row, RequestState.FAILED, f"prover reverted: {revert if revert.name else exc.reason}")
             return
         except ProveError as exc:
-            # No proof this time (a job that failed, a busy service): tried again, a bounded number of times.
-            self._reprove(row, f"proving failed: {exc}")
+            self._proof_failed(row, exc)
             return
         if result.proof is None:
             self._finish(row, RequestState.FAILED, f"a {result.mode} receipt carries no on-chain proof")
@@ -346,6 +358,21 @@ class Worker:
         }
         self.store.update(row.id, RequestState.PROVED, proof=proof)
         log.info("%s: request %d proved at block %d (%s)", self.name, row.id, settle, result.mode)
+
+    def _proof_failed(self, row: RequestRow, exc: ProveError) -> None:
+        """A request that cannot succeed is given up now, once, with its reason; one whose call travels to a block
+        still to come waits for a settle block after it; anything else is proved again after a backoff, a bounded
+        number of times (`vlayer.worker.failures`)."""
+        verdict = classify(exc, row.deadline)
+        if verdict.kind is Kind.PERMANENT:
+            self._finish(row, RequestState.FAILED, f"given up: {verdict.reason}")
+        elif verdict.kind is Kind.WAIT:
+            self.store.update(row.id, RequestState.SEEN, proof={"wait_for": verdict.block}, reason=verdict.reason)
+            log.info("%s: request %d waits for a settle block after %d: %s", self.name, row.id, verdict.block,
+                     verdict.reason)  # fmt: skip
+        else:
+            delay = backoff_seconds(self.config.retry_backoff, row.reproofs)
+            self._reprove(row, f"proving failed: {verdict.reason}", retry_after=delay)
 
     def _owns(self, row: RequestRow, head: int) -> bool:
         if self.config.shard is None:
@@ -378,7 +405,7 @@ class Worker:
             return decode_revert(revert_data(exc))
         return None
 
-    def _reprove(self, row: RequestRow, why: str, *, stale: bool = False) -> None:
+    def _reprove(self, row: RequestRow, why: str, *, stale: bool = False, retry_after: float | None = None) -> None:
         """Proves the request again over a newer block. A stale read (another answer's write landed) is progress,
         not failure: those new proofs are bounded by the request's deadline; other refusals by `max_reproofs`."""
         if not stale and row.reproofs >= self.config.max_reproofs:
@@ -386,10 +413,15 @@ class Worker:
             return
         # The next proof settles on a later block than the refused one: proving again over the same block (the
         # write that made it stale may still be pending) would only spend the bounded retries.
-        refused = {"stale_settle": int(row.proof["settle"])} if row.proof and "settle" in row.proof else None
+        marker: dict[str, Any] = {}
+        if row.proof and "settle" in row.proof:
+            marker["stale_settle"] = int(row.proof["settle"])
+        if retry_after is not None:
+            marker["retry_at"] = time.time() + retry_after
         counts = {"stale_reads": row.stale_reads + 1} if stale else {"reproofs": row.reproofs + 1}
-        self.store.update(row.id, RequestState.SEEN, proof=refused, reason=why, **counts)
-        log.info("%s: request %d proved again: %s", self.name, row.id, why)
+        self.store.update(row.id, RequestState.SEEN, proof=marker or None, reason=why, **counts)
+        after = f" in {retry_after:g}s" if retry_after else ""
+        log.info("%s: request %d will be proved again%s: %s", self.name, row.id, after, why)
 
     def _classify(self, row: RequestRow, revert: Revert) -> None:
         if revert.name == "NotOpen":

@@ -1,0 +1,134 @@
+"""This machine's proving rate, measured: seconds per segment, by segment size (po2) and prover build (cpu, cuda),
+kept in the user's cache directory (`$XDG_CACHE_HOME/vlayer/prove-rate.json`, else `~/.cache/vlayer/...`) and
+updated after every segment `vlayer prove` proves here. It gives the up-front estimate `vlayer prove` prints once
+the executor has split the run into segments.
+
+Before anything was measured, the estimate uses a default that is labelled as such: the slowest CPU figure in
+docs/proof-modes.md (a 2^20 segment in 1,235 s), halved for each po2 below 20 (proving time is about linear in a
+segment's rows). A GPU build proves far faster, so its first estimate is pessimistic until one segment is proved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+#: docs/proof-modes.md: the slowest 2^20 segment measured on the CPU build (the no-op call, at `nice -n 19`).
+DEFAULT_SECONDS_PO2_20 = 1235.0
+#: The mean moves with new measurements (a machine gets busier, a build gets faster) but is not one sample's noise.
+MAX_WEIGHT = 20
+FILE_NAME = "prove-rate.json"
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    # The XDG spec: a relative path in the variable is invalid and is ignored.
+    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
+    return root / "vlayer"
+
+
+def rate_file() -> Path:
+    return cache_dir() / FILE_NAME
+
+
+def prover_build() -> str:
+    """`cpu` or `cuda`: a rate measured on one build says nothing about the other."""
+    from vlayer.guest import build_info
+
+    return str(build_info().get("prover") or "cpu")
+
+
+@dataclass(frozen=True)
+class Estimate:
+    seconds: float
+    #: True when every segment's size has a rate measured on this machine; False: the labelled default was used.
+    measured: bool
+
+
+class ProveRates:
+    """The rates file, read once; `record` writes it back after each segment (atomically: a crash mid-write leaves
+    the previous file)."""
+
+    def __init__(self, path: Path | None = None, build: str | None = None) -> None:
+        self.path = path or rate_file()
+        self.build = build or prover_build()
+        self._doc = self._read()
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            doc = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            # Missing or damaged: a cache, so it starts over rather than failing a proof.
+            return {}
+        return doc if isinstance(doc, dict) else {}
+
+    def _entry(self, po2: int) -> dict[str, Any] | None:
+        entry = (self._doc.get(self.build) or {}).get(str(po2))
+        if isinstance(entry, dict) and isinstance(entry.get("seconds_per_segment"), int | float):
+            return entry
+        return None
+
+    def seconds_per_segment(self, po2: int) -> float | None:
+        """The measured mean for segments of 2^po2 cycles on this build; None before the first."""
+        entry = self._entry(po2)
+        return None if entry is None else float(entry["seconds_per_segment"])
+
+    def estimate(self, po2s: Iterable[int]) -> Estimate:
+        """Seconds to prove segments of these sizes one after another on this machine."""
+        total, measured = 0.0, True
+        for po2 in po2s:
+            rate = self.seconds_per_segment(po2)
+            if rate is None:
+                measured = False
+                rate = DEFAULT_SECONDS_PO2_20 * 2.0 ** (po2 - 20)
+            total += rate
+        return Estimate(total, measured)
+
+    def record(self, po2: int, seconds: float) -> None:
+        entry = self._entry(po2) or {"seconds_per_segment": 0.0, "segments": 0}
+        count = int(entry.get("segments") or 0)
+        weight = min(count + 1, MAX_WEIGHT)
+        mean = float(entry["seconds_per_segment"]) + (seconds - float(entry["seconds_per_segment"])) / weight
+        self._doc.setdefault(self.build, {})[str(po2)] = {"seconds_per_segment": round(mean, 3), "segments": count + 1}
+        self._write()
+
+    def _write(self) -> None:
+        tmp: str | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".prove-rate.", dir=self.path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(self._doc, f, indent=1, sort_keys=True)
+            os.replace(tmp, self.path)
+        except OSError:
+            # A read-only home must not fail a proof that succeeded; the estimate just stays unmeasured.
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
+
+def duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def estimate_line(segments: int, cycles: int, estimate: Estimate) -> str:
+    """`3 segments, 3.1M cycles; about 38 min on this machine`, or with the default labelled."""
+    from vlayer.progress_bar import cycles_text
+
+    head = f"{segments} segment{'s' if segments != 1 else ''}, {cycles_text(cycles)} cycles"
+    if estimate.measured:
+        return f"{head}; about {duration(estimate.seconds)} on this machine"
+    return (
+        f"{head}; about {duration(estimate.seconds)} at the default rate of a slow CPU (no proving rate measured on "
+        "this machine yet; it is measured from each segment proved)"
+    )
