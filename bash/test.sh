@@ -31,6 +31,10 @@ fi
 phase "check: the tree stands alone"; bash bash/self-contained.sh
 # The README's first command, as written (its setup step is already done: a no-op here).
 phase "check: the README's main job (bash bash/demo.sh)"; bash bash/demo.sh
+# The benchmarks that take seconds, as the README runs them (the others take minutes: tests/test_docs_commands.py).
+phase "check: the quick benchmarks"
+.venv/bin/python benches/preflight.py
+.venv/bin/python benches/guest_native.py
 phase "lint: ruff, mypy"
 ruff check host tests benches examples; ruff format --check host tests benches examples
 mypy

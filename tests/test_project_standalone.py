@@ -29,10 +29,10 @@ from eth_utils.abi import function_signature_to_4byte_selector
 from web3 import Web3
 from web3.exceptions import ContractLogicError
 
-from vlayer import bundle
-from vlayer.calldata import calldata_for, parse_verified
 from vlayer.devnet import REPO_ROOT, TOOLS_DIR_ENV, ToolError, find_tool, tool_dirs
 from vlayer.errors import InputError
+from vlayer.project import bundle
+from vlayer.project.calldata import calldata_for, parse_verified
 
 WHALE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 # Inside the namespace: bind the virtualenv out of the checkout, cover the checkout, then run the command.
@@ -81,9 +81,9 @@ def outside(tmp_path_factory: pytest.TempPathFactory) -> Outside:
     site = root / "site"
     shutil.copytree(REPO_ROOT / "host" / "vlayer", site / "vlayer", copy_function=_link_or_copy,
                     ignore=shutil.ignore_patterns("__pycache__", "_bundled"))  # fmt: skip
-    # What a wheel carries: the library and templates written into the package, as `python -m vlayer.bundle` does
-    # before `maturin build`.
-    bundle.write(REPO_ROOT, site / "vlayer" / "_bundled")
+    # What a wheel carries: the library and templates written into the package, as `python -m vlayer.project.bundle`
+    # does before `maturin build`.
+    bundle.write(REPO_ROOT, site / "vlayer" / "project" / "_bundled")
     # The pinned tools as bash/setup.sh installs them, in a tools folder of their own.
     shutil.copytree(REPO_ROOT / "node_modules", root / "tools" / "node_modules", symlinks=True,
                     copy_function=_link_or_copy)  # fmt: skip

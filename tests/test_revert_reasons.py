@@ -1,4 +1,4 @@
-"""Reverts people can read (`vlayer.revert_reasons`): Error(string), Panic(uint256) and custom errors by name with
+"""Reverts people can read (`vlayer.reverts.decode`): Error(string), Panic(uint256) and custom errors by name with
 their arguments, from vlayer's own contracts' errors and the ABIs a user adds, through the SDK (`submit`, proving
 errors, web3.py's `ContractCustomError`), the CLI (`--abi`, `--project`) and the prove service; on a real anvil with
 contracts compiled by the pinned solc."""
@@ -36,12 +36,10 @@ from tests.support.contracts import (
     send,
 )
 from tests.support.service import Serve
-from vlayer.contract_errors import ENUMS, ERRORS
-from vlayer.contract_errors_gen import enum_members, error_entries
 from vlayer.devnet import REPO_ROOT, Anvil
 from vlayer.errors import InputError, ProverRevertedError, TransactionRevertedError
 from vlayer.guest import call_guest_id
-from vlayer.revert_reasons import (
+from vlayer.reverts.decode import (
     VLAYER,
     DecodedRevert,
     decode_revert,
@@ -49,6 +47,8 @@ from vlayer.revert_reasons import (
     project_abis,
     revert_data,
 )
+from vlayer.reverts.vlayer_errors import ENUMS, ERRORS
+from vlayer.reverts.vlayer_errors_gen import enum_members, error_entries
 from vlayer.sdk import Client, Local, explain, readable_reverts, submit
 from vlayer.service.client import ProveClient, ServiceError
 from vlayer.service.rpc_errors import CALL_REVERTED
@@ -178,7 +178,8 @@ def test_abi_files_and_projects_are_read_or_refused_by_name(tmp_path: Path) -> N
 
 
 def test_the_checked_in_table_is_what_the_contracts_compile_to() -> None:
-    """vlayer.contract_errors is generated; a changed error in contracts/src without regenerating it fails here."""
+    """vlayer.reverts.vlayer_errors is generated; a changed error in contracts/src without regenerating it fails
+    here."""
     sources = [p.read_text() for p in sorted((CONTRACTS / "src").rglob("*.sol"))]
     ours = {name for text in sources for name in re.findall(r"^(?:abstract\s+)?(?:contract|library|interface)\s+(\w+)",
                                                            text, re.MULTILINE)}  # fmt: skip

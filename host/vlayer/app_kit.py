@@ -3,7 +3,7 @@ deployed from unlocked accounts, and `vlayer.sdk`'s client of the prove service;
 them as a Python user would.
 
 `python -m vlayer.app_kit EXAMPLE_DIR --rpc-url URL --service URL` loads `EXAMPLE_DIR/vlayer/app.py` and calls its
-`run(kit)`; `bash/vlayer-build.sh` (in a checkout) and `vlayer run` (in any project, `vlayer.run_app`) do that after
+`run(kit)`; `bash/vlayer-build.sh` (in a checkout) and `vlayer run` (in any project, `vlayer.project.run`) do that after
 building, starting anvil and the service. An example that teleports (`setChain`) also gets its L2 node,
 `--l2-rpc-url URL` (both start one for a project with a `vlayer/l2-chain-id` file).
 """

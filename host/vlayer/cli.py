@@ -30,8 +30,8 @@ from vlayer.receipts.proof_encoding import Proof, proof_from_json, proof_to_json
 from vlayer.receipts.verify import check_receipt, check_zkvm_receipt, load_receipt, load_zkvm_receipt
 from vlayer.receipts.zkvm import execute as zkvm_execute
 from vlayer.receipts.zkvm import receipt_from_text, receipt_to_text
-from vlayer.revert_cli import read_abis, revert_abi_options
-from vlayer.revert_reasons import RevertDecoder
+from vlayer.reverts.cli import read_abis, revert_abi_options
+from vlayer.reverts.decode import RevertDecoder
 from vlayer.rpc import HttpTransport, RecordingTransport, ReplayTransport, RpcClient
 from vlayer.rpc.transport import Transport
 from vlayer.service.client import ProveClient
@@ -401,8 +401,8 @@ def prove_cmd(
     ref = parse_block_ref(block)
     prove_options(click.get_current_context().params)
     if calldata_for is not None:
-        from vlayer.calldata import calldata_for as verifier_calldata_of
-        from vlayer.calldata import parse_verified
+        from vlayer.project.calldata import calldata_for as verifier_calldata_of
+        from vlayer.project.calldata import parse_verified
 
         parse_verified(calldata_for)  # a typo is refused before proving, not after
     if service_url:
@@ -596,8 +596,8 @@ def init_cmd(directory: str, template: str) -> None:
 @click.argument("directory", default=".", type=click.Path(file_okay=False, exists=True))
 def build_cmd(directory: str) -> None:
     """Compile a project's contracts (forge + the pinned solc, offline)."""
-    from vlayer.forge_diagnostics import ForgeBuildError
     from vlayer.project import build_project
+    from vlayer.project.forge_diagnostics import ForgeBuildError
 
     try:
         with click.progressbar(length=1, label="forge build", file=sys.stderr) as bar:
@@ -635,7 +635,7 @@ def run_cmd(
 ) -> None:  # fmt: skip
     """Build a project and run its app: anvil, the prove service (dev mode), then vlayer/app.py (deploy, prove,
     verify). What it starts is stopped at exit, also on Ctrl-C, unless --keep."""
-    from vlayer.run_app import run_project
+    from vlayer.project.run import run_project
 
     try:
         run_project(Path(directory), keep=keep, hardfork=hardfork, rpc_url=rpc_url, service_url=service_url,
@@ -653,7 +653,7 @@ def calldata_cmd(proof_file: str, signature: str) -> None:
     """The 0x calldata of a verifier's function for a proof file of `vlayer prove` (- reads stdin), for
     `cast send VERIFIER CALLDATA`. SIGNATURE names the function by the types after the proof:
     'claim(address,uint256)'."""
-    from vlayer.calldata import calldata_for
+    from vlayer.project.calldata import calldata_for
 
     try:
         with click.open_file(proof_file) as text:

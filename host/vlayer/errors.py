@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # errors is imported by everything, revert_reasons included: no import at run time
-    from vlayer.revert_reasons import DecodedRevert
+    from vlayer.reverts.decode import DecodedRevert
 
 
 class VlayerError(Exception):
@@ -253,7 +253,7 @@ class TransactionRevertedError(VlayerError):
     """A transaction `vlayer.sdk.submit` sends (a proof to its verifier) reverts, at its gas estimate or on chain.
 
     `reason` reads `BlockFromFuture(settleBlockNumber=7, currentBlockNumber=7)` for a custom error whose ABI is known
-    (`vlayer.revert_reasons`); `name` is the error's name ("" when unknown), `revert` the decoded revert (its
+    (`vlayer.reverts.decode`); `name` is the error's name ("" when unknown), `revert` the decoded revert (its
     `arguments` by name) and `data` the raw revert data (b"" when the node gave none)."""
 
     def __init__(self, message: str, revert: DecodedRevert) -> None:

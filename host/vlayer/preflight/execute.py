@@ -31,7 +31,7 @@ from vlayer.preflight.proofdb import ProofDb, access_list_hint
 from vlayer.preflight.target import require_code
 from vlayer.preflight.travel import Traveler, state_with_traveler
 from vlayer.proofs.bundle import ProofBundle, TeleportState, verify_bundle
-from vlayer.revert_reasons import VLAYER as VLAYER_ERRORS
+from vlayer.reverts.decode import VLAYER as VLAYER_ERRORS
 from vlayer.rpc.client import RpcClient
 from vlayer.teleport.anchor import L2Node, Teleports
 

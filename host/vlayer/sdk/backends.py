@@ -25,7 +25,7 @@ from vlayer.prove import Pinned, ProofModeName, prove_call
 from vlayer.receipts import shrink_wrap
 from vlayer.receipts.proof_encoding import proof_from_json
 from vlayer.receipts.zkvm import receipt_from_text
-from vlayer.revert_reasons import Abi, decode_revert, hex_data
+from vlayer.reverts.decode import Abi, decode_revert, hex_data
 from vlayer.rpc import RpcClient
 from vlayer.sdk.calls import ProverCall
 from vlayer.sdk.result import ProofResult, build_result

@@ -20,7 +20,7 @@ from web3.contract.contract import ContractFunction
 from vlayer.errors import InputError, RpcError
 from vlayer.hexutil import parse_address, parse_hex_bytes
 from vlayer.receipts.proof_encoding import PROOF_TYPE
-from vlayer.revert_reasons import Abi
+from vlayer.reverts.decode import Abi
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from vlayer.receipts.proof_encoding import (
     journal_outputs,
     verifier_calldata,
 )
-from vlayer.revert_reasons import Abi
+from vlayer.reverts.decode import Abi
 from vlayer.sdk.calls import ProverCall
 from vlayer.sdk.submit import DEFAULT_RECEIPT_TIMEOUT, submit
 

@@ -4,7 +4,7 @@ web3.py estimates a transaction's gas on the latest block. A verifier accepts a 
 N + 1 on (`BlockFromFuture` before), so a fresh proof's `transact()` fails its estimate although the transaction would
 succeed once mined. `submit` estimates on the pending block, and a revert raises `TransactionRevertedError` naming the
 custom error and its arguments where web3.py raises `ContractCustomError('0xb24c7d99...')`: the proof verifier's
-errors are not in the user's ABI, but vlayer knows its own (`vlayer.revert_reasons`).
+errors are not in the user's ABI, but vlayer knows its own (`vlayer.reverts.decode`).
 
     receipt = submit(verifier.functions.claim(*result.verifier_args()), {"from": owner})
     receipt = result.submit(verifier.functions.claim, {"from": owner})          # the same
@@ -21,7 +21,7 @@ from web3.exceptions import ContractLogicError
 from web3.types import TxParams, TxReceipt
 
 from vlayer.errors import InputError, TransactionRevertedError
-from vlayer.revert_reasons import Abi, DecodedRevert, decode_revert, revert_data
+from vlayer.reverts.decode import Abi, DecodedRevert, decode_revert, revert_data
 
 #: How long `submit` waits for its transaction to be mined.
 DEFAULT_RECEIPT_TIMEOUT = 120.0

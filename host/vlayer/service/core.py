@@ -33,7 +33,7 @@ from vlayer.prove import Pinned, ProofModeName, Proven, Stage, prove_call
 from vlayer.receipts import shrink_wrap, zkvm
 from vlayer.receipts.proof_encoding import proof_to_json
 from vlayer.receipts.zkvm import receipt_to_text
-from vlayer.revert_reasons import VLAYER as VLAYER_ERRORS
+from vlayer.reverts.decode import VLAYER as VLAYER_ERRORS
 from vlayer.rpc import RpcClient
 from vlayer.service.jobs import JobState, JobStore
 from vlayer.service.metrics import ServiceMetrics

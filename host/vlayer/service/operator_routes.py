@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from vlayer.prove import ProofModeName
-from vlayer.revert_reasons import function_names
+from vlayer.reverts.decode import function_names
 from vlayer.service import dashboard
 from vlayer.service.core import ProveService
 from vlayer.service.rpc_errors import UNKNOWN_HASH, RpcFault

@@ -8,7 +8,7 @@ from vlayer.chain.forks import ChainSpec
 from vlayer.errors import InputError
 from vlayer.prove import MAINNET_CHAIN_IDS, ProofModeName
 from vlayer.receipts import shrink_wrap, zkvm
-from vlayer.revert_reasons import Abi
+from vlayer.reverts.decode import Abi
 from vlayer.rpc.transport import DEFAULT_MAX_RESPONSE_BYTES
 from vlayer.state_dir import default_db_url
 

@@ -1,4 +1,4 @@
-"""The parts of `RequestBook`'s ABI the worker uses, and its custom errors decoded by name (`vlayer.revert_reasons`)."""
+"""The parts of `RequestBook`'s ABI the worker uses, and its custom errors decoded by name (`vlayer.reverts.decode`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import is_hex_address, to_checksum_address
 from web3.exceptions import ContractLogicError
 
-from vlayer.revert_reasons import VLAYER as VLAYER_ERRORS
-from vlayer.revert_reasons import revert_data as shared_revert_data
+from vlayer.reverts.decode import VLAYER as VLAYER_ERRORS
+from vlayer.reverts.decode import revert_data as shared_revert_data
 
 REQUEST_STATUS = ("None", "Open", "Fulfilled", "CallbackFailed", "Cancelled")
 OPEN = 1
@@ -152,7 +152,7 @@ def revert_data(exc: ContractLogicError) -> bytes:
 
 
 def decode_revert(data: bytes) -> Revert:
-    """The book's, the proof verifiers' and the request prover's errors (all of vlayer's, `vlayer.revert_reasons`),
+    """The book's, the proof verifiers' and the request prover's errors (all of vlayer's, `vlayer.reverts.decode`),
     Error(string) and Panic(uint256) by name; anything else, or data that do not decode, unnamed."""
     decoded = VLAYER_ERRORS.decode(data)
     return Revert(decoded.name, decoded.args, bytes(data))

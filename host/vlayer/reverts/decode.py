@@ -1,7 +1,7 @@
 """Revert data as people read it: `Error(string)`'s message, `Panic(uint256)` with what its code means, and custom
 errors by name with their arguments.
 
-Custom errors are looked up in vlayer's own contracts' errors (`vlayer.contract_errors`, generated from
+Custom errors are looked up in vlayer's own contracts' errors (`vlayer.reverts.vlayer_errors`, generated from
 contracts/src: proof verifiers, `Verifier`, `RequestBook`, `VersionedStore`, `ImageIdRepository`...) and in any ABI
 the caller adds: a prover's or verifier's web3.py contract ABI, a JSON ABI file, a Foundry artifact or a whole Foundry
 project's `out/`. Revert data come from untrusted contracts, so decoding never raises: what matches no known error,
@@ -25,8 +25,8 @@ from eth_abi.grammar import parse as parse_abi_type
 from eth_utils.abi import collapse_if_tuple, function_signature_to_4byte_selector
 from eth_utils.address import to_checksum_address
 
-from vlayer.contract_errors import ENUMS, ERRORS
 from vlayer.errors import InputError
+from vlayer.reverts.vlayer_errors import ENUMS, ERRORS
 
 ERROR_SELECTOR = bytes.fromhex("08c379a0")
 PANIC_SELECTOR = bytes.fromhex("4e487b71")

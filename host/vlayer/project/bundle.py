@@ -4,10 +4,10 @@
 A project must build without a checkout: an installed wheel has no `examples/` or `contracts/` beside it, and a
 project that linked into a clone broke when the clone moved. So `vlayer init` copies files, never links, from one of
 two places: a checkout's own `contracts/` and `examples/` when the package runs from one (the editable install
-`bash/setup.sh` makes), or `vlayer/_bundled/` inside an installed package, which a wheel build writes first (it is
-git-ignored: the checkout stays the one source of truth):
+`bash/setup.sh` makes), or `vlayer/project/_bundled/` inside an installed package, which a wheel build writes first
+(it is git-ignored: the checkout stays the one source of truth):
 
-    .venv/bin/python -m vlayer.bundle && .venv/bin/maturin build --release   # a wheel that carries the bundle
+    .venv/bin/python -m vlayer.project.bundle && .venv/bin/maturin build --release   # a wheel that carries the bundle
 
 `ImageID.sol` is left out: it follows the guest build, and `vlayer init` writes it from the installed guest.
 """
@@ -81,8 +81,8 @@ def write(checkout: Path, bundle: Path = BUNDLE) -> int:
     return len(want)
 
 
-#: Where the package sits in a checkout: <checkout>/host/vlayer.
-CHECKOUT = BUNDLE.parents[2]
+#: Where this module sits in a checkout: <checkout>/host/vlayer/project.
+CHECKOUT = BUNDLE.parents[3]
 
 
 def _is_checkout(root: Path) -> bool:
@@ -99,8 +99,8 @@ def files() -> dict[str, bytes]:
     from vlayer.devnet import ToolError
 
     raise ToolError(
-        f"the vlayer package at {BUNDLE.parent} carries no project templates (vlayer/_bundled) and runs from no "
-        "checkout; build the wheel after `python -m vlayer.bundle`"
+        f"the vlayer package at {BUNDLE.parent} carries no project templates (vlayer/project/_bundled) and runs "
+        "from no checkout; build the wheel after `python -m vlayer.project.bundle`"
     )
 
 
@@ -114,10 +114,10 @@ def main(argv: list[str]) -> int:
         for line in lines:
             print(line)
         if lines:
-            print("the bundle is out of date: run `.venv/bin/python -m vlayer.bundle`", file=sys.stderr)
+            print("the bundle is out of date: run `.venv/bin/python -m vlayer.project.bundle`", file=sys.stderr)
         return 1 if lines else 0
     if argv:
-        print("usage: python -m vlayer.bundle [--check]", file=sys.stderr)
+        print("usage: python -m vlayer.project.bundle [--check]", file=sys.stderr)
         return 2
     print(f"wrote {write(checkout)} files to {BUNDLE}")
     return 0

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from vlayer.errors import CallRevertedError
-from vlayer.revert_reasons import VLAYER, Abi, RevertDecoder, hex_data, load_abi, project_abis
+from vlayer.reverts.decode import VLAYER, Abi, RevertDecoder, hex_data, load_abi, project_abis
 from vlayer.service.client import ServiceError
 from vlayer.service.rpc_errors import CALL_REVERTED
 

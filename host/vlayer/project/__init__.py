@@ -1,10 +1,11 @@
 """User projects: `vlayer init` copies a template, `vlayer build` / `vlayer test` run forge on it with the pinned solc.
 
-A project stands alone: `lib/vlayer` is a copy of vlayer's Solidity library from the package's bundle
-(`vlayer.bundle`), `lib/vlayer/src/ImageID.sol` is the installed guest's, and `foundry.toml` names
-`.vlayer/bin/solc`, a wrapper that `vlayer init` and every `vlayer build` write around the solcjs `find_tool`
-resolves (`$VLAYER_TOOLS_DIR`, a checkout's node_modules, the user's tools folder, PATH). Nothing in a project
-points into a vlayer checkout, so it keeps building when the checkout moves or was never there.
+A project stands alone: `lib/vlayer` is a copy of vlayer's Solidity library (`vlayer.project.bundle`: from the
+checkout the package runs from, or the bundle a wheel carries), `lib/vlayer/src/ImageID.sol` is the installed
+guest's, and `foundry.toml` names `.vlayer/bin/solc`, a wrapper that `vlayer init` and every `vlayer build` write
+around the solcjs `find_tool` resolves (`$VLAYER_TOOLS_DIR`, a checkout's node_modules, the user's tools folder,
+PATH). Nothing in a project points into a vlayer checkout, so it keeps building when the checkout moves or was
+never there.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from typing import Any
 
 from eth_utils.abi import collapse_if_tuple
 
-from vlayer import bundle
 from vlayer.contracts_gen import image_id_source
 from vlayer.devnet import ToolError, find_tool
 from vlayer.errors import InputError, VlayerError
-from vlayer.forge_diagnostics import build_failure
+from vlayer.project import bundle
+from vlayer.project.forge_diagnostics import build_failure
 
 #: The project's wrapper around solcjs, relative to the project (foundry.toml's `solc`).
 SOLC_WRAPPER = Path(".vlayer") / "bin" / "solc"
