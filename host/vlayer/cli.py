@@ -18,7 +18,7 @@ from vlayer.chain.forks import DEV_HARDFORKS, ChainSpec, dev_chain_ids
 from vlayer.cli_checks import preflight_options, prove_options, serve_chains
 from vlayer.cluster.cli import cluster_group
 from vlayer.errors import ChainError, HostGuestMismatchError, InputError, VlayerError
-from vlayer.guest import call_guest_id, run_and_check
+from vlayer.guest import build_info, call_guest_id, run_and_check
 from vlayer.guest_input import expected_journal, input_for
 from vlayer.hexutil import hex_bytes, parse_address, parse_hex_bytes
 from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
@@ -44,10 +44,10 @@ from vlayer.worker.cli import worker_cmd
 
 def _native_info() -> dict[str, Any] | None:
     try:
-        from vlayer import _native
+        from vlayer import _native  # noqa: F401
     except ImportError:
         return None
-    return _native.build_info()
+    return build_info()
 
 
 def _native_info_or_empty() -> dict[str, Any]:
@@ -90,8 +90,16 @@ class _Group(click.Group):
             sys.exit(exc.exit_code)
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    # Computed only when asked: the guest's image id takes seconds, which every other command would pay at import.
+    if value and not ctx.resilient_parsing:
+        click.echo(_version_text())
+        ctx.exit()
+
+
 @click.group(cls=_Group)
-@click.version_option(message=_version_text(), package_name="vlayer")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version, the guest's image id and this build's proof modes, and exit.")  # fmt: skip
 def main() -> None:
     """Prove off-chain EVM calls with a RISC Zero zkVM."""
 

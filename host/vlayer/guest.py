@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -58,10 +59,16 @@ def execute_native(guest_input: bytes) -> GuestRun:
     return GuestRun(bytes(out["journal"]), bytes(out["return_data"]), int(out["gas_used"]))
 
 
+@functools.cache
+def _build_info() -> dict[str, object]:
+    # The native call computes the image id from the embedded ELF (about 3 s on a CPU): once per process.
+    return dict(native_module().build_info())
+
+
 def build_info() -> dict[str, object]:
     """What the native extension was built with: crate and wire format versions, the embedded zkVM guest (ELF
     sha256, image id), the RISC Zero release and the proof modes this build can run."""
-    return dict(native_module().build_info())
+    return dict(_build_info())
 
 
 def call_guest_id() -> bytes:

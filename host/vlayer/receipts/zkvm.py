@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import Any
 
 from vlayer.errors import GpuUnavailableError, GuestError, ProvingError, VlayerError
-from vlayer.guest import native_module
+from vlayer.guest import build_info, native_module
 
 #: Segment size (log2 cycles) when none is given; RISC Zero's default, proved in about 9 GiB on the CPU prover.
 DEFAULT_SEGMENT_PO2 = 20
@@ -161,16 +161,16 @@ def receipt_from_text(text: object) -> bytes:
 
 
 def image_id() -> bytes:
-    return bytes.fromhex(str(_native().build_info()["image_id"]))
+    return bytes.fromhex(str(build_info()["image_id"]))
 
 
 def available_modes() -> list[str]:
-    return [str(m) for m in _native().build_info()["proof_modes"]]
+    return [str(m) for m in build_info()["proof_modes"]]  # type: ignore[attr-defined]
 
 
 def prover() -> str:
     """Which prover this build carries: "cpu" or "cuda"."""
-    return str(_native().build_info()["prover"])
+    return str(build_info()["prover"])
 
 
 def gpu_info() -> dict[str, Any] | None:
