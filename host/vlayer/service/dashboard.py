@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
+from vlayer.progress_bar import cycles_text
 from vlayer.service.jobs import Job, JobState, JobStore
 
 DEFAULT_LIMIT = 50
@@ -62,10 +63,6 @@ def _count(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) and value > 0 else NONE
 
 
-def _cycles(n: int) -> str:
-    return f"{n / 1e6:.1f}M" if n >= 1_000_000 else f"{n / 1e3:.0f}k" if n >= 1000 else str(n)
-
-
 def _number(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -82,7 +79,7 @@ def _running(job: Job, now: float) -> dict[str, str]:
         cells["segments"] = f"{proved or 0}/{total}"
     cycles_total = _number(progress.get("cycles_total"))
     if cycles_total:
-        cells["cycles"] = f"{_cycles(_number(progress.get('cycles_proved')) or 0)}/{_cycles(cycles_total)}"
+        cells["cycles"] = f"{cycles_text(_number(progress.get('cycles_proved')) or 0)}/{cycles_text(cycles_total)}"
     elapsed = progress.get("elapsed_seconds")
     if isinstance(elapsed, int | float) and not isinstance(elapsed, bool):
         eta = progress.get("eta_seconds")
