@@ -9,7 +9,7 @@
 # target dir live. Two things would leak paths: file names in panic locations (fixed by --remap-path-prefix) and
 # cargo's crate disambiguator (-C metadata), which hashes the absolute path of a path dependency that lies outside
 # the workspace root and so changes every symbol name and with them the code layout. So the guest is built from a
-# staged workspace inside the target dir whose members are symlinks to guest/ and guest/zkvm/src: every path
+# staged workspace inside the target dir whose members are symlinks to guest/, precompiles/ and guest/zkvm/src: every path
 # dependency is then inside the workspace root and hashed by its relative path.
 #
 #   bash bash/build-guest.sh [TARGET_DIR]     builds, then prints the path of the ELF on stdout
@@ -43,10 +43,12 @@ put() { if ! cmp -s "$1" "$2" 2>/dev/null; then cp "$1" "$2"; fi; }
 link() { [ "$(readlink "$2" 2>/dev/null)" = "$1" ] || ln -sfn "$1" "$2"; }
 link "$root/guest/zkvm/src" "$ws/src"
 link "$root/guest" "$ws/guest"
+# guest/Cargo.toml names ../precompiles: staged beside it, so it lies inside the workspace root too.
+link "$root/precompiles" "$ws/precompiles"
 staged=$(mktemp)
 trap 'rm -f "$staged"' EXIT
 {
-  sed 's|^vlayer-guest = { path = "\.\." }$|vlayer-guest = { path = "guest" }|; s|^\[workspace\]$|[workspace]\nmembers = ["guest"]|' \
+  sed 's|^vlayer-guest = { path = "\.\." }$|vlayer-guest = { path = "guest" }|; s|^\[workspace\]$|[workspace]\nmembers = ["guest", "precompiles"]|' \
     guest/zkvm/Cargo.toml
   echo
   # vlayer-guest inherits version, edition and license from its workspace: now the staged one.
@@ -74,8 +76,16 @@ flags=(
 encoded="$(printf '%s\x1f' "${flags[@]}")"
 export CARGO_ENCODED_RUSTFLAGS="${encoded%$'\x1f'}"
 
-(cd "$ws" && /usr/bin/cargo build --locked --release \
+# VLAYER_GUEST_UPDATE_LOCK=1 (after adding a guest dependency): resolve what the lock file lacks, keep every other
+# pin, and write the result back to guest/zkvm/Cargo.lock.
+locked=--locked
+[ "${VLAYER_GUEST_UPDATE_LOCK:-}" = 1 ] && locked=
+(cd "$ws" && /usr/bin/cargo build $locked --release \
   --target riscv32im-risc0-zkvm-elf \
   --target-dir "$target_dir" \
   -Zbuild-std=alloc,core,proc_macro,panic_abort,std -Zbuild-std-features=compiler-builtins-mem) >&2
+if [ -z "$locked" ] && ! cmp -s "$ws/Cargo.lock" guest/zkvm/Cargo.lock; then
+  cp "$ws/Cargo.lock" guest/zkvm/Cargo.lock
+  echo "build-guest: guest/zkvm/Cargo.lock updated" >&2
+fi
 echo "$target_dir/riscv32im-risc0-zkvm-elf/release/vlayer-zkvm-guest"

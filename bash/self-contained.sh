@@ -29,7 +29,8 @@ while IFS= read -r toml; do
       "$root"/*) ;;
       *) echo "self-contained: $toml grants forge access to $path, outside the repository ($resolved)" >&2; status=1 ;;
     esac
-  done < <(sed -n 's/.*fs_permissions.*path *= *"\([^"]*\)".*/\1/p' "$toml")
+  # Every path of the line, not only its last: a line may grant several.
+  done < <(grep 'fs_permissions' "$toml" | grep -o 'path *= *"[^"]*"' | sed 's/path *= *"\(.*\)"/\1/')
 done < <(git ls-files --cached --others --exclude-standard -- '*foundry.toml')
 
 [ $status -eq 0 ] && echo "self-contained: nothing reads outside $(basename "$root")" >&2

@@ -38,6 +38,17 @@ COVERED: dict[str, tuple[str, tuple[str, ...]]] = {
         "tests/test_examples.py",
         ('["bash", "../../bash/vlayer-build.sh"], cwd=REPO_ROOT / "examples" / name', 'run_example("simple")'),
     ),
+    "cd examples/simple-email-proof && bash ../../bash/vlayer-build.sh": (
+        "tests/test_examples.py",
+        (
+            '["bash", "../../bash/vlayer-build.sh"], cwd=REPO_ROOT / "examples" / name',
+            'run_example("simple-email-proof")',
+        ),
+    ),
+    "cd examples/simple-json && bash ../../bash/vlayer-build.sh": (
+        "tests/test_examples.py",
+        ('["bash", "../../bash/vlayer-build.sh"], cwd=REPO_ROOT / "examples" / name', 'run_example("simple-json")'),
+    ),
     "bash bash/setup.sh --cuda --dry-run": (
         "tests/test_cuda_build.py",
         ('["bash", "bash/setup.sh", *args]', 'setup("--cuda", "--dry-run")'),
@@ -51,10 +62,18 @@ NOT_RUN: dict[str, str] = {
     ".venv/bin/python benches/service.py": "a benchmark (100 jobs through a service); kept out of CI's budget",
     ".venv/bin/python benches/cluster.py": "a benchmark proving 8 segments (minutes); kept out of CI's budget",
     ".venv/bin/python benches/request_worker.py": "a benchmark of racing workers (minutes); kept out of CI's budget",
+    ".venv/bin/python benches/forge_vprove.py": "8 forge test runs proving through vprove; kept out of CI's budget",
 }
 
 #: Parameters whose value is a path a documented command creates, which a later line of the same file may read.
-PRODUCED = {"init": ("directory",), "prove": ("out",), "groth16 export": ("out_dir",), "groth16 import": ("out",)}
+PRODUCED = {
+    "init": ("directory",),
+    "prove": ("out",),
+    "groth16 export": ("out_dir",),
+    "groth16 import": ("out",),
+    "dns-notary keygen": ("out",),
+    "email prepare": ("out",),
+}
 
 
 @dataclass(frozen=True)

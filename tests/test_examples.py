@@ -62,6 +62,31 @@ def test_simple_logs_example_end_to_end() -> None:
     assert "replaying the same proof is refused: AlreadySupporter" in out
 
 
+def test_simple_email_proof_example_end_to_end() -> None:
+    """Email proofs: a DKIM-signed email (testdata/, signed with the test DKIM key, its record signed by the dev DNS
+    notary) asks for an NFT at a wallet in its subject; the prover verifies it and captures the wallet and the
+    sender's domain with regexes; the verifier mints once per sender. An edited body and an expired DNS record are
+    refused."""
+    out = run_example("simple-email-proof")
+    wallet = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
+    assert f"vlayer-test.example asks for an NFT at {wallet}" in out
+    assert f"NFT #1 for vlayer-test.example minted to {wallet}" in out
+    assert "replaying the same proof is refused: EmailAlreadyUsed" in out
+    assert re.search(r"^  refused: .*body hash did not verify", out, re.M), out
+    assert "  refused: EmailProof: expired DNS verification" in out
+
+
+def test_simple_json_example_end_to_end() -> None:
+    """JSON: a quote read from a document passed as calldata (JSON getters, a regex, a URL pattern), proven with the
+    document's hash and recorded once by the verifier; a failed feed and a missing field are refused."""
+    out = run_example("simple-json")
+    assert "ETH/USD at 3021.25 (t=1767348000, 3 trades), as the JSON says" in out
+    assert re.search(r"quote recorded for document 0x[0-9a-f]{64}$", out, re.M), out
+    assert "replaying the same proof is refused: AlreadyRecorded" in out
+    assert "  refused: FeedNotOk()" in out
+    assert "Expected type 'String' at data.pair, but found Null" in out
+
+
 def test_simple_teleport_example_end_to_end() -> None:
     """Teleport: the token lives on a second anvil (the dev L2, 31338) whose block the L1 anchors in its dev
     anchor-state registry; the prover on the L1 reads the balance there with setChain, and the verifier on the L1

@@ -155,9 +155,15 @@ def test_a_new_project_builds_tests_and_runs_without_the_checkout(outside: Outsi
         assert step in readme
     assert "--calldata-for 'claimWhale(address,uint256)'" in readme  # the template's own verified function
 
+    anvil_state = Path.home() / ".foundry" / "anvil" / "tmp"
+    anvil_before = set(anvil_state.iterdir()) if anvil_state.is_dir() else set()
     tested = outside.vlayer("test", str(project))
     assert tested.returncode == 0, tested.stdout + tested.stderr
     assert "3 passed; 0 failed" in tested.stdout
+    # The template's VTest suite: calls proven by this vlayer (preflight, native guest) on the test's state, then
+    # verified; each private anvil stopped with its state folder.
+    assert "9 passed; 0 failed" in tested.stdout and "[PASS] test_aProvenWhaleGetsOneBadge()" in tested.stdout
+    assert (set(anvil_state.iterdir()) if anvil_state.is_dir() else set()) <= anvil_before
 
     ran = outside.vlayer("run", str(project))
     out = ran.stdout + ran.stderr

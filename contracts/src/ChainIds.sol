@@ -13,4 +13,10 @@ library ChainIds {
             || chainId == 34443 || chainId == 42161 || chainId == 42170 || chainId == 43114 || chainId == 59144
             || chainId == 81457 || chainId == 534352;
     }
+
+    /// @notice The local dev chains (chains/chains.json `dev_chains`: anvil's 31337 and the dev L2 31338), where
+    ///         dev-only keys, such as the dev DNS notary's, are trusted.
+    function isDevChain(uint256 chainId) internal pure returns (bool) {
+        return chainId == 31337 || chainId == 31338;
+    }
 }

@@ -113,6 +113,9 @@ pub enum GuestError {
     LogsOnL2(u64),
     #[error("logs: a query must not send value")]
     LogsValue,
+    /// A vlayer precompile (JSON, regex, URL pattern, email) failed; as in vlayer v1 this aborts the execution.
+    #[error("precompile {name}: {message}")]
+    Precompile { name: String, message: String },
     #[error("call reverted: 0x{0}")]
     Reverted(String),
     #[error("call halted: {0}")]

@@ -10,6 +10,7 @@ use revm::context_interface::{ContextTr, JournalTr, Transaction};
 use revm::handler::{pre_execution, EthFrame, EthPrecompiles, EvmTr, EvmTrError, Handler};
 use revm::inspector::{InspectorEvmTr, InspectorHandler};
 use revm::interpreter::interpreter::EthInterpreter;
+use revm::precompile::{PrecompileSpecId, Precompiles};
 use revm::primitives::{AddressMap, Bytes, HashSet, StorageKey, TxKind};
 use revm::state::EvmState;
 use revm::{Inspector, MainBuilder, MainContext};
@@ -22,6 +23,7 @@ use crate::input::CallIn;
 use crate::op_stack;
 use crate::state::States;
 use crate::travel::Traveler;
+use crate::vlayer_precompiles;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallOutput {
@@ -57,7 +59,7 @@ pub fn run_call(
         .with_block(block_env(&state.header, rules))
         .with_tx(tx)
         .build_mainnet_with_inspector(&mut traveler);
-    evm.precompiles = precompiles(rules);
+    evm.precompiles = precompiles(rules, false);
     let result = EthCall::<_, EVMError<DbError>>::default().inspect_run(&mut evm);
     drop(evm);
     // A refused travel request aborts the execution; whatever revm made of that abort is not the reason.
@@ -159,14 +161,17 @@ pub(crate) fn cfg_env(rules: Rules, chain_id: u64) -> CfgEnv {
 }
 
 /// The precompiles of `rules`: revm's for an Ethereum fork; for an OP-stack block, its OP fork's
-/// ([`crate::op_stack`]). The provider's spec is the configured one, so revm keeps this set for the run.
-pub(crate) fn precompiles(rules: Rules) -> EthPrecompiles {
-    match rules.op {
-        None => EthPrecompiles::new(rules.spec),
-        Some(op) => EthPrecompiles {
-            precompiles: op_stack::precompiles(op),
-            spec: rules.spec,
-        },
+/// ([`crate::op_stack`]); and vlayer's ([`crate::vlayer_precompiles`]), their time-dependent ones refusing on a
+/// `travelled` (time travel or teleport) block. The provider's spec is the configured one, so revm keeps this set
+/// for the run.
+pub(crate) fn precompiles(rules: Rules, travelled: bool) -> EthPrecompiles {
+    let base = match rules.op {
+        None => Precompiles::new(PrecompileSpecId::from_spec_id(rules.spec)),
+        Some(op) => op_stack::precompiles(op),
+    };
+    EthPrecompiles {
+        precompiles: vlayer_precompiles::with_vlayer(base, travelled),
+        spec: rules.spec,
     }
 }
 
@@ -202,6 +207,10 @@ pub(crate) fn block_env(header: &Header, rules: Rules) -> BlockEnv {
 pub(crate) fn evm_error(e: EVMError<DbError>) -> GuestError {
     match e {
         EVMError::Database(db) => db.0,
+        // A fatal vlayer precompile failure reaches here as revm's custom error text.
+        EVMError::Custom(text) if vlayer_precompiles::from_fatal(&text).is_some() => {
+            vlayer_precompiles::from_fatal(&text).unwrap_or(GuestError::Evm(text))
+        }
         other => GuestError::Evm(other.to_string()),
     }
 }

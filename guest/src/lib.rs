@@ -17,6 +17,7 @@ pub mod rlp_util;
 pub mod state;
 pub mod teleport;
 pub mod travel;
+pub mod vlayer_precompiles;
 
 use error::GuestError;
 use input::GuestInput;

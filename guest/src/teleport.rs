@@ -108,6 +108,7 @@ fn anchored(
             gas_limit: ANCHOR_CALL_GAS,
             is_static: true,
         },
+        false,
     )?;
     match result.result {
         InstructionResult::Return | InstructionResult::Stop => {}

@@ -200,6 +200,7 @@ impl<'a> Traveler<'a> {
                 gas_limit: inputs.gas_limit,
                 is_static: inputs.is_static,
             },
+            true,
         )?;
         if frame.result == InstructionResult::FatalExternalError {
             // revm's caller frame panics on this result; a database error would already have been returned.
@@ -318,11 +319,15 @@ pub struct TopFrame {
 /// precompiles and the coinbase (revm's `load_accounts`), the caller (loaded with its code, as a transaction's
 /// validation loads its sender), the target and its EIP-7702 delegate (revm's `create_init_frame`). Its state
 /// changes and logs are dropped with the EVM.
+///
+/// `travelled`: the block was reached by time travel or teleport, where time-dependent precompiles refuse
+/// ([`crate::vlayer_precompiles`]).
 pub fn run_top_frame(
     state: &StateDb,
     rules: Rules,
     chain_id: u64,
     call: &TopFrame,
+    travelled: bool,
 ) -> Result<InterpreterResult, GuestError> {
     // The frame reads ORIGIN, GASPRICE and the input from the transaction; it is never validated or charged.
     let tx = TxEnv {
@@ -341,7 +346,7 @@ pub fn run_top_frame(
         .with_block(block_env(&state.header, rules))
         .with_tx(tx)
         .build_mainnet();
-    evm.precompiles = precompiles(rules);
+    evm.precompiles = precompiles(rules, travelled);
     let mut handler = MainnetHandler::<_, EVMError<DbError>, EthFrame>::default();
     handler.load_accounts(&mut evm).map_err(evm_error)?;
     // Warm like the main execution's sender, and like it loaded only if the code reads it.

@@ -6,6 +6,7 @@
 
 pub mod gpu;
 pub mod logs;
+pub mod precompiles;
 pub mod receipts;
 pub mod segments;
 pub mod zkvm;
@@ -432,5 +433,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(logs::receipts_root, m)?)?;
     m.add_function(wrap_pyfunction!(logs::logs_answer, m)?)?;
     m.add_function(wrap_pyfunction!(logs::logs_constants, m)?)?;
+    m.add_function(wrap_pyfunction!(precompiles::precompile_table, m)?)?;
+    m.add_function(wrap_pyfunction!(precompiles::precompile_call, m)?)?;
     Ok(())
 }

@@ -17,6 +17,7 @@ from vlayer.chain.block import parse_block_ref, pin_block
 from vlayer.chain.forks import DEV_HARDFORKS, ChainSpec, dev_chain_ids
 from vlayer.cli_checks import preflight_options, prove_options, serve_chains
 from vlayer.cluster.cli import cluster_group
+from vlayer.email.cli import dns_notary_group, email_group
 from vlayer.errors import ChainError, HostGuestMismatchError, InputError, VlayerError
 from vlayer.guest import build_info, call_guest_id, run_and_check
 from vlayer.guest_input import expected_journal, input_for
@@ -624,10 +625,44 @@ def build_cmd(directory: str) -> None:
 @click.argument("directory", default=".", type=click.Path(file_okay=False, exists=True))
 @click.argument("forge_args", nargs=-1, type=click.UNPROCESSED)
 def test_cmd(directory: str, forge_args: tuple[str, ...]) -> None:
-    """Run a project's forge tests (forge test --offline, the pinned forge and solc); FORGE_ARGS go to forge."""
+    """Run a project's forge tests (forge test --offline --ffi, the pinned forge and solc), with what VTest needs to
+    prove calls in them (docs/forge-testing.md); FORGE_ARGS go to forge."""
     from vlayer.project import forge_test
 
     sys.exit(forge_test(Path(directory), forge_args))
+
+
+@main.command("test-call")
+@click.option("--state", "state", required=True, type=click.Path(dir_okay=False), help="vm.dumpState's file.")
+@click.option("--to", "to", required=True, help="Prover contract address.")
+@click.option("--data", "data", default="0x", show_default=True, help="Calldata of the proving function, 0x-hex.")
+@click.option("--block-number", type=int, required=True, help="The test's block.number: the settle block.")
+@click.option("--timestamp", type=int, required=True, help="The test's block.timestamp.")
+@click.option("--chain-id", type=int, default=31337, show_default=True, help="The test's block.chainid.")
+@click.option("--hardfork", default=None, help="EVM version (default: foundry.toml's evm_version, else osaka).")
+@click.option("--project", default=".", show_default=True, type=click.Path(file_okay=False, exists=True),
+              help="Foundry project: its foundry.toml and out/ (to name reverts).")  # fmt: skip
+@click.option("--keep-state", is_flag=True, help="Leave the state file (removed once read by default).")
+def test_call_cmd(
+    state: str, to: str, data: str, block_number: int, timestamp: int, chain_id: int, hardfork: str | None,
+    project: str, keep_state: bool,
+) -> None:  # fmt: skip
+    """Prove one call in dev mode on a forge test's dumped state, for VTest.vprove (vm.ffi): prints the 0x-hex
+    ABI answer VTest decodes (docs/forge-testing.md). FAKE proofs only."""
+    from vlayer.project.vtest_call import prove_on_test_state
+    from vlayer.project.vtest_state import ProvingBlock, project_hardfork
+
+    root = Path(project)
+    answer = prove_on_test_state(
+        Path(state),
+        parse_address(to, "--to"),
+        parse_hex_bytes(data, "--data"),
+        ProvingBlock(block_number, timestamp, chain_id),
+        hardfork or project_hardfork(root),
+        root,
+        keep_state=keep_state,
+    )
+    click.echo(hex_bytes(answer.encode()))
 
 
 @main.command("run")
@@ -686,6 +721,8 @@ def devnet_cmd(port: int, hardfork: str, chain_id: int) -> None:
 main.add_command(worker_cmd)
 main.add_command(groth16_group)
 main.add_command(cluster_group)
+main.add_command(email_group)
+main.add_command(dns_notary_group)
 
 if __name__ == "__main__":
     main()

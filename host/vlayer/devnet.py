@@ -87,6 +87,8 @@ class Anvil:
     #: The genesis block's timestamp (later blocks follow from it): a block of a chain's past fork.
     timestamp: int | None = None
     startup_timeout: float = 20.0
+    #: More anvil options, after the ones above (e.g. `--init genesis.json`).
+    extra_args: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.port = 0
@@ -109,6 +111,7 @@ class Anvil:
                 args += ["--block-time", str(self.block_time)]
             if self.timestamp is not None:
                 args += ["--timestamp", str(self.timestamp)]
+            args += self.extra_args
             self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             deadline = time.monotonic() + self.startup_timeout
             while time.monotonic() < deadline:

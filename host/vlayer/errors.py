@@ -155,6 +155,15 @@ class LogsError(PreflightError):
     bounds, on a teleported chain, or needing more receipts than one call may read (docs/logs.md)."""
 
 
+class PrecompileError(PreflightError):
+    """A vlayer precompile (JSON, regex, URL pattern, email) refused its input. As in vlayer v1 this aborts the whole
+    execution (no `try`/`catch` sees it); the message is the guest's, word for word (docs/precompiles.md)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 # --- Proofs --------------------------------------------------------------------------------------------------------
 
 

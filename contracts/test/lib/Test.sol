@@ -14,6 +14,7 @@ interface Vm {
     function expectRevert(bytes calldata revertData) external;
     function expectEmit(address emitter) external;
     function roll(uint256 blockNumber) external;
+    function warp(uint256 timestamp) external;
     function chainId(uint256 newChainId) external;
     function prank(address sender) external;
     function setBlockhash(uint256 blockNumber, bytes32 blockHash) external;

@@ -152,12 +152,18 @@ class _ProofStateMixin:
 
 
 def build_state(
-    proofdb: ProofDb, fork: Fork, blob_params: BlobParams, chain_id: int, op_fork: str | None = None
+    proofdb: ProofDb,
+    fork: Fork,
+    blob_params: BlobParams,
+    chain_id: int,
+    op_fork: str | None = None,
+    travelled: bool = False,
 ) -> StateAPI:
     """The state a call on the pinned block runs in; `op_fork` names an OP-stack block's fork (its precompiles, and
-    no blobs: BLOBBASEFEE is 1, as op-geth's CalcBlobFee and op-reth answer on OP-stack chains)."""
+    no blobs: BLOBBASEFEE is 1, as op-geth's CalcBlobFee and op-reth answer on OP-stack chains); `travelled`: the
+    block was reached by time travel or teleport (vlayer's time-dependent precompiles refuse there)."""
     header = proofdb.pinned.header
-    base_cls = state_class(fork, op_fork)
+    base_cls = state_class(fork, op_fork, travelled)
     db_cls = type("ProofAccountDBForRun", (ProofAccountDB,), {"proofdb": proofdb})
     state_cls = type(
         f"Proof{base_cls.__name__}",
@@ -180,11 +186,12 @@ def build_state(
     return state
 
 
-def block_state(proofdb: ProofDb, spec: ChainSpec, chain_id: int) -> tuple[StateAPI, Fork]:
+def block_state(proofdb: ProofDb, spec: ChainSpec, chain_id: int, travelled: bool = False) -> tuple[StateAPI, Fork]:
     """The state of `proofdb`'s block under the rules `spec` gives it at that block's timestamp, and the fork."""
     timestamp = proofdb.pinned.header.timestamp
     fork = spec.fork_at(timestamp)
-    return build_state(proofdb, fork, spec.blob_params_at(timestamp), chain_id, spec.op_fork_at(timestamp)), fork
+    state = build_state(proofdb, fork, spec.blob_params_at(timestamp), chain_id, spec.op_fork_at(timestamp), travelled)
+    return state, fork
 
 
 def apply_top_frame(

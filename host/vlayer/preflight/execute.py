@@ -23,6 +23,7 @@ from vlayer.errors import (
     UnsupportedForkError,
 )
 from vlayer.evm.osaka import OSAKA_TX_GAS_LIMIT_CAP
+from vlayer.evm.vlayer_precompiles import used as precompiles_used
 from vlayer.hexutil import hex_bytes
 from vlayer.logs.oracle import LogsOracle
 from vlayer.preflight.evm_state import apply_top_frame, block_state
@@ -215,8 +216,9 @@ def preflight(
         if not isinstance(err, Revert):
             output = b""
     halted = not success and not isinstance(computation.error, Revert)
-    # A node cannot run a call that travels or reads logs: the traveler and the logs address are ours.
-    if node_has_call and not traveler.used and not oracle.used:
+    # A node cannot run a call that travels, reads logs or uses vlayer's precompiles: those addresses are ours.
+    ours_only = traveler.used or oracle.used or precompiles_used(state, proofdb.touched_accounts)
+    if node_has_call and not ours_only:
         node = node_outcome(client, call.rpc_object(gas), pinned)
         if node is not None:
             compare(node, Outcome(success, output, halted), pinned)

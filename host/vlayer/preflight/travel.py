@@ -108,10 +108,10 @@ class Traveler:
         # Like the main call, the travelled frame's caller and the coinbase are warm but read (and proven) only if
         # its code reads them: the guest's frame follows the same rule (docs/wire-format.md).
         if self.l2 is None:
-            state, fork = block_state(self.root.travel_db(number), self.spec, self.chain_id)
+            state, fork = block_state(self.root.travel_db(number), self.spec, self.chain_id, travelled=True)
         else:
             l2, db = self.teleports.block_db(self.l2, number)
-            state, fork = block_state(db, l2.spec, l2.chain_id)
+            state, fork = block_state(db, l2.spec, l2.chain_id, travelled=True)
         return apply_top_frame(
             state, fork, Address(msg.sender), Address(msg.to), bytes(msg.data_as_bytes), msg.gas, msg.is_static
         )

@@ -15,6 +15,7 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,7 +148,7 @@ def next_steps(target: Path) -> list[str]:
     return [
         f"cd {where}",
         "vlayer build            # forge build with the pinned solc; lists the provers and the verified functions",
-        "vlayer test             # the project's forge tests (forge test --offline)",
+        "vlayer test             # the project's forge tests; VTest proves calls in them (forge test --ffi)",
         "vlayer run              # anvil + prove service (dev mode) + vlayer/app.py: deploy, prove, verify on chain",
         "vlayer run --keep       # the same, and leave anvil and the service running (URLs and pids printed)",
     ]
@@ -232,14 +233,16 @@ def _verified_functions(contract: str, abi: list[dict[str, Any]]) -> list[str]:
     return found
 
 
-def _forge(root: Path, *args: str, capture: bool) -> subprocess.CompletedProcess[str]:
+def _forge(
+    root: Path, *args: str, capture: bool, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     if not (root / "foundry.toml").is_file():
         raise InputError(f"{root} has no foundry.toml (create a project with `vlayer init`)")
     # Only a project that names the wrapper gets one: contracts/ and the examples use the checkout's own.
     if f'solc = "{SOLC_WRAPPER.as_posix()}"' in (root / "foundry.toml").read_text():
         install_toolchain(root)
     return subprocess.run(
-        [find_tool("forge"), *args, "--offline"], cwd=root, capture_output=capture, text=True, timeout=900
+        [find_tool("forge"), *args, "--offline"], cwd=root, capture_output=capture, text=True, timeout=900, env=env
     )
 
 
@@ -264,5 +267,10 @@ def build_project(root: Path) -> BuildResult:
 
 
 def forge_test(root: Path, forge_args: tuple[str, ...]) -> int:
-    """`forge test --offline` in a project, its output straight to the terminal; forge's exit status."""
-    return _forge(root, "test", *forge_args, capture=False).returncode
+    """`forge test --offline` in a project, its output straight to the terminal; forge's exit status.
+
+    What `VTest.vprove` needs comes with it: `--ffi` (it runs `vlayer test-call`), and `VLAYER_PYTHON`, this
+    interpreter, so that the proof is made by this very vlayer whatever `vlayer` PATH finds (docs/forge-testing.md).
+    """
+    env = {**os.environ, "VLAYER_PYTHON": sys.executable}
+    return _forge(root, "test", "--ffi", *forge_args, capture=False, env=env).returncode

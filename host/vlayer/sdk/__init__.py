@@ -12,11 +12,39 @@ code. Failures are `vlayer.errors.VlayerError`s: `ProveError` (with the JSON-RPC
 came, `ProverRevertedError` with the revert reason (decoded with the prover's ABI), `UnknownChainError`,
 `RpcUnreachableError` for a service that does not answer, `InputError` for a function that is not a bound prover
 function.
+
+Email proofs: `prepare_email(raw_eml, dkim_txt_record)` gives the `UnverifiedEmail` a prover's `EmailProofLib.verify`
+takes (`unverified.as_abi()` as the argument), its DNS record signed by the dev notary unless given a key
+(`vlayer.email`).
 """
+
+from typing import TYPE_CHECKING, Any
 
 from vlayer.sdk.backends import Local
 from vlayer.sdk.client import AsyncClient, Client
 from vlayer.sdk.result import ProofResult
 from vlayer.sdk.submit import explain, readable_reverts, submit
 
-__all__ = ["AsyncClient", "Client", "Local", "ProofResult", "explain", "readable_reverts", "submit"]
+if TYPE_CHECKING:
+    from vlayer.email import UnverifiedEmail, prepare_email
+
+__all__ = [
+    "AsyncClient",
+    "Client",
+    "Local",
+    "ProofResult",
+    "UnverifiedEmail",
+    "explain",
+    "prepare_email",
+    "readable_reverts",
+    "submit",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # The email tools load on first use: the CLI imports this package, and most commands never touch email.
+    if name in ("UnverifiedEmail", "prepare_email"):
+        import vlayer.email
+
+        return getattr(vlayer.email, name)
+    raise AttributeError(f"module 'vlayer.sdk' has no attribute {name!r}")

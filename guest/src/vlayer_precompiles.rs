@@ -1,0 +1,194 @@
+//! vlayer's own precompiles (JSON, regex, URL pattern, email proofs) answered by revm at vlayer v1's addresses,
+//! beside the chain's precompiles. The engine is the `vlayer-precompiles` crate, which the host's preflight also
+//! calls (through vlayer._native), so both give the same bytes, gas and failures.
+//!
+//! They are real precompiles: warm from the start (EIP-2929), as in py-evm. A failure that vlayer v1 treated as
+//! fatal aborts the whole execution through revm's `PrecompileError::Fatal`; [`from_fatal`] turns revm's report of
+//! it back into [`GuestError::Precompile`]. A call that cannot pay a precompile's cost fails like any out-of-gas
+//! call. On a block reached by time travel or teleport, a time-dependent precompile (an email's DNS record is only
+//! vouched for until its `validUntil`) refuses to run.
+
+use std::sync::{Mutex, OnceLock};
+
+use alloy_primitives::Address;
+use revm::precompile::{
+    PrecompileError, PrecompileHalt, PrecompileId, PrecompileOutput, PrecompileResult, Precompiles,
+};
+use vlayer_precompiles::{Failure, Precompile};
+
+use crate::error::GuestError;
+
+/// Put before every fatal message so it can be told apart from revm's own custom errors on the way back.
+const FATAL_TAG: &str = "vlayer precompile ";
+
+fn answer(p: Precompile, input: &[u8], gas_limit: u64, reservoir: u64) -> PrecompileResult {
+    match vlayer_precompiles::run(p, input, gas_limit) {
+        Ok(out) => Ok(PrecompileOutput::new(
+            out.gas_used,
+            out.bytes.into(),
+            reservoir,
+        )),
+        Err(Failure::OutOfGas { .. }) => {
+            Ok(PrecompileOutput::halt(PrecompileHalt::OutOfGas, reservoir))
+        }
+        Err(Failure::Fatal(message)) => Err(fatal(p, &message)),
+    }
+}
+
+fn fatal(p: Precompile, message: &str) -> PrecompileError {
+    PrecompileError::Fatal(format!("{FATAL_TAG}{}: {message}", p.name()))
+}
+
+/// The message vlayer v1 gave for a time-dependent precompile called on a historic block.
+pub fn travel_refusal(p: Precompile) -> String {
+    format!("Precompile `{}` is not allowed for travel calls", p.name())
+}
+
+macro_rules! entry {
+    ($name:ident, $p:expr) => {
+        fn $name(input: &[u8], gas_limit: u64, reservoir: u64) -> PrecompileResult {
+            answer($p, input, gas_limit, reservoir)
+        }
+    };
+}
+entry!(verify_email, Precompile::VerifyEmail);
+entry!(json_get_string, Precompile::JsonGetString);
+entry!(json_get_int, Precompile::JsonGetInt);
+entry!(json_get_bool, Precompile::JsonGetBool);
+entry!(json_get_float_as_int, Precompile::JsonGetFloatAsInt);
+entry!(regex_match, Precompile::RegexMatch);
+entry!(regex_capture, Precompile::RegexCapture);
+entry!(url_pattern_test, Precompile::UrlPatternTest);
+
+fn verify_email_travelled(_input: &[u8], _gas_limit: u64, _reservoir: u64) -> PrecompileResult {
+    let p = Precompile::VerifyEmail;
+    Err(fatal(p, &travel_refusal(p)))
+}
+
+fn entries(travelled: bool) -> [(Precompile, revm::precompile::PrecompileFn); 8] {
+    [
+        (
+            Precompile::VerifyEmail,
+            if travelled {
+                verify_email_travelled
+            } else {
+                verify_email
+            },
+        ),
+        (Precompile::JsonGetString, json_get_string),
+        (Precompile::JsonGetInt, json_get_int),
+        (Precompile::JsonGetBool, json_get_bool),
+        (Precompile::JsonGetFloatAsInt, json_get_float_as_int),
+        (Precompile::RegexMatch, regex_match),
+        (Precompile::RegexCapture, regex_capture),
+        (Precompile::UrlPatternTest, url_pattern_test),
+    ]
+}
+
+/// `base` with vlayer's precompiles added, built once per (base set, travelled) and kept for the process: revm's
+/// provider holds its set by `'static` reference, and a run only ever sees a handful of bases.
+pub fn with_vlayer(base: &'static Precompiles, travelled: bool) -> &'static Precompiles {
+    type Cache = Mutex<Vec<(usize, bool, &'static Precompiles)>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let key = base as *const Precompiles as usize;
+    let cache = CACHE.get_or_init(|| Mutex::new(Vec::new()));
+    // A poisoned lock only means another thread panicked while holding it; the cached sets stay valid.
+    let mut sets = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, _, set)) = sets.iter().find(|(k, t, _)| *k == key && *t == travelled) {
+        return set;
+    }
+    let mut set = base.clone();
+    set.extend(entries(travelled).map(|(p, f)| {
+        revm::precompile::Precompile::new(
+            PrecompileId::Custom(p.name().into()),
+            Address::from(p.address()),
+            f,
+        )
+    }));
+    let set: &'static Precompiles = Box::leak(Box::new(set));
+    sets.push((key, travelled, set));
+    set
+}
+
+/// The guest's error for a fatal precompile failure reported in `text` (revm's rendering of the provider's error),
+/// if it is one.
+pub fn from_fatal(text: &str) -> Option<GuestError> {
+    let rest = &text[text.find(FATAL_TAG)? + FATAL_TAG.len()..];
+    let (name, message) = rest.split_once(": ")?;
+    Some(GuestError::Precompile {
+        name: name.to_string(),
+        message: message.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use revm::precompile::PrecompileSpecId;
+
+    fn set(travelled: bool) -> &'static Precompiles {
+        with_vlayer(Precompiles::new(PrecompileSpecId::OSAKA), travelled)
+    }
+
+    fn pair(a: &str, b: &str) -> Vec<u8> {
+        use alloy_sol_types::SolValue;
+        [a.to_string(), b.to_string()].abi_encode()
+    }
+
+    #[test]
+    fn the_chains_precompiles_stay_and_vlayers_are_added_once() {
+        let base = Precompiles::new(PrecompileSpecId::OSAKA);
+        assert_eq!(set(false).len(), base.len() + Precompile::ALL.len());
+        assert!(std::ptr::eq(set(false), set(false)));
+        assert!(!std::ptr::eq(set(false), set(true)));
+    }
+
+    #[test]
+    fn a_fatal_failure_comes_back_as_the_guests_error() {
+        let p = set(false)
+            .get(&Address::from(Precompile::RegexCapture.address()))
+            .expect("registered");
+        let err = p
+            .execute(&pair("abc", "^x(.)$"), 1_000_000, 0)
+            .expect_err("no match is fatal");
+        let text = format!("custom error: {err}");
+        assert_eq!(
+            from_fatal(&text),
+            Some(GuestError::Precompile {
+                name: "RegexCapture".into(),
+                message: "No match found".into()
+            })
+        );
+        assert_eq!(
+            from_fatal(&text).map(|e| e.to_string()).as_deref(),
+            Some("precompile RegexCapture: No match found")
+        );
+        assert_eq!(from_fatal("custom error: something else"), None);
+    }
+
+    #[test]
+    fn too_little_gas_is_an_ordinary_out_of_gas_halt() {
+        let p = set(false)
+            .get(&Address::from(Precompile::RegexMatch.address()))
+            .expect("registered");
+        let out = p.execute(&pair("a", "^a$"), 999, 0).expect("not fatal");
+        assert_eq!(
+            out.status,
+            revm::precompile::PrecompileStatus::Halt(PrecompileHalt::OutOfGas)
+        );
+    }
+
+    #[test]
+    fn email_refuses_on_a_travelled_block_before_reading_its_input() {
+        let p = set(true)
+            .get(&Address::from(Precompile::VerifyEmail.address()))
+            .expect("registered");
+        let err = p.execute(b"", 1_000_000, 0).expect_err("refused");
+        assert_eq!(
+            from_fatal(&err.to_string())
+                .map(|e| e.to_string())
+                .as_deref(),
+            Some("precompile EmailProof: Precompile `EmailProof` is not allowed for travel calls")
+        );
+    }
+}

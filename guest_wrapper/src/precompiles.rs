@@ -1,0 +1,62 @@
+//! vlayer's precompiles for the host's preflight: the same engine (`vlayer-precompiles`) and the same refusal on a
+//! travelled block as the guest ([`vlayer_guest::vlayer_precompiles`]), so py-evm's answer is byte for byte revm's.
+
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use vlayer_guest::error::GuestError;
+use vlayer_guest::vlayer_precompiles::travel_refusal;
+use vlayer_precompiles::{Failure, Precompile};
+
+/// Every vlayer precompile: `(address, name, time_dependent)`.
+#[pyfunction]
+pub fn precompile_table() -> Vec<([u8; 20], &'static str, bool)> {
+    Precompile::ALL
+        .iter()
+        .map(|p| (p.address(), p.name(), p.is_time_dependent()))
+        .collect()
+}
+
+/// Runs the precompile at `address` on `input` with `gas_limit` gas. `travelled`: the call runs on a block reached
+/// by time travel or teleport.
+///
+/// Returns `("ok", output, gas_used, "")`, `("out_of_gas", b"", cost, "")` (an ordinary failed call), or
+/// `("fatal", b"", 0, message)` where message is the guest's exact error text (the execution aborts).
+#[pyfunction]
+pub fn precompile_call<'py>(
+    py: Python<'py>,
+    address: &[u8],
+    input: &[u8],
+    gas_limit: u64,
+    travelled: bool,
+) -> PyResult<(&'static str, Bound<'py, PyBytes>, u64, String)> {
+    let Some(p) = Precompile::from_address(address) else {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "not a vlayer precompile: 0x{}",
+            hex::encode(address)
+        )));
+    };
+    let fatal = |message: String| {
+        GuestError::Precompile {
+            name: p.name().to_string(),
+            message,
+        }
+        .to_string()
+    };
+    if travelled && p.is_time_dependent() {
+        return Ok(("fatal", PyBytes::new(py, b""), 0, fatal(travel_refusal(p))));
+    }
+    // The engine is pure and bounded by the call's gas; releasing the GIL lets other threads run meanwhile.
+    let result = py.allow_threads(|| vlayer_precompiles::run(p, input, gas_limit));
+    Ok(match result {
+        Ok(out) => (
+            "ok",
+            PyBytes::new(py, &out.bytes),
+            out.gas_used,
+            String::new(),
+        ),
+        Err(Failure::OutOfGas { needed, .. }) => {
+            ("out_of_gas", PyBytes::new(py, b""), needed, String::new())
+        }
+        Err(Failure::Fatal(message)) => ("fatal", PyBytes::new(py, b""), 0, fatal(message)),
+    })
+}
