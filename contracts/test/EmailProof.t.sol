@@ -33,7 +33,7 @@ contract EmailProofTest is Test {
         hex"a0678b7a53d8d8435c58d5c01753710b6e314d6bd567259579a11a227a6862f8e250ebf28d8211d34965448d1f0ce82dfb"
         hex"030a9d63d0050585bed35f204e32e46353e0b36c2a1f3ccf85170908145d1d135b3283e2454a0f32b7629d0203010001";
     bytes internal constant OTHER_KEY = hex"3082012230";
-    uint256 internal constant NOW = 1_750_000_000;
+    uint64 internal constant NOW = 1_750_000_000;
     string internal constant EXPIRED = "EmailProof: expired DNS verification";
     string internal constant NEEDS_REPOSITORY =
         "EmailProof: no DNS notary key is trusted on this chain without a key repository; use EmailProofLib.verify(email, repository)";
@@ -87,7 +87,7 @@ contract EmailProofTest is Test {
     }
 
     function test_theDevKeyVerifiesOnDevChains() public {
-        UnverifiedEmail memory email = _email(DEV_KEY, uint64(NOW + 1));
+        UnverifiedEmail memory email = _email(DEV_KEY, NOW + 1);
         _accept(email);
         _assertVerified(harness.verify(email));
         vm.chainId(31338);
@@ -98,7 +98,7 @@ contract EmailProofTest is Test {
 
     function test_anExpiredRecordIsRefusedFirst() public {
         // validUntil must lie after the block's timestamp: equal is expired.
-        UnverifiedEmail memory email = _email(DEV_KEY, uint64(NOW));
+        UnverifiedEmail memory email = _email(DEV_KEY, NOW);
         _accept(email);
         bytes memory expired = _error(EXPIRED);
         assertRevertsWith(address(harness), abi.encodeCall(EmailHarness.verify, (email)), expired, "at validUntil");
@@ -110,7 +110,7 @@ contract EmailProofTest is Test {
         );
         // Before the key check: an expired record with an untrusted key on a mainnet reads as expired.
         vm.chainId(1);
-        email = _email(OTHER_KEY, uint64(NOW - 1));
+        email = _email(OTHER_KEY, NOW - 1);
         assertRevertsWith(address(harness), abi.encodeCall(EmailHarness.verify, (email)), expired, "past, on chain 1");
         assertRevertsWith(
             address(harness), abi.encodeCall(EmailHarness.verifyWith, (email, repository)), expired, "with a repository"
@@ -119,7 +119,7 @@ contract EmailProofTest is Test {
 
     function test_otherChainsTrustNoKeyWithoutARepository() public {
         vm.chainId(1);
-        UnverifiedEmail memory email = _email(DEV_KEY, uint64(NOW + 1));
+        UnverifiedEmail memory email = _email(DEV_KEY, NOW + 1);
         _accept(email);
         assertRevertsWith(
             address(harness), abi.encodeCall(EmailHarness.verify, (email)), _error(NEEDS_REPOSITORY), "chain 1"
@@ -131,7 +131,7 @@ contract EmailProofTest is Test {
     }
 
     function test_aNotaryKeyNotAllowedOnChainIsRefused() public {
-        UnverifiedEmail memory other = _email(OTHER_KEY, uint64(NOW + 1));
+        UnverifiedEmail memory other = _email(OTHER_KEY, NOW + 1);
         _accept(other);
         assertRevertsWith(
             address(harness), abi.encodeCall(EmailHarness.verify, (other)), _error(NOT_DEV_KEY), "dev chain, other key"
@@ -144,7 +144,7 @@ contract EmailProofTest is Test {
         );
         // The dev key is public: off the dev chains it is trusted only if a repository lists it.
         vm.chainId(1);
-        UnverifiedEmail memory dev = _email(DEV_KEY, uint64(NOW + 1));
+        UnverifiedEmail memory dev = _email(DEV_KEY, NOW + 1);
         _accept(dev);
         assertRevertsWith(
             address(harness),
@@ -156,7 +156,7 @@ contract EmailProofTest is Test {
 
     function test_aRepositoryAddressWithoutCodeIsNamed() public {
         vm.chainId(1);
-        UnverifiedEmail memory email = _email(DEV_KEY, uint64(NOW + 1));
+        UnverifiedEmail memory email = _email(DEV_KEY, NOW + 1);
         _accept(email);
         assertRevertsWith(
             address(harness),
@@ -168,7 +168,7 @@ contract EmailProofTest is Test {
 
     function test_aRepositoryListsAndRevokesKeys() public {
         vm.chainId(1);
-        UnverifiedEmail memory email = _email(OTHER_KEY, uint64(NOW + 1));
+        UnverifiedEmail memory email = _email(OTHER_KEY, NOW + 1);
         _accept(email);
         bytes memory call = abi.encodeCall(EmailHarness.verifyWith, (email, repository));
         assertRevertsWith(address(harness), call, _error(NOT_LISTED), "before adding");
@@ -179,7 +179,7 @@ contract EmailProofTest is Test {
     }
 
     function test_thePrecompileGetsTheWholeEmailAndItsFailureIsBubbled() public {
-        UnverifiedEmail memory email = _email(DEV_KEY, uint64(NOW + 1));
+        UnverifiedEmail memory email = _email(DEV_KEY, NOW + 1);
         // The stub knows only this exact input, so a verification shows the library sent abi.encode(email); these
         // hashes are eth_abi's encodings of the tuples (string,(string,uint8,string,uint64),(uint64,bytes,bytes))
         // and (string,string,string,string), vlayer v1's layouts, with these values.

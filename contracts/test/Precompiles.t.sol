@@ -90,7 +90,7 @@ contract PrecompilesTest is Test {
 
     function test_addressesAreVlayersV1() public pure {
         bytes32 slot = keccak256(abi.encode(uint256(keccak256("vlayer.precompiles")) - 1));
-        address base = address(uint160(bytes20(slot)) & ~uint160(0xff));
+        address base = address(uint160(uint256(slot) >> 96) & ~uint160(0xff));
         assertEq(Precompiles.BASE, base, "base: the slot's first 19 bytes");
         assertEq(Precompiles.BASE, 0xF4E4FdcA9d5D55e64525e314391996a15f7EC600, "base");
         assertEq(Precompiles.VERIFY_EMAIL, 0xF4E4fdca9D5d55e64525e314391996a15f7EC601, "verify email");

@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +94,7 @@ class Anvil:
     def __post_init__(self) -> None:
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
+        self._cache_dir: str | None = None
 
     @property
     def url(self) -> str:
@@ -112,6 +114,11 @@ class Anvil:
             if self.timestamp is not None:
                 args += ["--timestamp", str(self.timestamp)]
             args += self.extra_args
+            if "--cache-path" not in self.extra_args:
+                # anvil persists old states under ~/.foundry/anvil/tmp and removes them only on a clean exit: a killed
+                # anvil left gigabytes there. A folder of ours, removed by stop() whatever became of the process.
+                self._cache_dir = self._cache_dir or tempfile.mkdtemp(prefix="vlayer-anvil-")
+                args += ["--cache-path", self._cache_dir]
             self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             deadline = time.monotonic() + self.startup_timeout
             while time.monotonic() < deadline:
@@ -138,6 +145,9 @@ class Anvil:
             if self.proc.stderr:
                 self.proc.stderr.close()
             self.proc = None
+        if self._cache_dir is not None:
+            shutil.rmtree(self._cache_dir, ignore_errors=True)
+            self._cache_dir = None
 
     def __enter__(self) -> Anvil:
         return self.start()
