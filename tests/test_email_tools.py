@@ -471,3 +471,26 @@ def test_the_documented_command_lines_run(tmp_path: Path, monkeypatch: pytest.Mo
     assert json.loads((tmp_path / "unverified.json").read_text())["dnsRecord"]["name"] == (
         "s2026._domainkey.vlayer-test.example"
     )
+
+
+def test_the_examples_prepared_email_is_what_the_tool_writes(tmp_path: Path) -> None:
+    """examples/simple-email-proof's forge test reads a prepared email; it must be what `vlayer email prepare` writes
+    today (the dev notary's signature is deterministic), so the test proves what a user would."""
+    example = ROOT / "examples" / "simple-email-proof" / "testdata"
+    out = tmp_path / "prepared.json"
+    result = CliRunner().invoke(
+        main,
+        [
+            "email",
+            "prepare",
+            str(example / "mint_request.eml"),
+            "--dns-record-file",
+            str(example / "dkim_record.txt"),
+            "--valid-until",
+            "4102444800",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_text() == (example / "mint_request.unverified.json").read_text()
