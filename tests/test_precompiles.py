@@ -21,6 +21,7 @@ from eth_abi import decode, encode
 
 from tests.support.contracts import CONTRACTS, compile_sources, selector
 from tests.support.corpus import deploy
+from tests.support.service import Serve
 from vlayer.chain.forks import ChainSpec
 from vlayer.devnet import REPO_ROOT, Anvil
 from vlayer.errors import GuestError, PrecompileError
@@ -29,6 +30,7 @@ from vlayer.guest import execute_native, native_module, run_and_check
 from vlayer.guest_input import expected_journal, input_for
 from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
 from vlayer.rpc import RpcClient
+from vlayer.service.client import ProveClient, ServiceError
 
 VECTORS = REPO_ROOT / "precompiles" / "vectors"
 BASE = bytes.fromhex("F4E4FdcA9d5D55e64525e314391996a15f7EC6")
@@ -159,6 +161,21 @@ def test_a_fatal_failure_aborts_the_call_with_the_guests_message(chain: Chain) -
     with pytest.raises(GuestError) as guest:
         execute_native(input_for(doctored))
     assert str(guest.value) == "precompile RegexCapture: No match found"
+
+
+def test_the_service_fails_an_aborted_job_with_the_guests_message(chain: Chain, tmp_path: Path) -> None:
+    bad = next(c for c in cases() if suffix(c) == 0x11 and c.get("error") == "No match found")
+    data = selector(RAW) + encode(["uint8", "bytes", "uint256"], [0x11, data_of(bad), 0])
+    with Serve(chain.anvil.url, tmp_path / "jobs.db", "osaka") as serve:
+        client = ProveClient(serve.url)
+        try:
+            job = client.call("0x" + chain.probe.hex(), "0x" + data.hex(), 31337, None)
+            with pytest.raises(ServiceError) as failed:
+                client.wait(job, timeout=60)
+            assert failed.value.message == "precompile RegexCapture: No match found"
+            assert client.receipt(job)["error"] == "precompile RegexCapture: No match found"
+        finally:
+            client.close()
 
 
 def test_too_little_gas_fails_the_call_not_the_execution(chain: Chain) -> None:
