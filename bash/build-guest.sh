@@ -9,8 +9,8 @@
 # target dir live. Two things would leak paths: file names in panic locations (fixed by --remap-path-prefix) and
 # cargo's crate disambiguator (-C metadata), which hashes the absolute path of a path dependency that lies outside
 # the workspace root and so changes every symbol name and with them the code layout. So the guest is built from a
-# staged workspace inside the target dir whose members are symlinks to guest/, precompiles/ and guest/zkvm/src: every path
-# dependency is then inside the workspace root and hashed by its relative path.
+# staged workspace inside the target dir whose members are symlinks to guest/, precompiles/, shielding/ and
+# guest/zkvm/src: every path dependency is then inside the workspace root and hashed by its relative path.
 #
 #   bash bash/build-guest.sh [TARGET_DIR]     builds, then prints the path of the ELF on stdout
 set -euo pipefail
@@ -43,12 +43,13 @@ put() { if ! cmp -s "$1" "$2" 2>/dev/null; then cp "$1" "$2"; fi; }
 link() { [ "$(readlink "$2" 2>/dev/null)" = "$1" ] || ln -sfn "$1" "$2"; }
 link "$root/guest/zkvm/src" "$ws/src"
 link "$root/guest" "$ws/guest"
-# guest/Cargo.toml names ../precompiles: staged beside it, so it lies inside the workspace root too.
+# guest/Cargo.toml names ../precompiles, which names ../shielding: staged beside it, inside the workspace root too.
 link "$root/precompiles" "$ws/precompiles"
+link "$root/shielding" "$ws/shielding"
 staged=$(mktemp)
 trap 'rm -f "$staged"' EXIT
 {
-  sed 's|^vlayer-guest = { path = "\.\." }$|vlayer-guest = { path = "guest" }|; s|^\[workspace\]$|[workspace]\nmembers = ["guest", "precompiles"]|' \
+  sed 's|^vlayer-guest = { path = "\.\." }$|vlayer-guest = { path = "guest" }|; s|^\[workspace\]$|[workspace]\nmembers = ["guest", "precompiles", "shielding"]|' \
     guest/zkvm/Cargo.toml
   echo
   # vlayer-guest inherits version, edition and license from its workspace: now the staged one.

@@ -76,7 +76,7 @@ pack() {
   local cpu_info cuda_info
   cpu_info=$(.venv/bin/python -c 'import json; from vlayer.guest import build_info; print(json.dumps(build_info()))')
   cuda_info=$(.venv-cuda/bin/python -c 'import json; from vlayer.guest import build_info; print(json.dumps(build_info()))')
-  source=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- guest guest_wrapper precompiles patches Cargo.lock || echo "+changes")
+  source=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- guest guest_wrapper precompiles shielding patches Cargo.lock || echo "+changes")
   CPU_INFO=$cpu_info CUDA_INFO=$cuda_info SOURCE=$source TMP=$tmp PACK=$pack_dir python3 - <<'PY'
 import hashlib, json, os, time
 from pathlib import Path

@@ -148,7 +148,7 @@ fi
 phase "build: host with RISC Zero's CUDA prover (maturin release, nice 19)"
 build_stamp=$venv/.vlayer-stamp
 build_hash=$( (cat pyproject.toml Cargo.toml Cargo.lock "$VLAYER_GUEST_ELF" "$VLAYER_SEGMENTS_TEST_ELF" \
-  $(find guest guest_wrapper precompiles patches -name Cargo.toml -o -name '*.rs' | sort) \
+  $(find guest guest_wrapper precompiles shielding patches -name Cargo.toml -o -name '*.rs' | sort) \
   $(find host/vlayer -type f ! -name '*.so' ! -path '*__pycache__*' | sort);
   echo "${cuda_wheels[*]} $NVCC_APPEND_FLAGS $RUSTFLAGS") | sha256sum | cut -c1-16)
 if [ ! -f "$build_stamp" ] || [ "$(cat "$build_stamp")" != "$build_hash" ]; then

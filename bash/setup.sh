@@ -57,7 +57,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 py_stamp=.venv/.vlayer-stamp
 py_hash=$(cat pyproject.toml Cargo.toml Cargo.lock "$VLAYER_GUEST_ELF" "$VLAYER_SEGMENTS_TEST_ELF" \
-  $(find guest guest_wrapper precompiles patches -name Cargo.toml -o -name '*.rs' | sort) | sha256sum | cut -c1-16)
+  $(find guest guest_wrapper precompiles shielding patches -name Cargo.toml -o -name '*.rs' | sort) | sha256sum | cut -c1-16)
 if [ ! -f "$py_stamp" ] || [ "$(cat "$py_stamp")" != "$py_hash" ]; then
   phase "install: Python dependencies (pip)"
   echo "setup: installing the Python dependencies" >&2

@@ -72,6 +72,7 @@ PRODUCED = {
     "groth16 export": ("out_dir",),
     "groth16 import": ("out",),
     "dns-notary keygen": ("out",),
+    "worker keygen": ("out",),
     "email prepare": ("out",),
 }
 
@@ -163,6 +164,8 @@ def parse(argv: list[str], *, lenient: bool = False) -> tuple[str, click.Context
     path: list[str] = []
     while isinstance(command, click.Group):
         rest = [*ctx._protected_args, *ctx.args]
+        if not rest and command.invoke_without_command:
+            break  # `vlayer worker OPTIONS`: the group runs itself
         name, sub, args = command.resolve_command(ctx, rest)
         assert name is not None and sub is not None
         path.append(name)

@@ -43,6 +43,7 @@ SUFFIX = {
     "RegexMatch": 0x10,
     "RegexCapture": 0x11,
     "UrlPatternTest": 0x20,
+    "ShieldedOpen": 0x40,
 }
 RAW = "raw(uint8,bytes,uint256)"
 
@@ -52,6 +53,11 @@ def cases() -> list[dict[str, Any]]:
     for name in ("precompiles.json", "email.json"):
         out.extend(json.loads((VECTORS / name).read_text()))
     return out
+
+
+def shielded_cases() -> list[dict[str, Any]]:
+    """The ShieldedOpen table of the vlayer-shielding crate (with the secret keys each case's prover holds)."""
+    return list(json.loads((REPO_ROOT / "shielding" / "vectors" / "shielded.json").read_text()))
 
 
 def suffix(c: dict[str, Any]) -> int:
@@ -74,7 +80,7 @@ def data_of(c: dict[str, Any]) -> bytes:
 
 def test_the_table_names_vlayers_addresses() -> None:
     assert {name: address for address, name, _ in table()} == {n: BASE + bytes([s]) for n, s in SUFFIX.items()}
-    assert [name for _, name, dependent in table() if dependent] == ["EmailProof"]
+    assert [name for _, name, refused in table() if refused] == ["EmailProof", "ShieldedOpen"]
 
 
 @pytest.mark.parametrize("c", cases(), ids=lambda c: str(c["name"]))
@@ -93,6 +99,21 @@ def test_every_vector_through_the_native_module(c: dict[str, Any]) -> None:
         assert status == "ok", message
         assert bytes(output).hex() == c["output"][2:]
         assert gas == gas_cost(data) == int(c.get("gas", gas))
+
+
+@pytest.mark.parametrize("c", shielded_cases(), ids=lambda c: str(c["name"]))
+def test_every_shielded_vector_through_the_native_module(c: dict[str, Any]) -> None:
+    secrets = [bytes.fromhex(s[2:]) for s in c["secrets"]]
+    data = data_of(c)
+    status, output, gas, message = native_module().precompile_call(BASE + b"\x40", data, 30_000_000, False, secrets)
+    if "error" in c:
+        assert (status, message) == ("fatal", f"precompile ShieldedOpen: {c['error']}")
+    else:
+        assert status == "ok", message
+        assert (bytes(output).hex(), gas) == (c["output"][2:], gas_cost(data))
+    # Never on a travelled block: the key must be the registry's at the settle block.
+    refused = native_module().precompile_call(BASE + b"\x40", data, 30_000_000, True, secrets)
+    assert refused[3] == "precompile ShieldedOpen: Precompile `ShieldedOpen` is not allowed for travel calls"
 
 
 def test_an_unknown_address_is_refused_by_the_native_module() -> None:
@@ -131,7 +152,8 @@ def _first_success(precompile: str) -> dict[str, Any]:
     return next(c for c in cases() if suffix(c) == SUFFIX[precompile] and "output" in c)
 
 
-@pytest.mark.parametrize("precompile", list(SUFFIX))
+# ShieldedOpen needs a registered key and a prover's secret: tests/test_shielded_requests.py.
+@pytest.mark.parametrize("precompile", [name for name in SUFFIX if name != "ShieldedOpen"])
 def test_preflight_and_native_guest_agree_on_each_precompile(chain: Chain, precompile: str) -> None:
     c = _first_success(precompile)
     result = chain.raw(c)

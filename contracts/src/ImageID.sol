@@ -4,5 +4,5 @@ pragma solidity ^0.8.28;
 
 /// @notice The image ID of the call guest this build produced.
 library ImageID {
-    bytes32 public constant RISC0_CALL_GUEST_ID = 0x4b5ce2cd8a1fcfde88446917b76426bb2f9a767a4e03eb436e2356895aee5cd6;
+    bytes32 public constant RISC0_CALL_GUEST_ID = 0x9cc8932e2108df08987bb51c31de8432f1e5fe4cb391346c95deada741694aab;
 }

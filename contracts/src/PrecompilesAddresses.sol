@@ -19,4 +19,6 @@ library Precompiles {
     address internal constant REGEX_MATCH = address(uint160(BASE) + 0x10);
     address internal constant REGEX_CAPTURE = address(uint160(BASE) + 0x11);
     address internal constant URL_PATTERN_TEST = address(uint160(BASE) + 0x20);
+    /// @dev Opens a shielded request's sealed args with the prover's secret key (`Shielded.open`).
+    address internal constant SHIELDED_OPEN = address(uint160(BASE) + 0x40);
 }

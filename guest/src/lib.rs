@@ -32,6 +32,19 @@ pub struct GuestOutput {
 
 /// The whole guest: decode, verify, execute, build the journal.
 pub fn execute(input_bytes: &[u8]) -> Result<GuestOutput, GuestError> {
+    execute_with_secrets(input_bytes, &[])
+}
+
+/// [`execute`] with the prover's shielding secret keys, a private input apart from `input_bytes` (which the host
+/// may store): `ShieldedOpen` opens shielded arguments with them ([`vlayer_precompiles`]).
+pub fn execute_with_secrets(
+    input_bytes: &[u8],
+    secrets: &[[u8; 32]],
+) -> Result<GuestOutput, GuestError> {
+    vlayer_precompiles::with_secrets(secrets, || execute_input(input_bytes))
+}
+
+fn execute_input(input_bytes: &[u8]) -> Result<GuestOutput, GuestError> {
     let input = GuestInput::decode(input_bytes)?;
     let states = state::States::new(&input)?;
     // Every L2 state is bound to the pinned block through its anchored output root before anything runs on it.

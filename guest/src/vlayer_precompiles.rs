@@ -6,8 +6,13 @@
 //! fatal aborts the whole execution through revm's `PrecompileError::Fatal`; [`from_fatal`] turns revm's report of
 //! it back into [`GuestError::Precompile`]. A call that cannot pay a precompile's cost fails like any out-of-gas
 //! call. On a block reached by time travel or teleport, a time-dependent precompile (an email's DNS record is only
-//! vouched for until its `validUntil`) refuses to run.
+//! vouched for until its `validUntil`) refuses to run, and so does `ShieldedOpen` (its key must be the registry's at
+//! the settle block).
+//!
+//! `ShieldedOpen` reads the prover's shielding secret keys, a private input the run installs with [`with_secrets`]:
+//! revm calls a precompile through a plain function pointer, so they are kept for the run in a thread-local.
 
+use std::cell::RefCell;
 use std::sync::{Mutex, OnceLock};
 
 use alloy_primitives::Address;
@@ -21,8 +26,27 @@ use crate::error::GuestError;
 /// Put before every fatal message so it can be told apart from revm's own custom errors on the way back.
 const FATAL_TAG: &str = "vlayer precompile ";
 
+thread_local! {
+    static SECRETS: RefCell<Vec<[u8; 32]>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with `secrets` as the shielding secret keys `ShieldedOpen` answers with, and forgets them afterwards
+/// (also when `f` panics).
+pub fn with_secrets<R>(secrets: &[[u8; 32]], f: impl FnOnce() -> R) -> R {
+    struct Forget;
+    impl Drop for Forget {
+        fn drop(&mut self) {
+            SECRETS.with(|s| s.borrow_mut().clear());
+        }
+    }
+    SECRETS.with(|s| *s.borrow_mut() = secrets.to_vec());
+    let _forget = Forget;
+    f()
+}
+
 fn answer(p: Precompile, input: &[u8], gas_limit: u64, reservoir: u64) -> PrecompileResult {
-    match vlayer_precompiles::run(p, input, gas_limit) {
+    let result = SECRETS.with(|s| vlayer_precompiles::run_with(p, input, gas_limit, &s.borrow()));
+    match result {
         Ok(out) => Ok(PrecompileOutput::new(
             out.gas_used,
             out.bytes.into(),
@@ -39,7 +63,7 @@ fn fatal(p: Precompile, message: &str) -> PrecompileError {
     PrecompileError::Fatal(format!("{FATAL_TAG}{}: {message}", p.name()))
 }
 
-/// The message vlayer v1 gave for a time-dependent precompile called on a historic block.
+/// The message vlayer v1 gave for a time-dependent precompile called on a historic block (ours for `ShieldedOpen`).
 pub fn travel_refusal(p: Precompile) -> String {
     format!("Precompile `{}` is not allowed for travel calls", p.name())
 }
@@ -59,21 +83,30 @@ entry!(json_get_float_as_int, Precompile::JsonGetFloatAsInt);
 entry!(regex_match, Precompile::RegexMatch);
 entry!(regex_capture, Precompile::RegexCapture);
 entry!(url_pattern_test, Precompile::UrlPatternTest);
+entry!(shielded_open, Precompile::ShieldedOpen);
 
 fn verify_email_travelled(_input: &[u8], _gas_limit: u64, _reservoir: u64) -> PrecompileResult {
     let p = Precompile::VerifyEmail;
     Err(fatal(p, &travel_refusal(p)))
 }
 
-fn entries(travelled: bool) -> [(Precompile, revm::precompile::PrecompileFn); 8] {
+fn shielded_open_travelled(_input: &[u8], _gas_limit: u64, _reservoir: u64) -> PrecompileResult {
+    let p = Precompile::ShieldedOpen;
+    Err(fatal(p, &travel_refusal(p)))
+}
+
+fn entries(travelled: bool) -> [(Precompile, revm::precompile::PrecompileFn); 9] {
+    let pick = |here: revm::precompile::PrecompileFn, there: revm::precompile::PrecompileFn| {
+        if travelled {
+            there
+        } else {
+            here
+        }
+    };
     [
         (
             Precompile::VerifyEmail,
-            if travelled {
-                verify_email_travelled
-            } else {
-                verify_email
-            },
+            pick(verify_email, verify_email_travelled),
         ),
         (Precompile::JsonGetString, json_get_string),
         (Precompile::JsonGetInt, json_get_int),
@@ -82,6 +115,10 @@ fn entries(travelled: bool) -> [(Precompile, revm::precompile::PrecompileFn); 8]
         (Precompile::RegexMatch, regex_match),
         (Precompile::RegexCapture, regex_capture),
         (Precompile::UrlPatternTest, url_pattern_test),
+        (
+            Precompile::ShieldedOpen,
+            pick(shielded_open, shielded_open_travelled),
+        ),
     ]
 }
 
@@ -175,6 +212,36 @@ mod tests {
         assert_eq!(
             out.status,
             revm::precompile::PrecompileStatus::Halt(PrecompileHalt::OutOfGas)
+        );
+    }
+
+    /// The first case of the shielding crate's table (it opens with the key it lists).
+    fn shielded_case() -> (Vec<u8>, [u8; 32], Vec<u8>) {
+        let table = include_str!("../../shielding/vectors/shielded.json");
+        // The first 0x-string after the field's name (for "secrets", its list's first key).
+        let field = |name: &str| {
+            let at = table.find(&format!("\"{name}\":")).expect("field");
+            let start = at + table[at..].find("\"0x").expect("a hex string") + 3;
+            let end = start + table[start..].find('"').expect("closing quote");
+            hex::decode(&table[start..end]).expect("hex")
+        };
+        let secret: [u8; 32] = field("secrets").try_into().expect("a 32-byte key");
+        (field("input"), secret, field("output"))
+    }
+
+    #[test]
+    fn shielded_open_answers_with_the_runs_secrets_only() {
+        let (input, secret, output) = shielded_case();
+        let p = set(false)
+            .get(&Address::from(Precompile::ShieldedOpen.address()))
+            .expect("registered");
+        let opened = with_secrets(&[secret], || p.execute(&input, 1_000_000, 0));
+        assert_eq!(opened.expect("not fatal").bytes.to_vec(), output);
+        // Forgotten after the run: the same call now holds no key.
+        let err = p.execute(&input, 1_000_000, 0).expect_err("no key");
+        assert!(
+            err.to_string().contains("this prover holds no secret key"),
+            "{err}"
         );
     }
 

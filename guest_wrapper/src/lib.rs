@@ -79,15 +79,16 @@ fn execution_dict<'py>(
 
 /// Run the embedded guest in the zkVM executor (no proof): journal, cycles, segments.
 #[pyfunction]
-#[pyo3(signature = (input, segment_po2 = zkvm::DEFAULT_SEGMENT_PO2))]
+#[pyo3(signature = (input, segment_po2 = zkvm::DEFAULT_SEGMENT_PO2, secrets = Vec::new()))]
 fn zkvm_execute<'py>(
     py: Python<'py>,
     input: &[u8],
     segment_po2: u32,
+    secrets: Vec<[u8; 32]>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let input = input.to_vec();
     let report = py
-        .allow_threads(move || zkvm::execute(&input, segment_po2))
+        .allow_threads(move || zkvm::execute(&input, segment_po2, &secrets))
         .map_err(to_py)?;
     execution_dict(py, &report)
 }
@@ -95,17 +96,18 @@ fn zkvm_execute<'py>(
 /// Prove the embedded guest on this machine (its CPU, or its GPU in the CUDA build); mode is composite, succinct
 /// or groth16.
 #[pyfunction]
-#[pyo3(signature = (input, mode, segment_po2 = zkvm::DEFAULT_SEGMENT_PO2))]
+#[pyo3(signature = (input, mode, segment_po2 = zkvm::DEFAULT_SEGMENT_PO2, secrets = Vec::new()))]
 fn zkvm_prove<'py>(
     py: Python<'py>,
     input: &[u8],
     mode: &str,
     segment_po2: u32,
+    secrets: Vec<[u8; 32]>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let mode = zkvm::ProveMode::parse(mode).map_err(to_py)?;
     let input = input.to_vec();
     let report = py
-        .allow_threads(move || zkvm::prove(&input, mode, segment_po2))
+        .allow_threads(move || zkvm::prove(&input, mode, segment_po2, &secrets))
         .map_err(to_py)?;
     let dict = execution_dict(py, &report.execution)?;
     dict.set_item("receipt", PyBytes::new(py, &report.receipt))?;
@@ -312,10 +314,16 @@ fn receipt_from_json<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, Py
 
 /// Decode and verify a guest input, re-execute its call, and return the journal (and the gas the call used).
 /// The GIL is released while the guest runs.
+/// `secrets`: the prover's shielding secret keys, a private input apart from `input`.
 #[pyfunction]
-fn execute_native<'py>(py: Python<'py>, input: &[u8]) -> PyResult<Bound<'py, PyDict>> {
+#[pyo3(signature = (input, secrets = Vec::new()))]
+fn execute_native<'py>(
+    py: Python<'py>,
+    input: &[u8],
+    secrets: Vec<[u8; 32]>,
+) -> PyResult<Bound<'py, PyDict>> {
     let input = input.to_vec();
-    let output = py.allow_threads(move || vlayer_guest::execute(&input));
+    let output = py.allow_threads(move || vlayer_guest::execute_with_secrets(&input, &secrets));
     match output {
         Ok(out) => {
             let dict = PyDict::new(py);
@@ -435,5 +443,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(logs::logs_constants, m)?)?;
     m.add_function(wrap_pyfunction!(precompiles::precompile_table, m)?)?;
     m.add_function(wrap_pyfunction!(precompiles::precompile_call, m)?)?;
+    m.add_function(wrap_pyfunction!(precompiles::shielding_keypair, m)?)?;
+    m.add_function(wrap_pyfunction!(precompiles::shielding_seal, m)?)?;
+    m.add_function(wrap_pyfunction!(precompiles::shielding_open, m)?)?;
     Ok(())
 }

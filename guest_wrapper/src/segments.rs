@@ -120,9 +120,12 @@ pub fn execute_segments(
 ) -> Result<SegmentedRun, ZkvmError> {
     let len = u32::try_from(input.len())
         .map_err(|_| ZkvmError::Execute("input longer than 4 GiB".into()))?;
+    // No shielding keys: segments hold the guest's memory and are stored or sent to other machines, so shielded
+    // calls are never proved this way (the host refuses them).
     let env = ExecutorEnv::builder()
         .write_slice(&len.to_le_bytes())
         .write_slice(input)
+        .write_slice(&crate::zkvm::secrets_frame(&[])?)
         .segment_limit_po2(segment_po2)
         .coprocessor_callback(RefuseKeccak)
         .build()

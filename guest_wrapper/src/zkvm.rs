@@ -122,12 +122,29 @@ pub(crate) fn refuse_dev_mode_env() -> Result<(), ZkvmError> {
     Ok(())
 }
 
-fn executor_env(input: &[u8], segment_po2: u32) -> Result<ExecutorEnv<'static>, ZkvmError> {
+/// The input as the guest's `main` reads it: the guest input (length-prefixed), then the shielding secret keys
+/// (count-prefixed), a private input kept out of the guest input the host stores.
+pub(crate) fn secrets_frame(secrets: &[[u8; 32]]) -> Result<Vec<u8>, ZkvmError> {
+    let count = u32::try_from(secrets.len())
+        .map_err(|_| ZkvmError::Execute("too many shielding keys".into()))?;
+    let mut frame = count.to_le_bytes().to_vec();
+    for secret in secrets {
+        frame.extend_from_slice(secret);
+    }
+    Ok(frame)
+}
+
+fn executor_env(
+    input: &[u8],
+    segment_po2: u32,
+    secrets: &[[u8; 32]],
+) -> Result<ExecutorEnv<'static>, ZkvmError> {
     let len = u32::try_from(input.len())
         .map_err(|_| ZkvmError::Execute("input longer than 4 GiB".into()))?;
     ExecutorEnv::builder()
         .write_slice(&len.to_le_bytes())
         .write_slice(input)
+        .write_slice(&secrets_frame(secrets)?)
         .segment_limit_po2(segment_po2)
         .build()
         .map_err(|err| ZkvmError::Execute(format!("{err:#}")))
@@ -156,10 +173,14 @@ pub struct ExecuteReport {
     pub seconds: f64,
 }
 
-fn run(input: &[u8], segment_po2: u32) -> Result<(Session, ExecuteReport), ZkvmError> {
+fn run(
+    input: &[u8],
+    segment_po2: u32,
+    secrets: &[[u8; 32]],
+) -> Result<(Session, ExecuteReport), ZkvmError> {
     refuse_dev_mode_env()?;
     let program = program()?;
-    let env = executor_env(input, segment_po2)?;
+    let env = executor_env(input, segment_po2, secrets)?;
     let start = Instant::now();
     let session = ExecutorImpl::from_elf(env, program)
         .map_err(|err| ZkvmError::Elf(format!("{err:#}")))?
@@ -188,8 +209,12 @@ fn run(input: &[u8], segment_po2: u32) -> Result<(Session, ExecuteReport), ZkvmE
 }
 
 /// Execute the guest in the zkVM (no proof): journal, cycle counts, segments.
-pub fn execute(input: &[u8], segment_po2: u32) -> Result<ExecuteReport, ZkvmError> {
-    run(input, segment_po2).map(|(_, report)| report)
+pub fn execute(
+    input: &[u8],
+    segment_po2: u32,
+    secrets: &[[u8; 32]],
+) -> Result<ExecuteReport, ZkvmError> {
+    run(input, segment_po2, secrets).map(|(_, report)| report)
 }
 
 /// A proved run: the receipt (bincode, RISC Zero's own serialisation) and what it took.
@@ -223,7 +248,12 @@ fn recursion_check() -> Option<String> {
 
 /// Prove the guest on the local prover (CPU, or GPU in the CUDA build). The receipt is verified against the image
 /// ID before it is returned.
-pub fn prove(input: &[u8], mode: ProveMode, segment_po2: u32) -> Result<ProveReport, ZkvmError> {
+pub fn prove(
+    input: &[u8],
+    mode: ProveMode,
+    segment_po2: u32,
+    secrets: &[[u8; 32]],
+) -> Result<ProveReport, ZkvmError> {
     if mode == ProveMode::Groth16 {
         // The shrink-wrap needs RISC Zero's Groth16 prover, which no registry carries: the host proves succinct
         // here and hands the rest to a shrink-wrap backend (vlayer.receipts, receipts.rs).
@@ -243,7 +273,7 @@ pub fn prove(input: &[u8], mode: ProveMode, segment_po2: u32) -> Result<ProveRep
     // Before executing: RISC Zero's CUDA prover has no CPU fall-back and would end the process without a driver.
     #[cfg(feature = "cuda")]
     crate::gpu::check().map_err(|err| ZkvmError::GpuUnavailable(err.0))?;
-    let (session, execution) = run(input, segment_po2)?;
+    let (session, execution) = run(input, segment_po2, secrets)?;
     let opts = match mode {
         ProveMode::Composite => ProverOpts::composite(),
         ProveMode::Succinct => ProverOpts::succinct(),

@@ -38,7 +38,20 @@ def prove_options(p: Params) -> None:
         raise InputError("--rpc-url (local proving) or --service is required")
 
 
+#: `vlayer worker`'s options it cannot run without (not required by click: `vlayer worker keygen` needs none).
+_WORKER_REQUIRED = (("rpc_url", "--rpc-url"), ("book", "--book"), ("private_key", "--private-key"),
+                    ("functions", "--function"))  # fmt: skip
+
+
 def worker_options(p: Params) -> None:
+    for name, option in _WORKER_REQUIRED:
+        if not p.get(name):
+            raise InputError(f"{option} is required")
+    if p["service_url"] and p.get("shielding_keys"):
+        raise InputError(
+            "--shielding-key applies to local proving: a prove service would receive the secret key (and keep the "
+            "call's segments); run this worker without --service"
+        )
     if p["service_url"]:
         if p["mode"] is not None:
             raise InputError("--mode applies to local proving; a prove service proves in its own mode")

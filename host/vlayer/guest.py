@@ -6,6 +6,7 @@ import functools
 import os
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -49,11 +50,12 @@ def _load_native() -> None:
         sys.setdlopenflags(flags)
 
 
-def execute_native(guest_input: bytes) -> GuestRun:
-    """Run the guest library on the host CPU (GIL released); its failure message is the guest's own."""
+def execute_native(guest_input: bytes, secrets: Sequence[bytes] = ()) -> GuestRun:
+    """Run the guest library on the host CPU (GIL released); its failure message is the guest's own. `secrets`: the
+    prover's shielding secret keys, a private input apart from the guest input."""
     native = native_module()
     try:
-        out = native.execute_native(guest_input)
+        out = native.execute_native(guest_input, list(secrets))
     except native.GuestFailure as exc:
         raise GuestError(str(exc)) from None
     return GuestRun(bytes(out["journal"]), bytes(out["return_data"]), int(out["gas_used"]))
@@ -87,7 +89,7 @@ def check_guest(result: PreflightResult, run: GuestRun) -> None:
         raise HostGuestMismatchError(f"guest used {run.gas_used} gas, preflight {result.gas_used}")
 
 
-def run_and_check(result: PreflightResult) -> GuestRun:
-    run = execute_native(input_for(result))
+def run_and_check(result: PreflightResult, secrets: Sequence[bytes] = ()) -> GuestRun:
+    run = execute_native(input_for(result), secrets)
     check_guest(result, run)
     return run

@@ -12,11 +12,18 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from vlayer.chain.forks import ChainSpec
-from vlayer.errors import CallRevertedError, HostGuestMismatchError, ProvingError, ReorgError, VgasLimitError
+from vlayer.errors import (
+    CallRevertedError,
+    HostGuestMismatchError,
+    InputError,
+    ProvingError,
+    ReorgError,
+    VgasLimitError,
+)
 from vlayer.guest import call_guest_id, run_and_check
 from vlayer.guest_input import input_for
 from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
@@ -124,17 +131,35 @@ def prove_call(
     l2_nodes: Mapping[int, L2Node] | None = None,
     node_check: bool = True,
     groth16_backend: shrink_wrap.Backend | None = None,
+    shielding_keys: Sequence[bytes] = (),
 ) -> Proven:
     """Preflight, check the guest, prove. Raises `CallRevertedError` when the call reverts (nothing to prove).
+
+    `shielding_keys`: the prover's shielding secret keys, for calls that open shielded arguments. They go to the
+    preflight, the native guest and this process's zkVM prover as a private input, and nowhere else: a segment
+    prover (`zk_prove`: the service's saved segments, a Ray cluster) would hold them in the segments it stores or
+    sends, so it is refused for them.
 
     With a `vgas_limit` (vlayer v1's budget), the guest first runs in the zkVM executor to count its cycles, and a
     call that needs more than the budget fails with `VgasLimitError` before any proving work."""
     groth16_backend = check_mode_allowed(mode, pinned.chain_id, dev_mode, groth16_backend)
+    secrets = tuple(shielding_keys)
+    if secrets and zk_prove is not None:
+        raise InputError(
+            "shielded calls are proved in this process only: a segment prover would store or send the guest's "
+            "memory, which holds the shielding key"
+        )
     stage = on_stage or (lambda _s: None)
     stage(Stage.PREFLIGHT)
     t0 = time.perf_counter()
     result = preflight(
-        client, call, pinned.block_number, chain_spec=chain_spec, l2_nodes=l2_nodes, node_check=node_check
+        client,
+        call,
+        pinned.block_number,
+        chain_spec=chain_spec,
+        l2_nodes=l2_nodes,
+        node_check=node_check,
+        shielding_keys=secrets,
     )
     if result.block_hash != pinned.block_hash:
         raise ReorgError(
@@ -148,13 +173,13 @@ def prove_call(
     estimated: zkvm.ZkvmRun | None = None
     if vgas_limit is not None:
         stage(Stage.ESTIMATING_VGAS)
-        estimated = zkvm.execute(input_for(result))
+        estimated = zkvm.execute(input_for(result), secrets=secrets)
         times["estimating_vgas"] = time.perf_counter() - t1
         if estimated.total_cycles > vgas_limit * CYCLES_PER_VGAS:
             raise VgasLimitError(vgas_limit, vgas_of(estimated.total_cycles), estimated.total_cycles)
     stage(Stage.PROVING)
     t2 = time.perf_counter()
-    run = run_and_check(result)
+    run = run_and_check(result, secrets)
     t3 = time.perf_counter()
     image_id = call_guest_id()
     times["guest"] = t3 - t2
@@ -175,7 +200,10 @@ def prove_call(
             vgas=None if cycles is None else vgas_of(cycles),
         )
     zk_mode = "succinct" if mode is ProofModeName.GROTH16 else mode.value
-    proved = (zk_prove or zkvm.prove)(input_for(result), zk_mode)
+    if zk_prove is not None:
+        proved = zk_prove(input_for(result), zk_mode)
+    else:
+        proved = zkvm.prove(input_for(result), zk_mode, secrets=secrets)
     _check_zkvm_journal(proved.run.journal, run.journal)
     times["zkvm_execute"] = proved.run.execute_seconds
     times["proving"] = proved.prove_seconds

@@ -33,10 +33,13 @@ pub enum Precompile {
     RegexMatch,
     RegexCapture,
     UrlPatternTest,
+    /// Shielded requests: the plaintext of an HPKE ciphertext sealed to a registered shielding key, opened with the
+    /// prover's secret key, a private input ([`Secrets`]; the `vlayer-shielding` crate).
+    ShieldedOpen,
 }
 
 impl Precompile {
-    pub const ALL: [Precompile; 8] = [
+    pub const ALL: [Precompile; 9] = [
         Precompile::VerifyEmail,
         Precompile::JsonGetString,
         Precompile::JsonGetInt,
@@ -45,6 +48,7 @@ impl Precompile {
         Precompile::RegexMatch,
         Precompile::RegexCapture,
         Precompile::UrlPatternTest,
+        Precompile::ShieldedOpen,
     ];
 
     /// The last byte of the precompile's address.
@@ -58,6 +62,7 @@ impl Precompile {
             Precompile::RegexMatch => 0x10,
             Precompile::RegexCapture => 0x11,
             Precompile::UrlPatternTest => 0x20,
+            Precompile::ShieldedOpen => 0x40,
         }
     }
 
@@ -88,6 +93,7 @@ impl Precompile {
             Precompile::RegexMatch => "RegexMatch",
             Precompile::RegexCapture => "RegexCapture",
             Precompile::UrlPatternTest => "UrlPatternTest",
+            Precompile::ShieldedOpen => "ShieldedOpen",
         }
     }
 
@@ -95,6 +101,13 @@ impl Precompile {
     /// `validUntil`), which makes it meaningless on a block reached by time travel: such calls are refused.
     pub const fn is_time_dependent(self) -> bool {
         matches!(self, Precompile::VerifyEmail)
+    }
+
+    /// Whether calls on a block reached by time travel or teleport are refused: the time-dependent ones, and
+    /// `ShieldedOpen`, whose key must be the one the registry holds at the settle block (on a past block the
+    /// registry could show a key retired since).
+    pub const fn is_refused_on_travel(self) -> bool {
+        self.is_time_dependent() || matches!(self, Precompile::ShieldedOpen)
     }
 }
 
@@ -120,8 +133,22 @@ pub enum Failure {
     Fatal(String),
 }
 
-/// Runs `precompile` on `input` with `gas_limit` gas.
+/// The private inputs a precompile may use: the shielding secret keys the prover holds (none for a call that
+/// opens no shielded arguments). They reach the guest beside its input, never inside it.
+pub type Secrets<'a> = &'a [[u8; 32]];
+
+/// Runs `precompile` on `input` with `gas_limit` gas and no secrets.
 pub fn run(precompile: Precompile, input: &[u8], gas_limit: u64) -> Result<Output, Failure> {
+    run_with(precompile, input, gas_limit, &[])
+}
+
+/// Runs `precompile` on `input` with `gas_limit` gas; `secrets` answer `ShieldedOpen`.
+pub fn run_with(
+    precompile: Precompile,
+    input: &[u8],
+    gas_limit: u64,
+    secrets: Secrets<'_>,
+) -> Result<Output, Failure> {
     let needed = gas_cost(input.len());
     if needed > gas_limit {
         return Err(Failure::OutOfGas {
@@ -138,6 +165,7 @@ pub fn run(precompile: Precompile, input: &[u8], gas_limit: u64) -> Result<Outpu
         Precompile::RegexMatch => regex::is_match(input),
         Precompile::RegexCapture => regex::capture(input),
         Precompile::UrlPatternTest => url_pattern::test(input),
+        Precompile::ShieldedOpen => vlayer_shielding::open_precompile(input, secrets),
     }
     .map_err(Failure::Fatal)?;
     Ok(Output {

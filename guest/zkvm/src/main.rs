@@ -16,6 +16,18 @@ fn read_input() -> Vec<u8> {
     bytes
 }
 
+/// The prover's shielding secret keys, written after the input: a little-endian u32 count, then 32 bytes each.
+/// Private: only the journal leaves the zkVM.
+fn read_secrets() -> Vec<[u8; 32]> {
+    let mut count: u32 = 0;
+    env::read_slice(core::slice::from_mut(&mut count));
+    let mut secrets = vec![[0u8; 32]; count as usize];
+    for secret in secrets.iter_mut() {
+        env::read_slice(secret);
+    }
+    secrets
+}
+
 /// Stop with exactly `msg` as the reason the host sees ("Guest panicked: <msg>"). `panic!` would go through std's
 /// hook, which prefixes the source location; the refusal messages are an interface (docs/wire-format.md).
 fn refuse(msg: &str) -> ! {
@@ -25,7 +37,8 @@ fn refuse(msg: &str) -> ! {
 
 fn main() {
     let input = read_input();
-    match vlayer_guest::execute(&input) {
+    let secrets = read_secrets();
+    match vlayer_guest::execute_with_secrets(&input, &secrets) {
         Ok(output) => env::commit_slice(&output.journal),
         Err(err) => refuse(&err.to_string()),
     }

@@ -22,7 +22,7 @@ from vlayer.errors import (
     UnsupportedForkError,
 )
 from vlayer.hexutil import parse_hex_bytes, parse_hex_int
-from vlayer.rpc.client import RpcClient
+from vlayer.rpc.client import Call, RpcClient
 
 # JSON name -> (py-evm field, parser). Order is the RLP order.
 _BYTES = parse_hex_bytes
@@ -186,12 +186,17 @@ def block_label(block: str | int) -> str:
     return str(block) if isinstance(block, int) else block.strip()
 
 
+def block_call(block: str | int) -> Call:
+    """The JSON-RPC call `pin_block` makes for `block` (an `InputError` for a malformed reference)."""
+    return ("eth_getBlockByNumber", [parse_block_ref(block), False])
+
+
 def pin_block(client: RpcClient, block: str | int = "latest", spec: ChainSpec | None = None) -> PinnedBlock:
     """Resolve a block reference once to (number, hash, checked header). A block asked for by number must be that
     block: a node answering another one (N-5 for N) is refused, not proved. With the chain's `spec`, the header must
     also have the fields of the fork the spec puts it under (`check_header_fork`)."""
     ref = parse_block_ref(block)
-    obj = client.call("eth_getBlockByNumber", [ref, False])
+    obj = client.call(*block_call(block))
     header, encoded = checked_header(obj, block_label(block))
     if ref.startswith("0x") and header.block_number != int(ref, 16):
         raise RpcResponseError(

@@ -12,8 +12,10 @@ from __future__ import annotations
 from vlayer.chain.forks import DEV_HARDFORKS, ChainSpec, dev_chain_ids, known_chains, spec_for_chain
 from vlayer.errors import RpcMethodUnsupportedError, UnsupportedForkError
 from vlayer.preflight.dev_chain import check_dev_chain
-from vlayer.rpc.client import RpcClient
+from vlayer.rpc.client import Call, RpcClient
 
+#: The call that asks a dev chain's node (anvil) which hardfork it runs.
+NODE_INFO_CALL: Call = ("anvil_nodeInfo", [])
 #: The longest reported name quoted back in an error; a node's answer can be of any length.
 _QUOTED = 40
 
@@ -22,7 +24,7 @@ def node_hardfork(client: RpcClient) -> str | None:
     """The hardfork a dev chain's node reports, lower case; None when it reports none (no `anvil_nodeInfo`, or no
     `hardFork` in it). A name vlayer does not execute is an `UnsupportedForkError` naming it."""
     try:
-        info = client.call("anvil_nodeInfo", [])
+        info = client.call(*NODE_INFO_CALL)
     except RpcMethodUnsupportedError:
         return None
     # The answer's shape (an object whose hardFork is a string or absent) is checked by vlayer.rpc.answers.

@@ -8,6 +8,7 @@ from eth.vm.forks.cancun.state import CancunState
 from eth.vm.forks.prague.state import PragueState
 
 from vlayer.chain.forks import Fork
+from vlayer.evm.fast_loop import FastLoopComputation
 from vlayer.evm.op_stack import op_state_class
 from vlayer.evm.osaka import OsakaState
 from vlayer.evm.vlayer_precompiles import with_vlayer
@@ -24,7 +25,7 @@ def state_class(fork: Fork, op_fork: str | None = None, travelled: bool = False)
     computation: type[ComputationAPI] = chain_cls.computation_class
     computation_cls = type(
         f"Vlayer{computation.__name__}",
-        (computation,),
+        (FastLoopComputation, computation),
         {"_precompiles": with_vlayer(computation.get_precompiles(), travelled)},
     )
     state_cls: type[StateAPI] = type(

@@ -4,7 +4,8 @@ Each call goes to `vlayer._native.precompile_call`, the `vlayer-precompiles` cra
 gas and failure are the guest's by construction. A failure vlayer v1 treated as fatal raises `PrecompileError`,
 which is not a py-evm `VMError`: it leaves every frame and aborts the run, as revm's fatal precompile error does.
 A call that cannot pay the cost fails like any out-of-gas call. On a block reached by time travel or teleport the
-time-dependent ones (email) refuse, as in the guest.
+time-dependent ones (email) and `ShieldedOpen` refuse, as in the guest. `ShieldedOpen` opens shielded arguments with
+the prover's secret keys, which the run's state carries (`set_secrets`) and nothing stores.
 """
 
 from __future__ import annotations
@@ -23,13 +24,21 @@ Precompile = Callable[[ComputationAPI], Any]
 
 @functools.cache
 def table() -> tuple[tuple[bytes, str, bool], ...]:
-    """`(address, name, time_dependent)` of every vlayer precompile."""
+    """`(address, name, refused_on_travel)` of every vlayer precompile."""
     from vlayer import _native
 
     return tuple((bytes(a), name, dependent) for a, name, dependent in _native.precompile_table())
 
 
 _USED = "_vlayer_precompile_used"
+_SECRETS = "_vlayer_shielding_secrets"
+
+
+def set_secrets(state: object, secrets: tuple[bytes, ...]) -> None:
+    """The prover's shielding secret keys for calls run in `state` (`ShieldedOpen`); kept on the run's state only."""
+    if any(len(s) != 32 for s in secrets):
+        raise ValueError("a shielding secret key is 32 bytes")
+    setattr(state, _SECRETS, secrets)
 
 
 def mark_used(state: object) -> None:
@@ -48,7 +57,10 @@ def _precompile(address: bytes, name: str, travelled: bool) -> Precompile:
         from vlayer import _native
 
         msg = computation.msg
-        status, output, gas, message = _native.precompile_call(address, bytes(msg.data_as_bytes), msg.gas, travelled)
+        secrets = list(getattr(computation.state, _SECRETS, ()))
+        status, output, gas, message = _native.precompile_call(
+            address, bytes(msg.data_as_bytes), msg.gas, travelled, secrets
+        )
         mark_used(computation.state)
         if status == "fatal":
             raise PrecompileError(message)

@@ -28,6 +28,7 @@ from eth_utils.encoding import big_endian_to_int
 from vlayer.chain.forks import BlobParams, ChainSpec, Fork
 from vlayer.errors import PreflightError
 from vlayer.evm import state_class
+from vlayer.evm.vlayer_precompiles import set_secrets
 from vlayer.preflight.proofdb import BLOCKHASH_WINDOW, ProofDb
 
 #: EIP-7702: the code of a delegated account is this prefix and the delegate's address.
@@ -158,10 +159,12 @@ def build_state(
     chain_id: int,
     op_fork: str | None = None,
     travelled: bool = False,
+    secrets: tuple[bytes, ...] = (),
 ) -> StateAPI:
     """The state a call on the pinned block runs in; `op_fork` names an OP-stack block's fork (its precompiles, and
     no blobs: BLOBBASEFEE is 1, as op-geth's CalcBlobFee and op-reth answer on OP-stack chains); `travelled`: the
-    block was reached by time travel or teleport (vlayer's time-dependent precompiles refuse there)."""
+    block was reached by time travel or teleport (vlayer's time-dependent precompiles refuse there); `secrets`: the
+    prover's shielding secret keys, for `ShieldedOpen`."""
     header = proofdb.pinned.header
     base_cls = state_class(fork, op_fork, travelled)
     db_cls = type("ProofAccountDBForRun", (ProofAccountDB,), {"proofdb": proofdb})
@@ -183,14 +186,19 @@ def build_state(
         excess_blob_gas=0 if op_fork is not None else header.excess_blob_gas,
     )
     state: StateAPI = state_cls(AtomicDB(), context, header.state_root)
+    set_secrets(state, secrets)
     return state
 
 
-def block_state(proofdb: ProofDb, spec: ChainSpec, chain_id: int, travelled: bool = False) -> tuple[StateAPI, Fork]:
+def block_state(
+    proofdb: ProofDb, spec: ChainSpec, chain_id: int, travelled: bool = False, secrets: tuple[bytes, ...] = ()
+) -> tuple[StateAPI, Fork]:
     """The state of `proofdb`'s block under the rules `spec` gives it at that block's timestamp, and the fork."""
     timestamp = proofdb.pinned.header.timestamp
     fork = spec.fork_at(timestamp)
-    state = build_state(proofdb, fork, spec.blob_params_at(timestamp), chain_id, spec.op_fork_at(timestamp), travelled)
+    state = build_state(
+        proofdb, fork, spec.blob_params_at(timestamp), chain_id, spec.op_fork_at(timestamp), travelled, secrets
+    )
     return state, fork
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from eth.abc import ComputationAPI, StateAPI
 from eth.exceptions import Revert
 from eth_typing import Address
 
-from vlayer.chain.block import PinnedBlock, pin_block
-from vlayer.chain.detect import resolve_spec
+from vlayer.chain.block import PinnedBlock, block_call, pin_block
+from vlayer.chain.detect import NODE_INFO_CALL, resolve_spec
 from vlayer.chain.forks import ChainSpec, Fork
 from vlayer.errors import (
     CallGasError,
@@ -23,17 +25,25 @@ from vlayer.errors import (
     UnsupportedForkError,
 )
 from vlayer.evm.osaka import OSAKA_TX_GAS_LIMIT_CAP
+from vlayer.evm.vlayer_precompiles import table as precompile_table
 from vlayer.evm.vlayer_precompiles import used as precompiles_used
 from vlayer.hexutil import hex_bytes
-from vlayer.logs.oracle import LogsOracle
+from vlayer.logs.oracle import LOGS, LogsOracle
 from vlayer.preflight.evm_state import apply_top_frame, block_state
-from vlayer.preflight.node_check import Outcome, check_node_chain_id, compare, node_outcome
-from vlayer.preflight.proofdb import ProofDb, access_list_hint
+from vlayer.preflight.node_check import (
+    Outcome,
+    chain_id_probe_call,
+    check_node_chain_id,
+    compare,
+    node_call,
+    node_outcome,
+)
+from vlayer.preflight.proofdb import ProofDb, access_list_call, access_list_hint
 from vlayer.preflight.target import require_code
-from vlayer.preflight.travel import Traveler, state_with_traveler
+from vlayer.preflight.travel import TRAVELER, Traveler, state_with_traveler
 from vlayer.proofs.bundle import ProofBundle, TeleportState, verify_bundle
 from vlayer.reverts.decode import VLAYER as VLAYER_ERRORS
-from vlayer.rpc.client import RpcClient
+from vlayer.rpc.client import Call, RpcClient
 from vlayer.teleport.anchor import L2Node, Teleports
 
 ZERO_ADDRESS = b"\x00" * 20
@@ -135,6 +145,53 @@ def run_message(state: StateAPI, fork: Fork, call: CallRequest, gas: int) -> tup
     return computation, used
 
 
+def _opening_calls(block: str | int, chain_spec: ChainSpec | None) -> list[Call]:
+    """What `preflight` asks before it knows the chain: its id, the block, and a given dev spec's node fork."""
+    calls: list[Call] = [("eth_chainId", [])]
+    # A malformed reference is refused where the block is pinned, after the chain id, as without the batch.
+    with contextlib.suppress(InputError):
+        calls.append(block_call(block))
+    if chain_spec is not None and chain_spec.dev_hardfork:
+        calls.append(NODE_INFO_CALL)
+    return calls
+
+
+def _pinned_calls(
+    call: CallRequest, pinned: PinnedBlock, spec: ChainSpec, node_check: bool, prefetch: bool
+) -> list[Call]:
+    """What `preflight` asks once the block is pinned: the node's chain id probe and the access-list hint."""
+    calls: list[Call] = [chain_id_probe_call(pinned)] if node_check else []
+    if prefetch:
+        try:
+            gas = resolve_gas(call, pinned, spec.fork_at(pinned.header.timestamp))
+        except CallGasError:
+            return calls  # refused in its turn, after the probe, as without the batch
+        calls.append(access_list_call(call.rpc_object(gas), pinned))
+    return calls
+
+
+def _node_can_run(hint: dict[bytes, set[int]]) -> bool:
+    """Whether a call whose access-list hint is `hint` reaches none of the addresses only vlayer answers."""
+    ours = {TRAVELER, LOGS, *(address for address, _, _ in precompile_table())}
+    return not any(address in ours for address in hint)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _answers_sent_ahead(fn: Callable[Concatenate[RpcClient, P], R]) -> Callable[Concatenate[RpcClient, P], R]:
+    """Runs `fn` in a `RpcClient.primed` block: whatever it sent ahead and did not ask for is dropped on return."""
+
+    def run(client: RpcClient, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with client.primed():
+            return fn(client, *args, **kwargs)
+
+    functools.update_wrapper(run, fn)
+    return run
+
+
+@_answers_sent_ahead
 def preflight(
     client: RpcClient,
     call: CallRequest,
@@ -146,6 +203,7 @@ def preflight(
     node_check: bool = True,
     max_receipt_bytes: int | None = None,
     require_target_code: bool = True,
+    shielding_keys: Sequence[bytes] = (),
 ) -> PreflightResult:
     """`l2_nodes`: the nodes of the OP-stack L2s the call may teleport to (`setChain`), by chain id.
 
@@ -154,37 +212,50 @@ def preflight(
     `max_receipt_bytes`: the most receipt bytes the call's log queries may read (at most the guest's bound).
     `require_target_code` (on by default): a target without code (and not a precompile) is refused with `NoCodeError`,
     as a prover call to it proves nothing; off, it runs as eth_call does (an empty success), for tests of the EVM's
-    own edges."""
+    own edges. `shielding_keys`: the prover's shielding secret keys (32 bytes each), with which `ShieldedOpen` opens
+    shielded arguments; they stay in memory and never enter the result or its witness."""
     t0 = time.perf_counter()
     requests_before = client.stats.http_requests
-    chain_id = int(client.call("eth_chainId", []), 16)
-    if chain_spec is not None and chain_spec.chain_id != chain_id:
-        raise UnsupportedForkError(
-            f"chain spec {chain_spec.name} is for chain {chain_spec.chain_id}, the node serves {chain_id}"
-        )
-    spec = resolve_spec(client, chain_id, chain_spec)
-    pinned = pin_block(client, block, spec)
-    node_has_call = node_check and check_node_chain_id(client, pinned, chain_id)
-    if spec.dev_hardfork and pinned.number == 0:
-        # anvil's genesis header carries a state root its own state does not match; nothing there can be proven.
-        raise ChainError("block 0 of a dev chain cannot be proven (anvil's genesis state root is wrong); mine a block")
-    fork = spec.fork_at(pinned.header.timestamp)
-    gas = resolve_gas(call, pinned, fork)
-    proofdb = ProofDb(client, pinned)
-    t_pin = time.perf_counter()
+    # The questions below are asked one after another, each checked before the next, but sent ahead in two
+    # batches (`RpcClient.primed`): the same answers, checks and errors, in two round trips instead of five.
+    with client.primed(_opening_calls(block, chain_spec)):
+        chain_id = int(client.call("eth_chainId", []), 16)
+        if chain_spec is not None and chain_spec.chain_id != chain_id:
+            raise UnsupportedForkError(
+                f"chain spec {chain_spec.name} is for chain {chain_spec.chain_id}, the node serves {chain_id}"
+            )
+        spec = resolve_spec(client, chain_id, chain_spec)
+        pinned = pin_block(client, block, spec)
+    with client.primed(_pinned_calls(call, pinned, spec, node_check, prefetch)):
+        node_has_call = node_check and check_node_chain_id(client, pinned, chain_id)
+        if spec.dev_hardfork and pinned.number == 0:
+            # anvil's genesis header carries a state root its own state does not match; nothing there can be proven.
+            raise ChainError(
+                "block 0 of a dev chain cannot be proven (anvil's genesis state root is wrong); mine a block"
+            )
+        fork = spec.fork_at(pinned.header.timestamp)
+        gas = resolve_gas(call, pinned, fork)
+        proofdb = ProofDb(client, pinned)
+        t_pin = time.perf_counter()
 
-    hint: dict[bytes, set[int]] = {}
-    if prefetch:
-        try:
-            hint = access_list_hint(client, call.rpc_object(gas), pinned)
-        except (RpcMethodUnsupportedError, RpcResponseError):
-            hint = {}  # the node lacks or refuses the hint; the lazy path is complete without it
+        hint: dict[bytes, set[int]] = {}
+        hinted = False
+        if prefetch:
+            try:
+                hint = access_list_hint(client, call.rpc_object(gas), pinned)
+                hinted = True
+            except (RpcMethodUnsupportedError, RpcResponseError):
+                hint = {}  # the node lacks or refuses the hint; the lazy path is complete without it
+    # The node's eth_call for the check at the end rides in the prefetch's batch when the hint says the call reaches
+    # nothing only vlayer answers (the check then asks it); if the hint is wrong the answer is merely unused, or
+    # asked for in its turn.
+    ahead = [node_call(call.rpc_object(gas), pinned)] if node_has_call and hinted and _node_can_run(hint) else []
     # The sender and the coinbase are warm but not read by the call's envelope (no fee, no nonce, no balance check,
     # in the host as in the guest): they are fetched, and proven, only when the code reads them. Only the target's
     # code surely runs; any other code is fetched when it runs or is read.
-    proofdb.prefetch([call.to, *hint], hint, code_of=[call.to])
+    proofdb.prefetch([call.to, *hint], hint, code_of=[call.to], also=ahead)
     t_prefetch = time.perf_counter()
-    state, _ = block_state(proofdb, spec, chain_id)
+    state, _ = block_state(proofdb, spec, chain_id, secrets=tuple(shielding_keys))
     teleports = Teleports(proofdb, spec, chain_id, nodes=dict(l2_nodes or {}))
     oracle = LogsOracle(proofdb, max_receipt_bytes)
     traveler = Traveler(proofdb, spec, chain_id, teleports, oracle)
@@ -204,7 +275,7 @@ def preflight(
         for l2 in teleports.anchored.values()
     )
     bundle = proofdb.bundle(chain_id, fork.label, teleported, oracle.witness())
-    verify_bundle(bundle)
+    verify_bundle(bundle, proofdb.walks)
     t_verify = time.perf_counter()
 
     success = not computation.is_error

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from vlayer.chain.block import PinnedBlock
 from vlayer.errors import ChainError, RpcMethodUnsupportedError, RpcResponseError
 from vlayer.hexutil import hex_bytes, parse_hex_bytes
-from vlayer.rpc.client import EXECUTION_REVERTED, RpcClient
+from vlayer.rpc.client import EXECUTION_REVERTED, Call, RpcClient
 
 #: Init code that returns CHAINID as one word: CHAINID PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN.
 CHAIN_ID_PROBE = bytes.fromhex("4660005260206000f3")
@@ -46,10 +46,15 @@ class Outcome:
         return "a revert" + ("" if self.output is None else f" with data {_data(self.output)}")
 
 
+def chain_id_probe_call(pinned: PinnedBlock) -> Call:
+    """The `eth_call` that asks the node's EVM for its chain id at the pinned block."""
+    return ("eth_call", [{"data": hex_bytes(CHAIN_ID_PROBE)}, pinned.tag])
+
+
 def check_node_chain_id(client: RpcClient, pinned: PinnedBlock, served: int) -> bool:
     """Refuse a node whose EVM runs another chain id than its eth_chainId names. False: the node has no eth_call."""
     try:
-        answer = client.call("eth_call", [{"data": hex_bytes(CHAIN_ID_PROBE)}, pinned.tag])
+        answer = client.call(*chain_id_probe_call(pinned))
     except RpcMethodUnsupportedError:
         return False
     raw = parse_hex_bytes(answer, "eth_call result")
@@ -63,10 +68,15 @@ def check_node_chain_id(client: RpcClient, pinned: PinnedBlock, served: int) -> 
     return True
 
 
+def node_call(call_object: dict[str, str], pinned: PinnedBlock) -> Call:
+    """The node's `eth_call` of the call at the pinned block, as `node_outcome` asks it."""
+    return ("eth_call", [call_object, pinned.tag])
+
+
 def node_outcome(client: RpcClient, call_object: dict[str, str], pinned: PinnedBlock) -> Outcome | None:
     """The node's eth_call of the call at the pinned block; None if the node has no eth_call."""
     try:
-        answer = client.call("eth_call", [call_object, pinned.tag])
+        answer = client.call(*node_call(call_object, pinned))
     except RpcMethodUnsupportedError:
         return None
     except RpcResponseError as exc:

@@ -8,7 +8,7 @@ in one JSON-RPC batch; the hint is untrusted (anything it misses is fetched lazi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,7 @@ from vlayer.proofs.bundle import (
     StorageClaim,
     TeleportState,
     TravelState,
+    Walks,
     node_pool,
     trie_get,
 )
@@ -83,14 +84,23 @@ class ProofDb:
         self._ancestors: dict[int, bytes] = {}  # number -> RLP header
         self._ancestor_headers: dict[int, Any] = {}  # number -> py-evm header
         self.blockhash_numbers: set[int] = set()
+        #: The trie walks its proofs' checks made, shared with the root's (`verify_bundle` replays them).
+        self.walks: Walks = root.walks if root is not None else {}
         #: The lowest block a log query reached (its header, and those above it, are in the witness).
         self.logs_lowest: int | None = None
 
     # --- prefetch ------------------------------------------------------------------------------------------------
 
-    def prefetch(self, accounts: Iterable[bytes], slots: dict[bytes, set[int]], code_of: Iterable[bytes] = ()) -> None:
+    def prefetch(
+        self,
+        accounts: Iterable[bytes],
+        slots: dict[bytes, set[int]],
+        code_of: Iterable[bytes] = (),
+        also: Sequence[Call] = (),
+    ) -> None:
         """Fetch proofs for a hinted set of accounts and slots, and the code of `code_of`, in one batch. Other code
-        is fetched when it is read: a hinted account may only have its balance read."""
+        is fetched when it is read: a hinted account may only have its balance read. `also`: calls sent in the same
+        batch, for the caller to ask later within its `RpcClient.primed` block."""
         wanted_code = set(code_of)
         addrs = list(dict.fromkeys([*accounts, *slots]))
         addrs = [a for a in addrs if a not in self._accounts and a not in self._raw_accounts]
@@ -105,6 +115,8 @@ class ProofDb:
             if addr in wanted_code:
                 calls.append(("eth_getCode", [hex_bytes(addr), self.pinned.tag]))
                 plan.append(("code", addr, []))
+        if also:
+            self.client.prime([*calls, *also])  # one request; the batch below takes the proofs' answers from it
         if not calls:
             return
         results = self.client.batch(calls, cache=True)
@@ -160,9 +172,11 @@ class ProofDb:
         if code is not None:
             return code
         raw = self._raw_codes.pop(address, None)
-        if raw is None or bytes(keccak(raw)) != code_hash:
-            self.stats.lazy_codes += 1
-            raw = parse_hex_bytes(self.client.call("eth_getCode", [hex_bytes(address), self.pinned.tag], cache=True))
+        if raw is not None and bytes(keccak(raw)) == code_hash:
+            self._codes[code_hash] = raw
+            return raw
+        self.stats.lazy_codes += 1
+        raw = parse_hex_bytes(self.client.call("eth_getCode", [hex_bytes(address), self.pinned.tag], cache=True))
         if bytes(keccak(raw)) != code_hash:
             raise ProofMismatchError(f"code of 0x{address.hex()} does not hash to its proven code hash")
         self._codes[code_hash] = raw
@@ -234,8 +248,8 @@ class ProofDb:
         label = "0x" + address.hex()
         if parse_hex_bytes(res.get("address", "0x"), "address") != address:
             raise ProofMismatchError(f"eth_getProof for {label} echoed address {res.get('address')}")
-        proof = [parse_hex_bytes(n, "proof node") for n in res.get("accountProof") or []]
-        got = trie_get(node_pool(proof), self.state_root, bytes(keccak(address)), f"account {label}")
+        pool = node_pool([parse_hex_bytes(n, "proof node") for n in res.get("accountProof") or []])
+        got = trie_get(pool, self.state_root, bytes(keccak(address)), f"account {label}", self.walks)
         echoed = (
             parse_hex_int(res["nonce"], "nonce"),
             parse_hex_int(res["balance"], "balance"),
@@ -261,24 +275,25 @@ class ProofDb:
                 )
             ):
                 raise ProofMismatchError(f"account {label}: proven absent but the node reports state for it")
-        self._add_nodes(proof)
+        self._add_nodes(pool)
         return claim
 
     def _verify_slot(self, address: bytes, root: bytes, slot: int, entry: dict[str, Any]) -> int:
         label = f"slot {hex(slot)} of 0x{address.hex()}"
         if parse_hex_int(entry.get("key", "0x"), "storage key") != slot:
             raise ProofMismatchError(f"{label}: the node echoed key {entry.get('key')}")
-        proof = [parse_hex_bytes(n, "proof node") for n in entry.get("proof") or []]
-        raw = trie_get(node_pool(proof), root, bytes(keccak(slot.to_bytes(32, "big"))), label)
+        pool = node_pool([parse_hex_bytes(n, "proof node") for n in entry.get("proof") or []])
+        raw = trie_get(pool, root, bytes(keccak(slot.to_bytes(32, "big"))), label, self.walks)
         value = rlp.decode(raw, sedes=rlp.sedes.big_endian_int) if raw else 0
         if value != parse_hex_int(entry.get("value", "0x0"), "storage value"):
             raise ProofMismatchError(f"{label}: the node's echoed value differs from its proof")
-        self._add_nodes(proof)
+        self._add_nodes(pool)
         return int(value)
 
-    def _add_nodes(self, nodes: list[bytes]) -> None:
-        for n in nodes:
-            self._nodes.setdefault(bytes(keccak(n)), n)
+    def _add_nodes(self, pool: dict[bytes, bytes]) -> None:
+        """Keep a checked proof's nodes (`node_pool` keyed them by hash, in the proof's order)."""
+        for h, n in pool.items():
+            self._nodes.setdefault(h, n)
 
     # --- output --------------------------------------------------------------------------------------------------
 
@@ -349,10 +364,15 @@ MAX_HINT_ACCOUNTS = 256
 MAX_HINT_SLOTS = 4096
 
 
+def access_list_call(call_obj: dict[str, Any], pinned: PinnedBlock) -> Call:
+    """The `eth_createAccessList` call `access_list_hint` makes."""
+    return ("eth_createAccessList", [call_obj, pinned.tag])
+
+
 def access_list_hint(client: RpcClient, call_obj: dict[str, Any], pinned: PinnedBlock) -> dict[bytes, set[int]]:
     """Ask the node which state the call will touch. Untrusted: used only to batch fetches, and only while it stays
     within `MAX_HINT_ACCOUNTS` and `MAX_HINT_SLOTS` (otherwise: no hint)."""
-    res = client.call("eth_createAccessList", [call_obj, pinned.tag], cache=True)
+    res = client.call(*access_list_call(call_obj, pinned), cache=True)
     items = res["accessList"]  # its shape is checked by vlayer.rpc.answers
     if len(items) > MAX_HINT_ACCOUNTS or sum(len(i.get("storageKeys") or []) for i in items) > MAX_HINT_SLOTS:
         return {}

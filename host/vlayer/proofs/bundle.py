@@ -103,28 +103,59 @@ def encode_account(claim: AccountClaim) -> bytes:
     return bytes(rlp.encode(Account(claim.nonce, claim.balance, claim.storage_root, claim.code_hash)))
 
 
-def trie_get(pool: dict[bytes, bytes], root: bytes, key: bytes, what: str) -> bytes:
-    """Look a key up in a trie made only of pooled nodes; a missing node is a failed proof."""
+#: Walks already made: (root, key) -> (value, hashes of the pooled nodes the walk read). Nodes are pooled by their
+#: hash, so a pool holding those same hashes holds the same nodes and the walk would find the same value.
+Walks = dict[tuple[bytes, bytes], tuple[bytes, tuple[bytes, ...]]]
+
+
+class _ReadLog:
+    """A node pool that notes which nodes a walk read."""
+
+    def __init__(self, pool: dict[bytes, bytes]) -> None:
+        self.pool = pool
+        self.read: list[bytes] = []
+
+    def __getitem__(self, key: bytes) -> bytes:
+        node = self.pool[key]
+        self.read.append(key)
+        return node
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.pool
+
+
+def trie_get(pool: dict[bytes, bytes], root: bytes, key: bytes, what: str, walks: Walks | None = None) -> bytes:
+    """Look a key up in a trie made only of pooled nodes; a missing node is a failed proof. With `walks`, a walk
+    made before (the preflight's, on arrival) is not made again where `pool` holds every node it read."""
     if root == BLANK_ROOT_HASH:
         return b""
+    if walks is not None:
+        known = walks.get((root, key))
+        if known is not None and all(h in pool for h in known[1]):
+            return known[0]
+    log = _ReadLog(pool)
     try:
-        return bytes(HexaryTrie(pool, root_hash=root).get(key))
+        value = bytes(HexaryTrie(log, root_hash=root).get(key))
     except MissingTrieNode as exc:
         raise ProofVerificationError(
             f"{what}: proof lacks trie node 0x{bytes(exc.missing_node_hash).hex()} under root 0x{root.hex()}"
         ) from None
     except Exception as exc:  # malformed RLP or node shapes from an untrusted node
         raise ProofVerificationError(f"{what}: malformed proof ({type(exc).__name__}: {exc})") from None
+    if walks is not None:
+        walks[(root, key)] = (value, tuple(log.read))
+    return value
 
 
 def node_pool(nodes: tuple[bytes, ...] | list[bytes]) -> dict[bytes, bytes]:
     return {bytes(keccak(n)): n for n in nodes}
 
 
-def verify_bundle(bundle: ProofBundle) -> None:
+def verify_bundle(bundle: ProofBundle, walks: Walks | None = None) -> None:
     """Check header hash, ancestor chain, every account and storage claim, and that every code is some proven
     account's. An account's code is in the bundle only if the call ran or read it (BALANCE and EXTCODEHASH need
-    only the account); the guest asks for code by hash when it runs or reads it."""
+    only the account); the guest asks for code by hash when it runs or reads it. `walks`: trie walks the preflight
+    made (`trie_get`), replayed where the bundle's pool holds every node they read."""
     if bytes(keccak(bundle.header_rlp)) != bundle.block_hash:
         raise HeaderMismatchError("bundle header does not hash to the pinned block hash")
     header = rlp.decode(bundle.header_rlp)
@@ -139,7 +170,7 @@ def verify_bundle(bundle: ProofBundle) -> None:
         expected = bytes(rlp.decode(raw)[0])
 
     pool = node_pool(bundle.nodes)
-    _verify_accounts(pool, state_root, bundle.accounts, "")
+    _verify_accounts(pool, state_root, bundle.accounts, "", walks)
     last = bundle.block_number
     for travel in reversed(bundle.travels):
         n = travel.block_number
@@ -150,9 +181,9 @@ def verify_bundle(bundle: ProofBundle) -> None:
         if index >= len(bundle.ancestors):
             raise HeaderMismatchError(f"bundle travels to block {n} but lacks its header")
         travel_root = bytes(rlp.decode(bundle.ancestors[index])[3])
-        _verify_accounts(pool, travel_root, travel.accounts, f" at block {n}")
+        _verify_accounts(pool, travel_root, travel.accounts, f" at block {n}", walks)
     for l2 in bundle.teleports:
-        verify_bundle(l2.bundle)
+        verify_bundle(l2.bundle, walks)
     _verify_logs(bundle)
     claimed = {acc.code_hash for acc in bundle.accounts}
     claimed.update(acc.code_hash for travel in bundle.travels for acc in travel.accounts)
@@ -192,16 +223,17 @@ def _verify_accounts(
     state_root: bytes,
     accounts: tuple[AccountClaim, ...],
     where: str,
+    walks: Walks | None = None,
 ) -> None:
     for acc in accounts:
         label = "0x" + acc.address.hex() + where
-        got = trie_get(pool, state_root, bytes(keccak(acc.address)), f"account {label}")
+        got = trie_get(pool, state_root, bytes(keccak(acc.address)), f"account {label}", walks)
         want = encode_account(acc) if acc.exists else b""
         if got != want:
             raise ProofMismatchError(f"account {label}: proven state differs from what the call used")
         for st in acc.storage:
             key = bytes(keccak(st.slot.to_bytes(32, "big")))
-            raw = trie_get(pool, acc.storage_root, key, f"slot {hex(st.slot)} of {label}")
+            raw = trie_get(pool, acc.storage_root, key, f"slot {hex(st.slot)} of {label}", walks)
             value = rlp.decode(raw, sedes=rlp.sedes.big_endian_int) if raw else 0
             if value != st.value:
                 raise ProofMismatchError(

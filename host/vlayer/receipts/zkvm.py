@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -108,15 +109,18 @@ def _run(out: dict[str, Any]) -> ZkvmRun:
     )
 
 
-def execute(guest_input: bytes, segment_po2: int = DEFAULT_SEGMENT_PO2) -> ZkvmRun:
-    """Run the guest ELF in the zkVM executor: journal, cycles, segments. A guest refusal is a `GuestError`."""
-    return _run(call_native("zkvm_execute", guest_input, segment_po2))
+def execute(guest_input: bytes, segment_po2: int = DEFAULT_SEGMENT_PO2, secrets: Sequence[bytes] = ()) -> ZkvmRun:
+    """Run the guest ELF in the zkVM executor: journal, cycles, segments. A guest refusal is a `GuestError`.
+    `secrets`: the prover's shielding secret keys, a private input apart from the guest input."""
+    return _run(call_native("zkvm_execute", guest_input, segment_po2, list(secrets)))
 
 
-def prove(guest_input: bytes, mode: str, segment_po2: int = DEFAULT_SEGMENT_PO2) -> ZkvmProof:
+def prove(
+    guest_input: bytes, mode: str, segment_po2: int = DEFAULT_SEGMENT_PO2, secrets: Sequence[bytes] = ()
+) -> ZkvmProof:
     """Prove on this machine: its CPU, or its GPU on the CUDA build (`prover()`). The receipt is verified against
-    the image id before it is returned."""
-    out = call_native("zkvm_prove", guest_input, mode, segment_po2)
+    the image id before it is returned. `secrets` as in `execute`: they stay in this process."""
+    out = call_native("zkvm_prove", guest_input, mode, segment_po2, list(secrets))
     seal = out.get("onchain_seal")
     return ZkvmProof(
         _run(out),

@@ -37,6 +37,7 @@ ERRORS: list[dict[str, Any]] = [
     {"type": "error", "name": "LogsNotSupported", "inputs": []},
     {"type": "error", "name": "LogsQueryFailed", "inputs": []},
     {"type": "error", "name": "MockVerifierOnMainnet", "inputs": [{"name": "chainId", "type": "uint256", "internalType": "uint256"}]},
+    {"type": "error", "name": "NoShieldingKey", "inputs": []},
     {"type": "error", "name": "NotExpired", "inputs": [{"name": "id", "type": "uint256", "internalType": "uint256"}, {"name": "deadline", "type": "uint64", "internalType": "uint64"}, {"name": "blockNumber", "type": "uint256", "internalType": "uint256"}]},
     {"type": "error", "name": "NotOpen", "inputs": [{"name": "id", "type": "uint256", "internalType": "uint256"}, {"name": "status", "type": "uint8", "internalType": "enum RequestStatus"}]},
     {"type": "error", "name": "NotOwner", "inputs": [{"name": "caller", "type": "address", "internalType": "address"}]},
@@ -56,7 +57,10 @@ ERRORS: list[dict[str, Any]] = [
     {"type": "error", "name": "SettleFromFuture", "inputs": [{"name": "settleBlock", "type": "uint256", "internalType": "uint256"}, {"name": "blockNumber", "type": "uint256", "internalType": "uint256"}]},
     {"type": "error", "name": "SettleTooEarly", "inputs": [{"name": "settleBlock", "type": "uint256", "internalType": "uint256"}, {"name": "minSettleBlock", "type": "uint256", "internalType": "uint256"}]},
     {"type": "error", "name": "SettleTooOld", "inputs": [{"name": "settleBlock", "type": "uint256", "internalType": "uint256"}, {"name": "blockNumber", "type": "uint256", "internalType": "uint256"}]},
+    {"type": "error", "name": "ShieldingKeyAlreadyAdded", "inputs": [{"name": "publicKey", "type": "bytes32", "internalType": "bytes32"}]},
+    {"type": "error", "name": "ShieldingKeyAlreadyRetired", "inputs": [{"name": "version", "type": "uint32", "internalType": "uint32"}]},
     {"type": "error", "name": "StaleRead", "inputs": [{"name": "key", "type": "bytes32", "internalType": "bytes32"}, {"name": "proven", "type": "uint256", "internalType": "uint256"}, {"name": "current", "type": "uint256", "internalType": "uint256"}]},
+    {"type": "error", "name": "UnknownShieldingKey", "inputs": [{"name": "version", "type": "uint32", "internalType": "uint32"}]},
     {"type": "error", "name": "UnsupportedImageId", "inputs": [{"name": "imageId", "type": "bytes32", "internalType": "bytes32"}]},
     {"type": "error", "name": "VerificationFailed", "inputs": []},
     {"type": "error", "name": "VerifierAddressZero", "inputs": []},
@@ -64,6 +68,7 @@ ERRORS: list[dict[str, Any]] = [
     {"type": "error", "name": "WrongRequest", "inputs": [{"name": "id", "type": "uint256", "internalType": "uint256"}, {"name": "argsHash", "type": "bytes32", "internalType": "bytes32"}, {"name": "provenId", "type": "uint256", "internalType": "uint256"}, {"name": "provenArgsHash", "type": "bytes32", "internalType": "bytes32"}]},
     {"type": "error", "name": "ZeroOwner", "inputs": []},
     {"type": "error", "name": "ZeroRoot", "inputs": []},
+    {"type": "error", "name": "ZeroShieldingKey", "inputs": []},
     {"type": "error", "name": "ZeroStore", "inputs": []},
 ]
 

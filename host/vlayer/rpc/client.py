@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal
 
-from vlayer.errors import RpcMethodUnsupportedError, RpcResponseError
+from vlayer.errors import RpcMethodUnsupportedError, RpcResponseError, VlayerError
 from vlayer.rpc.answers import check_answer
 from vlayer.rpc.transport import HttpTransport, JsonObj, Transport, canonical_key
 
@@ -48,6 +49,8 @@ class RpcClient:
         self._ids = itertools.count(1)
         self._cache: dict[str, Any] = {}
         self._lock = threading.Lock()
+        # Answers sent ahead by `primed`, per thread: a call's answer is only ever used by the code that asked.
+        self._primed = threading.local()
 
     @classmethod
     def http(cls, url: str, *, observer: RpcObserver | None = None, **kwargs: Any) -> RpcClient:
@@ -60,6 +63,54 @@ class RpcClient:
     def call(self, method: str, params: Sequence[Any], *, cache: bool = False) -> Any:
         return self.batch([(method, params)], cache=cache)[0]
 
+    @contextlib.contextmanager
+    def primed(self, calls: Sequence[Call] = ()) -> Iterator[None]:
+        """Send `calls` now, as one batch, and answer the first `call`/`batch` of each within the block from what
+        came back: a result, or the error that call alone would have raised. Code that asks one question after
+        another keeps its order of checks and errors, in one round trip. An answer sent ahead within the block
+        (here or by `prime`) and not asked for by its end is dropped, never served later (a `latest` block must not
+        outlive its question)."""
+        scopes: list[list[str]] = self._primed.__dict__.setdefault("scopes", [])
+        scopes.append([])
+        try:
+            self.prime(calls)
+            yield
+        finally:
+            store = self._primed.__dict__.get("answers", {})
+            for key in scopes.pop():
+                store.pop(key, None)
+
+    def prime(self, calls: Sequence[Call]) -> None:
+        """Send `calls` now, as one batch, for the code within the innermost `primed` block to ask later (see
+        there). A call already cached, or already sent ahead and not yet asked, is not sent again."""
+        scopes: list[list[str]] = self._primed.__dict__.get("scopes", [])
+        if not scopes:
+            raise RuntimeError("internal: RpcClient.prime outside a primed block")  # its answers would never be dropped
+        store: dict[str, tuple[bool, Any]] = self._primed.__dict__.setdefault("answers", {})
+        keys: list[str] = []
+        pending: list[JsonObj] = []
+        for method, params in calls:
+            key = canonical_key(method, list(params))
+            if key in store or key in keys or key in self._cache:
+                continue
+            with self._lock:
+                rid = next(self._ids)
+            keys.append(key)
+            pending.append({"jsonrpc": "2.0", "id": rid, "method": method, "params": list(params)})
+        scopes[-1].extend(keys)
+        for start in range(0, len(pending), self.max_batch):
+            chunk = pending[start : start + self.max_batch]
+            for req, resp in zip(chunk, self._send(chunk), strict=True):
+                key = canonical_key(req["method"], req["params"])
+                try:
+                    store[key] = (True, _result(req, resp))
+                except VlayerError as exc:
+                    store[key] = (False, exc)
+
+    def _take_primed(self, key: str) -> tuple[bool, Any] | None:
+        store: dict[str, tuple[bool, Any]] | None = self._primed.__dict__.get("answers")
+        return store.pop(key, None) if store else None
+
     def batch(self, calls: Sequence[Call], *, cache: bool = False) -> list[Any]:
         """Run calls as few HTTP requests as the batch limit allows; results in call order."""
         results: list[Any] = [None] * len(calls)
@@ -68,6 +119,15 @@ class RpcClient:
             key = canonical_key(method, list(params))
             if cache and key in self._cache:
                 results[i] = self._cache[key]
+                continue
+            primed = self._take_primed(key)
+            if primed is not None:
+                ok, answer = primed
+                if not ok:
+                    raise answer
+                results[i] = answer
+                if cache:
+                    self._cache[key] = answer
                 continue
             with self._lock:
                 rid = next(self._ids)

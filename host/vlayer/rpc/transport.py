@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
 import threading
 import time
@@ -88,6 +89,17 @@ class HttpTransport:
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._session.headers.update({"content-type": "application/json", **(headers or {})})
+        # requests settles the proxy, TLS, auth and header settings for the URL (from the environment too), and
+        # builds the connection pool; each request then goes straight to that pool. requests' per-request machinery
+        # (re-reading the environment, preparing, hooks, cookies) cost more than a small call to a local node.
+        env = self._session.merge_environment_settings(url, {}, None, None, None)
+        prepared = self._session.prepare_request(requests.Request("POST", url, data=b"{}"))
+        self._headers = {k: v for k, v in prepared.headers.items() if k.lower() != "content-length"}
+        self._pool: urllib3.HTTPConnectionPool = adapter.get_connection_with_tls_context(  # type: ignore[assignment]
+            prepared, env["verify"], env["proxies"], env["cert"]
+        )
+        adapter.cert_verify(self._pool, url, env["verify"], env["cert"])  # type: ignore[no-untyped-call]
+        self._target = adapter.request_url(prepared, env["proxies"])
         self._lock = threading.Lock()
 
     def send(self, reqs: list[JsonObj]) -> list[JsonObj]:
@@ -120,30 +132,54 @@ class HttpTransport:
         """One HTTP request within the deadline: (status, body)."""
         watch = _Deadline(self.timeout)
         _current.deadline = watch
+        answered = False
         try:
             with watch:
-                resp = self._session.post(self.url, data=data, timeout=self.timeout, stream=True)
-                with resp:
-                    return resp.status_code, self._read_body(resp)
-        except requests.RequestException as exc:
-            if watch.expired or isinstance(exc, requests.Timeout):
+                resp = self._pool.urlopen(
+                    "POST",
+                    self._target,
+                    body=data,
+                    headers=self._headers,
+                    redirect=False,
+                    assert_same_host=False,
+                    preload_content=False,
+                    decode_content=False,
+                    retries=False,
+                    timeout=urllib3.Timeout(connect=self.timeout, read=self.timeout),
+                )
+                answered = True
+                read = False
+                try:
+                    body = self._read_body(resp)
+                    read = True
+                    return resp.status, body
+                finally:
+                    if not read:
+                        resp.close()  # what is left of the answer must not be read as the next one's
+                    resp.release_conn()
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            # urllib3's NewConnectionError (refused, unresolvable) is a ConnectTimeoutError by inheritance only.
+            timed_out = isinstance(exc, urllib3.exceptions.TimeoutError | TimeoutError) and not isinstance(
+                exc, urllib3.exceptions.NewConnectionError
+            )
+            if watch.expired or timed_out:
                 raise RpcTimeoutError(
                     f"RPC node at {self.url} did not send its whole answer within {self.timeout}s"
                 ) from exc
-            if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.exceptions.SSLError):
+            if not answered and not isinstance(exc, urllib3.exceptions.SSLError):
                 raise RpcUnreachableError(f"RPC node at {self.url} is unreachable: {_short(exc)}") from exc
             raise RpcUnreachableError(f"RPC node at {self.url}: the answer was cut off ({_short(exc)})") from exc
         finally:
             _current.deadline = None
 
-    def _read_body(self, resp: requests.Response) -> bytes:
+    def _read_body(self, resp: urllib3.BaseHTTPResponse) -> bytes:
         limit = self.max_response_bytes
         declared = resp.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise RpcResponseError("http", f"the node's answer is {int(declared)} bytes, above the limit of {limit}")
         chunks: list[bytes] = []
         size = 0
-        for chunk in resp.iter_content(64 * 1024):
+        for chunk in resp.stream(64 * 1024, decode_content=True):
             size += len(chunk)
             if size > limit:
                 raise RpcResponseError("http", f"the node's answer is over the limit of {limit} bytes")
@@ -163,10 +199,9 @@ class _Deadline:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.expired = False
+        self.at = 0.0
         self._conn: Any = None
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
 
     def attach(self, conn: Any) -> None:
         with self._lock:
@@ -174,18 +209,68 @@ class _Deadline:
             if self.expired:
                 _shutdown(conn)
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         with self._lock:
             self.expired = True
             if self._conn is not None:
                 _shutdown(self._conn)
 
     def __enter__(self) -> _Deadline:
-        self._timer.start()
+        self.at = time.monotonic() + self.seconds
+        _WATCHDOG.arm(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
+        _WATCHDOG.disarm(self)
+
+
+class _Watchdog:
+    """One thread for the whole process that fires the deadlines of the requests in flight.
+
+    A timer thread per request cost more than a small call to a local node (starting a thread waits for it to run,
+    which under load takes a scheduler slice); this one thread sleeps until the earliest deadline armed.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._armed: dict[int, _Deadline] = {}
+        #: When the thread wakes next (None: it waits for a deadline to be armed).
+        self._wakes_at: float | None = None
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def arm(self, watch: _Deadline) -> None:
+        with self._cond:
+            self._armed[id(watch)] = watch
+            if self._thread is None or self._pid != os.getpid():  # none yet, or this is a forked child
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, name="vlayer-rpc-deadline", daemon=True)
+                self._thread.start()
+            elif self._wakes_at is None or watch.at < self._wakes_at:
+                self._cond.notify()
+
+    def disarm(self, watch: _Deadline) -> None:
+        with self._cond:
+            self._armed.pop(id(watch), None)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                if not self._armed:
+                    self._wakes_at = None
+                    self._cond.wait()
+                    continue
+                now = time.monotonic()
+                for key, watch in list(self._armed.items()):
+                    if watch.at <= now:
+                        del self._armed[key]
+                        watch.fire()
+                if self._armed:
+                    self._wakes_at = min(w.at for w in self._armed.values())
+                    self._cond.wait(self._wakes_at - now)
+
+
+_WATCHDOG = _Watchdog()
 
 
 def _shutdown(conn: Any) -> None:
@@ -196,13 +281,40 @@ def _shutdown(conn: Any) -> None:
 
 
 class _Watched:
-    """Tells the deadline of the request in flight on this thread which connection carries it."""
+    """Tells the deadline of the request in flight on this thread which connection carries it; and sends a request's
+    head and body in one write (urllib3 writes them apart: two wake-ups of the node, and of us, per request)."""
+
+    _holding = False
+    _head: bytes | None = None
 
     def request(self, *args: Any, **kwargs: Any) -> None:
+        self._head = None  # a request that failed half-written leaves nothing for the next
         watch = getattr(_current, "deadline", None)
         if watch is not None:
             watch.attach(self)
         super().request(*args, **kwargs)  # type: ignore[misc]
+        self._flush()
+
+    def endheaders(self, *args: Any, **kwargs: Any) -> None:
+        self._holding = True
+        try:
+            super().endheaders(*args, **kwargs)  # type: ignore[misc]
+        finally:
+            self._holding = False
+
+    def send(self, data: Any) -> None:
+        if self._holding and self._head is None and isinstance(data, bytes):
+            self._head = data
+            return
+        if self._head is not None and isinstance(data, bytes):
+            data, self._head = self._head + data, None
+        self._flush()
+        super().send(data)  # type: ignore[misc]
+
+    def _flush(self) -> None:
+        if self._head is not None:
+            head, self._head = self._head, None
+            super().send(head)  # type: ignore[misc]
 
 
 class _WatchedConnection(_Watched, urllib3.connection.HTTPConnection):

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -40,6 +40,7 @@ OnState = Callable[[str], None]
 class Local:
     """Prove in this process, on the chain's RPC node (the contract's HTTP provider unless `rpc_url` names one).
 
+    `shielding_keys`: the prover's shielding secret keys, for shielded requests (docs/requests.md).
     `mode` defaults to fake with `dev=True`, else composite; fake proofs prove nothing and need `dev=True`, as the
     service's dev mode does. `hardfork` describes a dev chain (anvil's `--hardfork`); `chain_spec` any other chain
     without a built-in schedule. `groth16_prover`: the shrink-wrap command of the groth16 mode (default: docker or
@@ -53,6 +54,9 @@ class Local:
     chain_spec: ChainSpec | None = None
     rpc_timeout: float = 30.0
     groth16_prover: str | None = None
+    #: The prover's shielding secret keys (32 bytes each) for calls that open shielded request arguments
+    #: (`vlayer.shielding`); they stay in this process. Not shown by `repr`.
+    shielding_keys: tuple[bytes, ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         if self.proof_mode is ProofModeName.FAKE and not self.dev:
@@ -218,6 +222,7 @@ class LocalBackend:
                     if self.local.proof_mode is ProofModeName.GROTH16
                     else None
                 ),
+                shielding_keys=self.local.shielding_keys,
             )
         except ProveError:
             raise

@@ -8,10 +8,12 @@ import threading
 from types import FrameType
 
 import click
+from click.core import ParameterSource
 
 from vlayer.cli_checks import worker_options
 from vlayer.errors import InputError
 from vlayer.sdk import Local
+from vlayer.shielding.cli import keygen_cmd, pubkey_cmd, seal_cmd
 from vlayer.state_dir import DefaultDbOption, default_db_url
 from vlayer.worker.worker import Worker, WorkerConfig
 
@@ -25,15 +27,15 @@ def parse_shard(text: str) -> tuple[int, int]:
     return int(index), int(count)
 
 
-@click.command("worker")
-@click.option("--rpc-url", required=True, help="JSON-RPC endpoint of the chain (http/https).")
-@click.option("--book", required=True, help="RequestBook address.")
+@click.group("worker", invoke_without_command=True)
+@click.option("--rpc-url", help="JSON-RPC endpoint of the chain (http/https); required.")
+@click.option("--book", help="RequestBook address; required.")
 @click.option("--db", "db_url", cls=DefaultDbOption, db_file="worker.sqlite3", default=None,
               help="SQLAlchemy URL of the store (the prove service's --db works).")  # fmt: skip
-@click.option("--private-key", envvar="VLAYER_WORKER_KEY", required=True,
-              help="Key that signs fulfil transactions (better: VLAYER_WORKER_KEY in the environment).")  # fmt: skip
-@click.option("--function", "functions", multiple=True, required=True,
-              help="Name of a request prover function name(uint256,bytes,address) to answer; repeatable.")  # fmt: skip
+@click.option("--private-key", envvar="VLAYER_WORKER_KEY",
+              help="Key that signs fulfil transactions; required (better: VLAYER_WORKER_KEY, env).")  # fmt: skip
+@click.option("--function", "functions", multiple=True,
+              help="Prover function name(uint256,bytes,address) to answer; at least one, repeatable.")  # fmt: skip
 @click.option("--service", "service_url", default=None, help="Prove through this prove service.")
 @click.option("--auth-token", envvar="VLAYER_AUTH_TOKEN", default=None, help="Bearer token for --service.")
 @click.option("--mode", default=None, help="Local proof mode (groth16; fake with --dev). Composite is refused.")
@@ -50,8 +52,13 @@ def parse_shard(text: str) -> tuple[int, int]:
               help="Prove at once only requests with id % N == I; others after --grace blocks unanswered.")  # fmt: skip
 @click.option("--grace", type=int, default=10, show_default=True,
               help="Blocks another shard's request is left to its worker (with --shard).")  # fmt: skip
+@click.option("--shielding-key", "shielding_keys", multiple=True, type=click.Path(dir_okay=False),
+              help="Shielding key file (vlayer worker keygen) that opens shielded requests; repeatable (the old and "
+              "the new key during a rotation). Local proving only.")  # fmt: skip
 @click.option("--once", is_flag=True, help="Run one round and exit.")
+@click.pass_context
 def worker_cmd(
+    ctx: click.Context,
     rpc_url: str,
     book: str,
     db_url: str | None,
@@ -69,16 +76,40 @@ def worker_cmd(
     interval: float,
     shard: str | None,
     grace: int,
+    shielding_keys: tuple[str, ...],
     once: bool,
 ) -> None:
-    """Answer RequestBook requests: prove each open request and fulfil it (docs/requests.md)."""
+    """Answer RequestBook requests: prove each open request and fulfil it (docs/requests.md). The commands below
+    make and show the shielding keys that open shielded requests' args."""
+    if ctx.invoked_subcommand is not None:
+        given = [
+            p.opts[0]
+            for p in ctx.command.params
+            if p.name and ctx.get_parameter_source(p.name) is ParameterSource.COMMANDLINE
+        ]
+        if given:
+            raise click.UsageError(
+                f"{', '.join(given)}: the worker's options go with `vlayer worker` alone, not with "
+                f"`vlayer worker {ctx.invoked_subcommand}`"
+            )
+        return
+    worker_options(ctx.params)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    worker_options(click.get_current_context().params)
+    from vlayer.shielding.keys import load_keys
+
+    keys = load_keys(shielding_keys)
+    for pair in keys:  # the public key only: the secret is never logged
+        log.info("shielding key %s", pair.public_hex)
     if db_url is None:  # only the default is logged: a --db URL may carry a password
         db_url = default_db_url("worker.sqlite3")
         log.info("store %s (the default here; --db chooses another)", db_url)
     prover: str | Local = service_url or Local(
-        rpc_url=rpc_url, dev=dev, mode=mode, hardfork=hardfork, groth16_prover=groth16_prover
+        rpc_url=rpc_url,
+        dev=dev,
+        mode=mode,
+        hardfork=hardfork,
+        groth16_prover=groth16_prover,
+        shielding_keys=tuple(pair.secret for pair in keys),
     )
     config = WorkerConfig(
         shard=parse_shard(shard) if shard else None,
@@ -107,3 +138,8 @@ def worker_cmd(
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
         worker.run(stop, interval)
+
+
+worker_cmd.add_command(keygen_cmd)
+worker_cmd.add_command(pubkey_cmd)
+worker_cmd.add_command(seal_cmd)
