@@ -27,6 +27,8 @@ interface VmJson {
 contract EmailDomainProveTest is VTest {
     VmJson internal constant JSON = VmJson(address(uint160(uint256(keccak256("hevm cheat code")))));
     address internal constant WALLET = 0x90F79bf6EB2c4f870365E785982E1f101E93b906;
+    bytes1 internal constant LETTER_A = "a";
+    bytes1 internal constant LETTER_B = "b";
 
     EmailDomainProver internal prover;
     EmailDomainVerifier internal verifier;
@@ -71,7 +73,7 @@ contract EmailDomainProveTest is VTest {
         UnverifiedEmail memory email = _email();
         bytes memory text = bytes(email.email);
         // The body's last character: the DKIM body hash no longer matches.
-        text[text.length - 3] = text[text.length - 3] == "a" ? bytes1("b") : bytes1("a");
+        text[text.length - 3] = text[text.length - 3] == LETTER_A ? LETTER_B : LETTER_A;
         vm.expectRevert(bytes("vlayer: precompile EmailProof: Error verifying DKIM: body hash did not verify"));
         this.vproveCall(address(prover), abi.encodeCall(prover.main, (email)));
     }
