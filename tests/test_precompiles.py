@@ -195,6 +195,8 @@ def test_the_service_fails_an_aborted_job_with_the_guests_message(chain: Chain, 
             with pytest.raises(ServiceError) as failed:
                 client.wait(job, timeout=60)
             assert failed.value.message == "precompile RegexCapture: No match found"
+            # Which precompile aborted: what a request worker reads to give the request up at once.
+            assert (failed.value.code, failed.value.data) == (-32004, {"precompile": "RegexCapture"})
             assert client.receipt(job)["error"] == "precompile RegexCapture: No match found"
         finally:
             client.close()

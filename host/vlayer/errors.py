@@ -159,9 +159,11 @@ class PrecompileError(PreflightError):
     """A vlayer precompile (JSON, regex, URL pattern, email) refused its input. As in vlayer v1 this aborts the whole
     execution (no `try`/`catch` sees it); the message is the guest's, word for word (docs/precompiles.md)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, precompile: str) -> None:
         super().__init__(message)
         self.message = message
+        #: The precompile's name (``EmailProof``, ``ShieldedOpen``, ...).
+        self.precompile = precompile
 
 
 # --- Proofs --------------------------------------------------------------------------------------------------------

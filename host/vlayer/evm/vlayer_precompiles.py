@@ -63,10 +63,9 @@ def _precompile(address: bytes, name: str, travelled: bool) -> Precompile:
         )
         mark_used(computation.state)
         if status == "fatal":
-            raise PrecompileError(message)
+            raise PrecompileError(message, name)
         if status == "out_of_gas":
             raise OutOfGas(f"vlayer precompile {name}: needs {gas} gas, the call gave {msg.gas}")
-        mark_used(computation.state)
         computation.consume_gas(gas, reason=f"vlayer precompile {name}")
         computation.output = output
         return computation

@@ -15,6 +15,7 @@ from vlayer.errors import (
     ChainError,
     GuestError,
     InputError,
+    PrecompileError,
     PreflightError,
     ProofError,
     ProvingError,
@@ -76,6 +77,10 @@ def fault_of(exc: VlayerError) -> RpcFault:
         return RpcFault(CHAIN, str(exc), {"travel_block": exc.block, "pinned_block": exc.pinned})
     if isinstance(exc, BlockNotFoundError | ChainError | TravelError):
         return RpcFault(CHAIN, str(exc))
+    if isinstance(exc, PrecompileError):
+        # Which precompile aborted the run, so a client (the request worker) can tell a failure that no retry
+        # changes from one that a later attempt may get past.
+        return RpcFault(PROVING, str(exc), {"precompile": exc.precompile})
     if isinstance(exc, ProofError | GuestError | ProvingError | PreflightError):
         return RpcFault(PROVING, str(exc))
     return RpcFault(INTERNAL_ERROR, str(exc))

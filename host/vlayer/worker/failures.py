@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass
 
 from vlayer.errors import ProveError
-from vlayer.service.rpc_errors import CALL_REVERTED, CHAIN, GAS_LIMIT, INVALID_PARAMS
+from vlayer.service.rpc_errors import CALL_REVERTED, CHAIN, GAS_LIMIT, INVALID_PARAMS, PROVING
 
 #: Codes no other block or later attempt changes: the request itself (a prover without code at the settle block,
 #: calldata over the service's bound, a chain the service does not prove), its gas or vgas budget, a revert.
@@ -42,6 +42,11 @@ def classify(exc: ProveError, deadline: int) -> Verdict:
     if exc.code in PERMANENT_CODES:
         return Verdict(Kind.PERMANENT, str(exc))
     data = exc.data if isinstance(exc.data, dict) else {}
+    if exc.code == PROVING and isinstance(data.get("precompile"), str):
+        # A vlayer precompile is a function of the bytes the call gives it, which for the requests it serves come
+        # from the request's fixed args (an email, sealed args): what it refused is refused again at any block.
+        # A `ShieldedOpen` refusal means this worker holds no key that opens them; a worker that does answers.
+        return Verdict(Kind.PERMANENT, str(exc))
     target = data.get("travel_block")
     if exc.code == CHAIN and isinstance(target, int) and not isinstance(target, bool):
         if target >= deadline - 1:
