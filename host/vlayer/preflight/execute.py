@@ -246,16 +246,14 @@ def preflight(
                 hinted = True
             except (RpcMethodUnsupportedError, RpcResponseError):
                 hint = {}  # the node lacks or refuses the hint; the lazy path is complete without it
-    # The node's eth_call for the check at the end is sent now, aside, when the hint says the call reaches nothing
-    # only vlayer answers: the node runs it while the proofs are fetched and the call runs here, instead of in the
-    # prefetch's round trip. If the hint is wrong the answer is merely unused, or asked for in its turn.
-    aside = None
-    if node_has_call and hinted and _node_can_run(hint):
-        aside = client.call_aside(*node_call(call.rpc_object(gas), pinned))
+    # The node's eth_call for the check at the end rides in the prefetch's batch when the hint says the call reaches
+    # nothing only vlayer answers (the check then asks it); if the hint is wrong the answer is merely unused, or
+    # asked for in its turn.
+    ahead = [node_call(call.rpc_object(gas), pinned)] if node_has_call and hinted and _node_can_run(hint) else []
     # The sender and the coinbase are warm but not read by the call's envelope (no fee, no nonce, no balance check,
     # in the host as in the guest): they are fetched, and proven, only when the code reads them. Only the target's
     # code surely runs; any other code is fetched when it runs or is read.
-    proofdb.prefetch([call.to, *hint], hint, code_of=[call.to])
+    proofdb.prefetch([call.to, *hint], hint, code_of=[call.to], also=ahead)
     t_prefetch = time.perf_counter()
     state, _ = block_state(proofdb, spec, chain_id, secrets=tuple(shielding_keys))
     teleports = Teleports(proofdb, spec, chain_id, nodes=dict(l2_nodes or {}))
@@ -292,7 +290,7 @@ def preflight(
     # A node cannot run a call that travels, reads logs or uses vlayer's precompiles: those addresses are ours.
     ours_only = traveler.used or oracle.used or precompiles_used(state, proofdb.touched_accounts)
     if node_has_call and not ours_only:
-        node = node_outcome(client, call.rpc_object(gas), pinned, sent=aside)
+        node = node_outcome(client, call.rpc_object(gas), pinned)
         if node is not None:
             compare(node, Outcome(success, output, halted), pinned)
     travelled = {n: tuple(db.touched_accounts) for n, db in sorted(proofdb.travel_dbs.items())}

@@ -14,9 +14,7 @@ Calls that travel (`setBlock`, `setChain`) are not compared: the node cannot run
 
 from __future__ import annotations
 
-from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
 
 from vlayer.chain.block import PinnedBlock
 from vlayer.errors import ChainError, RpcMethodUnsupportedError, RpcResponseError
@@ -75,13 +73,10 @@ def node_call(call_object: dict[str, str], pinned: PinnedBlock) -> Call:
     return ("eth_call", [call_object, pinned.tag])
 
 
-def node_outcome(
-    client: RpcClient, call_object: dict[str, str], pinned: PinnedBlock, sent: Future[Any] | None = None
-) -> Outcome | None:
-    """The node's eth_call of the call at the pinned block; None if the node has no eth_call. `sent`: that eth_call,
-    already sent with `RpcClient.call_aside`, whose answer is read here."""
+def node_outcome(client: RpcClient, call_object: dict[str, str], pinned: PinnedBlock) -> Outcome | None:
+    """The node's eth_call of the call at the pinned block; None if the node has no eth_call."""
     try:
-        answer = sent.result() if sent is not None else client.call(*node_call(call_object, pinned))
+        answer = client.call(*node_call(call_object, pinned))
     except RpcMethodUnsupportedError:
         return None
     except RpcResponseError as exc:

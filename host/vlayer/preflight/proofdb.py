@@ -8,7 +8,7 @@ in one JSON-RPC batch; the hint is untrusted (anything it misses is fetched lazi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,9 +96,11 @@ class ProofDb:
         accounts: Iterable[bytes],
         slots: dict[bytes, set[int]],
         code_of: Iterable[bytes] = (),
+        also: Sequence[Call] = (),
     ) -> None:
         """Fetch proofs for a hinted set of accounts and slots, and the code of `code_of`, in one batch. Other code
-        is fetched when it is read: a hinted account may only have its balance read."""
+        is fetched when it is read: a hinted account may only have its balance read. `also`: calls sent in the same
+        batch, for the caller to ask later within its `RpcClient.primed` block."""
         wanted_code = set(code_of)
         addrs = list(dict.fromkeys([*accounts, *slots]))
         addrs = [a for a in addrs if a not in self._accounts and a not in self._raw_accounts]
@@ -113,6 +115,8 @@ class ProofDb:
             if addr in wanted_code:
                 calls.append(("eth_getCode", [hex_bytes(addr), self.pinned.tag]))
                 plan.append(("code", addr, []))
+        if also:
+            self.client.prime([*calls, *also])  # one request; the batch below takes the proofs' answers from it
         if not calls:
             return
         results = self.client.batch(calls, cache=True)

@@ -6,7 +6,6 @@ import contextlib
 import itertools
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Literal
 
 from vlayer.errors import RpcMethodUnsupportedError, RpcResponseError, VlayerError
@@ -156,27 +155,8 @@ class RpcClient:
             self.observer(str(req["method"]), _outcome(str(req["method"]), resp))
         return resps
 
-    def call_aside(self, method: str, params: Sequence[Any]) -> Future[Any]:
-        """`call`, sent now from another thread: its answer (or the error `call` would raise) is taken with
-        `.result()`, after the caller did other work meanwhile, so the node answers it in parallel with that work.
-        Never primed nor cached: for a question whose answer only one caller reads."""
-        return _aside_pool().submit(self.call, method, params)
-
     def close(self) -> None:
         self.transport.close()
-
-
-_ASIDE: ThreadPoolExecutor | None = None
-_ASIDE_LOCK = threading.Lock()
-
-
-def _aside_pool() -> ThreadPoolExecutor:
-    """One small pool per process for `call_aside`: each call is short and bounded by its transport's deadline."""
-    global _ASIDE
-    with _ASIDE_LOCK:
-        if _ASIDE is None:
-            _ASIDE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="vlayer-rpc-aside")
-        return _ASIDE
 
 
 def _result(req: JsonObj, resp: JsonObj) -> Any:
