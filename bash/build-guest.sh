@@ -13,6 +13,9 @@
 # guest/zkvm/src: every path dependency is then inside the workspace root and hashed by its relative path.
 #
 #   bash bash/build-guest.sh [TARGET_DIR]     builds, then prints the path of the ELF on stdout
+#
+# VLAYER_GUEST_FEATURES (optional): cargo features of guest/zkvm for a variant built only for measurements, in a
+# target dir of its own (benches/zkvm_profile.py: accelerated-keccak); the guest every build embeds has none.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
@@ -81,7 +84,9 @@ export CARGO_ENCODED_RUSTFLAGS="${encoded%$'\x1f'}"
 # pin, and write the result back to guest/zkvm/Cargo.lock.
 locked=--locked
 [ "${VLAYER_GUEST_UPDATE_LOCK:-}" = 1 ] && locked=
-(cd "$ws" && /usr/bin/cargo build $locked --release \
+features=()
+[ -n "${VLAYER_GUEST_FEATURES:-}" ] && features=(--features "$VLAYER_GUEST_FEATURES")
+(cd "$ws" && /usr/bin/cargo build $locked --release "${features[@]}" \
   --target riscv32im-risc0-zkvm-elf \
   --target-dir "$target_dir" \
   -Zbuild-std=alloc,core,proc_macro,panic_abort,std -Zbuild-std-features=compiler-builtins-mem) >&2

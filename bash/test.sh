@@ -46,7 +46,7 @@ cargo clippy --release --workspace --all-targets -q -- -D warnings
 phase "test: cargo test (release profile)"
 # The keccak patch with its cuda feature: the refusing CUDA entry points the CUDA build links (no toolkit needed:
 # under DOCS_RS, cust_raw's build script looks for no CUDA installation, as in the CUDA build, bash/setup-cuda.sh).
-DOCS_RS=1 cargo test --release -q -p vlayer-guest -p risc0-circuit-keccak-sys --features risc0-circuit-keccak-sys/cuda
+DOCS_RS=1 cargo test --release -q -p vlayer-guest -p vlayer-precompiles -p vlayer-shielding -p risc0-circuit-keccak-sys --features risc0-circuit-keccak-sys/cuda
 # Apart: the cuda feature above would reach guest_wrapper's prover and rebuild it with other features.
 cargo test --release -q -p guest_wrapper --lib
 phase "test: forge (contracts and examples, offline)"

@@ -55,7 +55,8 @@ REAL_CALLS: list[dict[str, Any]] = json.loads((ROOT / "tests" / "fixtures" / "re
 REFERENCE: dict[str, tuple[str, int | None, int | None]] = {
     "erc20-balanceOf": ("Steel", 5_767_168, 4_307_081),
     "erc20-recorded": ("Steel", 5_767_168, 4_307_081),
-    # The call and block Steel's figure is for: USDT balanceOf on mainnet at 19,493,153 (recorded real-chain data).
+    # Steel's ERC20 figure is for USDT's balanceOf on Sepolia (risc0-ethereum examples/erc20); this row is the same
+    # call on mainnet at block 19,493,153 (recorded real-chain data: deeper tries, more code), the harder case.
     "usdt-mainnet": ("Steel", 5_767_168, 4_307_081),
     "two-calls": ("Steel", 11_534_336, 8_885_255),
     "no-op": ("vlayer", 7_340_032, None),

@@ -63,6 +63,8 @@ NOT_RUN: dict[str, str] = {
     ".venv/bin/python benches/cluster.py": "a benchmark proving 8 segments (minutes); kept out of CI's budget",
     ".venv/bin/python benches/request_worker.py": "a benchmark of racing workers (minutes); kept out of CI's budget",
     ".venv/bin/python benches/forge_vprove.py": "8 forge test runs proving through vprove; kept out of CI's budget",
+    ".venv/bin/python benches/zkvm_profile.py": "recorded calls in the zkVM executor with its profiler; kept out of "
+    "CI's budget (tests/test_real_chains.py holds the mainnet USDT call's segments)",
 }
 
 #: Parameters whose value is a path a documented command creates, which a later line of the same file may read.

@@ -1,6 +1,7 @@
 """Examples end to end: `bash/vlayer-build.sh` run from an example folder on a fresh anvil ends with the verifier's
 state changed by a verified proof and a tampered proof refused (the example app checks both and fails otherwise);
-the task board's app ends with every request answered once by its workers (and checks that itself)."""
+the task board's app ends with every request answered once by its workers, and the sealed-bid auction's with its
+shielded bids settled by one proof (both apps check that themselves)."""
 
 from __future__ import annotations
 
@@ -115,6 +116,20 @@ def test_task_board_example_end_to_end() -> None:
     assert "final balances (equal to applying the answers in order)" in out
     # Carol's transfer of 5000 is more than anyone holds, whatever the order.
     assert re.search(r"task 6: carol -> alice 5000 +refused", out), out
+
+
+def test_sealed_bid_auction_example_end_to_end() -> None:
+    """Shielded requests: four sealed bids, a copied envelope and a bid sealed to another key, settled by one proof
+    that opens them all (the one that does not open counts for nothing), made by a `vlayer worker --shielding-key`
+    process; the app checks the second-price outcome, every withdrawal, and that no amount but the price (nor the
+    secret key) is in the chain's calldata and logs or the worker's database and log."""
+    out = build_example("sealed-bid-auction")
+    bob = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+    assert re.search(rf"^sealed-bid auction: 6 bids, winner {bob}, price 651370482963115274 wei$", out, re.M), out
+    assert re.search(r"^  mallory +ignored: a copy, its plaintext names bob$", out, re.M), out
+    assert re.search(r"^  dave +ignored: more than its deposit$", out, re.M), out
+    assert re.search(r"^  erin +ignored: does not open under the workers' key$", out, re.M), out
+    assert "alice's amount, bob's amount, dave's amount, erin's amount, the secret key" in out
 
 
 def test_vlayer_build_outside_an_example_fails_loudly() -> None:

@@ -44,7 +44,9 @@ SUFFIX = {
     "RegexCapture": 0x11,
     "UrlPatternTest": 0x20,
     "ShieldedOpen": 0x40,
+    "ShieldedTryOpen": 0x41,
 }
+SHIELDED = ("ShieldedOpen", "ShieldedTryOpen")
 RAW = "raw(uint8,bytes,uint256)"
 
 
@@ -56,7 +58,8 @@ def cases() -> list[dict[str, Any]]:
 
 
 def shielded_cases() -> list[dict[str, Any]]:
-    """The ShieldedOpen table of the vlayer-shielding crate (with the secret keys each case's prover holds)."""
+    """The ShieldedOpen / ShieldedTryOpen table of the vlayer-shielding crate (with the secret keys each case's prover
+    holds)."""
     return list(json.loads((REPO_ROOT / "shielding" / "vectors" / "shielded.json").read_text()))
 
 
@@ -80,7 +83,7 @@ def data_of(c: dict[str, Any]) -> bytes:
 
 def test_the_table_names_vlayers_addresses() -> None:
     assert {name: address for address, name, _ in table()} == {n: BASE + bytes([s]) for n, s in SUFFIX.items()}
-    assert [name for _, name, refused in table() if refused] == ["EmailProof", "ShieldedOpen"]
+    assert [name for _, name, refused in table() if refused] == ["EmailProof", "ShieldedOpen", "ShieldedTryOpen"]
 
 
 @pytest.mark.parametrize("c", cases(), ids=lambda c: str(c["name"]))
@@ -101,19 +104,37 @@ def test_every_vector_through_the_native_module(c: dict[str, Any]) -> None:
         assert gas == gas_cost(data) == int(c.get("gas", gas))
 
 
+@pytest.mark.parametrize("precompile", SHIELDED)
 @pytest.mark.parametrize("c", shielded_cases(), ids=lambda c: str(c["name"]))
-def test_every_shielded_vector_through_the_native_module(c: dict[str, Any]) -> None:
+def test_every_shielded_vector_through_the_native_module(c: dict[str, Any], precompile: str) -> None:
+    # ShieldedTryOpen's outcome is the case's try_output / try_error; ShieldedOpen's its output / error.
+    prefix = "try_" if precompile == "ShieldedTryOpen" else ""
+    address = BASE + bytes([SUFFIX[precompile]])
     secrets = [bytes.fromhex(s[2:]) for s in c["secrets"]]
     data = data_of(c)
-    status, output, gas, message = native_module().precompile_call(BASE + b"\x40", data, 30_000_000, False, secrets)
-    if "error" in c:
-        assert (status, message) == ("fatal", f"precompile ShieldedOpen: {c['error']}")
+    status, output, gas, message = native_module().precompile_call(address, data, 30_000_000, False, secrets)
+    if prefix + "error" in c:
+        assert (status, message) == ("fatal", f"precompile {precompile}: {c[prefix + 'error']}")
     else:
         assert status == "ok", message
-        assert (bytes(output).hex(), gas) == (c["output"][2:], gas_cost(data))
+        assert (bytes(output).hex(), gas) == (c[prefix + "output"][2:], gas_cost(data))
     # Never on a travelled block: the key must be the registry's at the settle block.
-    refused = native_module().precompile_call(BASE + b"\x40", data, 30_000_000, True, secrets)
-    assert refused[3] == "precompile ShieldedOpen: Precompile `ShieldedOpen` is not allowed for travel calls"
+    refused = native_module().precompile_call(address, data, 30_000_000, True, secrets)
+    assert refused[3] == f"precompile {precompile}: Precompile `{precompile}` is not allowed for travel calls"
+
+
+def test_try_open_answers_where_open_aborts_on_the_ciphertext_only() -> None:
+    """The table's point, read on its own: ShieldedTryOpen answers `(false, "")` exactly where ShieldedOpen aborts
+    on the ciphertext, and aborts with ShieldedOpen's words where the prover holds no key or the input is malformed."""
+    not_opened = encode(["bool", "bytes"], [False, b""])
+    for c in shielded_cases():
+        if "output" in c:
+            assert decode(["bool", "bytes"], bytes.fromhex(c["try_output"][2:])) == (True, c["plaintext"].encode())
+        elif "does not open" in c["error"]:
+            assert bytes.fromhex(c["try_output"][2:]) == not_opened, c["name"]
+        else:
+            assert c["try_error"] == c["error"], c["name"]
+            assert c["error"].startswith(("Shielded: malformed input: ", "Shielded: this prover holds no secret key"))
 
 
 def test_an_unknown_address_is_refused_by_the_native_module() -> None:
@@ -152,8 +173,8 @@ def _first_success(precompile: str) -> dict[str, Any]:
     return next(c for c in cases() if suffix(c) == SUFFIX[precompile] and "output" in c)
 
 
-# ShieldedOpen needs a registered key and a prover's secret: tests/test_shielded_requests.py.
-@pytest.mark.parametrize("precompile", [name for name in SUFFIX if name != "ShieldedOpen"])
+# The shielded ones need a registered key and a prover's secret: tests/test_shielded_requests.py.
+@pytest.mark.parametrize("precompile", [name for name in SUFFIX if name not in SHIELDED])
 def test_preflight_and_native_guest_agree_on_each_precompile(chain: Chain, precompile: str) -> None:
     c = _first_success(precompile)
     result = chain.raw(c)

@@ -4,5 +4,5 @@ pragma solidity ^0.8.28;
 
 /// @notice The image ID of the call guest this build produced.
 library ImageID {
-    bytes32 public constant RISC0_CALL_GUEST_ID = 0x9cc8932e2108df08987bb51c31de8432f1e5fe4cb391346c95deada741694aab;
+    bytes32 public constant RISC0_CALL_GUEST_ID = 0x593650bae1314cc6c23c82312a1bc680bbb012a9d48c6a4c01f02f9a78d4e0a8;
 }

@@ -21,4 +21,7 @@ library Precompiles {
     address internal constant URL_PATTERN_TEST = address(uint160(BASE) + 0x20);
     /// @dev Opens a shielded request's sealed args with the prover's secret key (`Shielded.open`).
     address internal constant SHIELDED_OPEN = address(uint160(BASE) + 0x40);
+    /// @dev `SHIELDED_OPEN` that answers `(false, "")` instead of aborting on a ciphertext that does not open
+    ///      (`Shielded.tryOpen`).
+    address internal constant SHIELDED_TRY_OPEN = address(uint160(BASE) + 0x41);
 }

@@ -208,9 +208,10 @@ pub(crate) fn evm_error(e: EVMError<DbError>) -> GuestError {
     match e {
         EVMError::Database(db) => db.0,
         // A fatal vlayer precompile failure reaches here as revm's custom error text.
-        EVMError::Custom(text) if vlayer_precompiles::from_fatal(&text).is_some() => {
-            vlayer_precompiles::from_fatal(&text).unwrap_or(GuestError::Evm(text))
-        }
+        EVMError::Custom(text) => match vlayer_precompiles::from_fatal(&text) {
+            Some(fatal) => fatal,
+            None => GuestError::Evm(EVMError::<DbError>::Custom(text).to_string()),
+        },
         other => GuestError::Evm(other.to_string()),
     }
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod exec;
 pub mod header;
 pub mod input;
+pub mod keccak;
 pub mod logs;
 pub mod mpt;
 pub mod op_stack;

@@ -6,10 +6,10 @@
 //! fatal aborts the whole execution through revm's `PrecompileError::Fatal`; [`from_fatal`] turns revm's report of
 //! it back into [`GuestError::Precompile`]. A call that cannot pay a precompile's cost fails like any out-of-gas
 //! call. On a block reached by time travel or teleport, a time-dependent precompile (an email's DNS record is only
-//! vouched for until its `validUntil`) refuses to run, and so does `ShieldedOpen` (its key must be the registry's at
-//! the settle block).
+//! vouched for until its `validUntil`) refuses to run, and so do `ShieldedOpen` and `ShieldedTryOpen` (their key
+//! must be the registry's at the settle block).
 //!
-//! `ShieldedOpen` reads the prover's shielding secret keys, a private input the run installs with [`with_secrets`]:
+//! `ShieldedOpen` and `ShieldedTryOpen` read the prover's shielding secret keys, a private input the run installs with [`with_secrets`]:
 //! revm calls a precompile through a plain function pointer, so they are kept for the run in a thread-local.
 
 use std::cell::RefCell;
@@ -30,7 +30,7 @@ thread_local! {
     static SECRETS: RefCell<Vec<[u8; 32]>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Runs `f` with `secrets` as the shielding secret keys `ShieldedOpen` answers with, and forgets them afterwards
+/// Runs `f` with `secrets` as the shielding secret keys `ShieldedOpen` and `ShieldedTryOpen` answer with, and forgets them afterwards
 /// (also when `f` panics).
 pub fn with_secrets<R>(secrets: &[[u8; 32]], f: impl FnOnce() -> R) -> R {
     struct Forget;
@@ -63,7 +63,8 @@ fn fatal(p: Precompile, message: &str) -> PrecompileError {
     PrecompileError::Fatal(format!("{FATAL_TAG}{}: {message}", p.name()))
 }
 
-/// The message vlayer v1 gave for a time-dependent precompile called on a historic block (ours for `ShieldedOpen`).
+/// The message vlayer v1 gave for a time-dependent precompile called on a historic block (ours for the shielded
+/// ones).
 pub fn travel_refusal(p: Precompile) -> String {
     format!("Precompile `{}` is not allowed for travel calls", p.name())
 }
@@ -84,6 +85,7 @@ entry!(regex_match, Precompile::RegexMatch);
 entry!(regex_capture, Precompile::RegexCapture);
 entry!(url_pattern_test, Precompile::UrlPatternTest);
 entry!(shielded_open, Precompile::ShieldedOpen);
+entry!(shielded_try_open, Precompile::ShieldedTryOpen);
 
 fn verify_email_travelled(_input: &[u8], _gas_limit: u64, _reservoir: u64) -> PrecompileResult {
     let p = Precompile::VerifyEmail;
@@ -95,7 +97,18 @@ fn shielded_open_travelled(_input: &[u8], _gas_limit: u64, _reservoir: u64) -> P
     Err(fatal(p, &travel_refusal(p)))
 }
 
-fn entries(travelled: bool) -> [(Precompile, revm::precompile::PrecompileFn); 9] {
+fn shielded_try_open_travelled(
+    _input: &[u8],
+    _gas_limit: u64,
+    _reservoir: u64,
+) -> PrecompileResult {
+    let p = Precompile::ShieldedTryOpen;
+    Err(fatal(p, &travel_refusal(p)))
+}
+
+fn entries(
+    travelled: bool,
+) -> [(Precompile, revm::precompile::PrecompileFn); Precompile::ALL.len()] {
     let pick = |here: revm::precompile::PrecompileFn, there: revm::precompile::PrecompileFn| {
         if travelled {
             there
@@ -118,6 +131,10 @@ fn entries(travelled: bool) -> [(Precompile, revm::precompile::PrecompileFn); 9]
         (
             Precompile::ShieldedOpen,
             pick(shielded_open, shielded_open_travelled),
+        ),
+        (
+            Precompile::ShieldedTryOpen,
+            pick(shielded_try_open, shielded_try_open_travelled),
         ),
     ]
 }
@@ -242,6 +259,99 @@ mod tests {
         assert!(
             err.to_string().contains("this prover holds no secret key"),
             "{err}"
+        );
+    }
+
+    /// The shielding crate's case named `name`: its input, its prover's secrets, and the field `field` (a hex
+    /// string, or a message) in bytes. Read as text, like [`shielded_case`]: the guest has no JSON parser to test
+    /// with.
+    fn shielded_named(name: &str, field: &str) -> (Vec<u8>, Vec<[u8; 32]>, Vec<u8>) {
+        let table = include_str!("../../shielding/vectors/shielded.json");
+        let at = table
+            .find(&format!("\"name\": \"{name}\""))
+            .expect("the case");
+        let case = &table[at..];
+        let case = &case[..case[1..]
+            .find("\"name\":")
+            .map_or(case.len(), |end| end + 1)];
+        // The string value of `key` in this case.
+        let value = |key: &str| {
+            let from = case.find(&format!("\"{key}\": \"")).expect("the field") + key.len() + 5;
+            &case[from..from + case[from..].find('"').expect("closing quote")]
+        };
+        let bytes = |text: &str| hex::decode(&text[2..]).expect("hex");
+        let field_bytes = match value(field) {
+            text if text.starts_with("0x") => bytes(text),
+            text => text.as_bytes().to_vec(),
+        };
+        let secrets_at = case.find("\"secrets\": [").expect("secrets") + 12;
+        let secrets = case
+            [secrets_at..secrets_at + case[secrets_at..].find(']').expect("list end")]
+            .split('"')
+            .filter(|s| s.starts_with("0x"))
+            .map(|s| bytes(s).try_into().expect("a 32-byte key"))
+            .collect();
+        (bytes(value("input")), secrets, field_bytes)
+    }
+
+    #[test]
+    fn shielded_try_open_answers_a_ciphertext_that_does_not_open_and_aborts_without_the_key() {
+        let p = set(false)
+            .get(&Address::from(Precompile::ShieldedTryOpen.address()))
+            .expect("registered");
+        let (input, secrets, output) = shielded_named(
+            "does not open: a bit flipped in the ciphertext",
+            "try_output",
+        );
+        let answered = with_secrets(&secrets, || p.execute(&input, 1_000_000, 0));
+        assert_eq!(answered.expect("not fatal").bytes.to_vec(), output);
+        let (input, secrets, output) =
+            shielded_named("opens: the prover holds the key", "try_output");
+        let opened = with_secrets(&secrets, || p.execute(&input, 1_000_000, 0));
+        assert_eq!(opened.expect("not fatal").bytes.to_vec(), output);
+        // Without the key the same call aborts: no prover can claim that a ciphertext it cannot open does not open.
+        let err = p.execute(&input, 1_000_000, 0).expect_err("no key");
+        let (_, _, message) = shielded_named("no key: the prover holds none", "try_error");
+        assert_eq!(
+            from_fatal(&err.to_string()),
+            Some(GuestError::Precompile {
+                name: "ShieldedTryOpen".into(),
+                message: String::from_utf8(message).expect("text"),
+            })
+        );
+    }
+
+    #[test]
+    fn exactly_the_precompiles_refused_on_travel_refuse_on_a_travelled_block() {
+        let (input, secrets, _) = shielded_named("opens: the prover holds the key", "output");
+        for p in Precompile::ALL {
+            let travelled = set(true)
+                .get(&Address::from(p.address()))
+                .expect("registered");
+            let result = with_secrets(&secrets, || travelled.execute(&input, 1_000_000, 0));
+            let refusal = GuestError::Precompile {
+                name: p.name().into(),
+                message: travel_refusal(p),
+            };
+            match result {
+                Err(err) if p.is_refused_on_travel() => {
+                    assert_eq!(from_fatal(&err.to_string()), Some(refusal), "{p:?}")
+                }
+                // The others run (and fail or not on this input) as on any block.
+                other => assert!(
+                    !p.is_refused_on_travel()
+                        && other
+                            .as_ref()
+                            .err()
+                            .and_then(|e| from_fatal(&e.to_string()))
+                            != Some(refusal),
+                    "{p:?}: {other:?}"
+                ),
+            }
+        }
+        assert_eq!(
+            travel_refusal(Precompile::ShieldedTryOpen),
+            "Precompile `ShieldedTryOpen` is not allowed for travel calls"
         );
     }
 

@@ -93,6 +93,23 @@ fn zkvm_execute<'py>(
     execution_dict(py, &report)
 }
 
+/// Run another build of the guest (an ELF, e.g. a variant for measurements) in the zkVM executor: journal, cycles.
+#[pyfunction]
+#[pyo3(signature = (elf, input, segment_po2 = zkvm::DEFAULT_SEGMENT_PO2, secrets = Vec::new()))]
+fn zkvm_execute_elf<'py>(
+    py: Python<'py>,
+    elf: &[u8],
+    input: &[u8],
+    segment_po2: u32,
+    secrets: Vec<[u8; 32]>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (elf, input) = (elf.to_vec(), input.to_vec());
+    let report = py
+        .allow_threads(move || zkvm::execute_elf(&elf, &input, segment_po2, &secrets))
+        .map_err(to_py)?;
+    execution_dict(py, &report)
+}
+
 /// Prove the embedded guest on this machine (its CPU, or its GPU in the CUDA build); mode is composite, succinct
 /// or groth16.
 #[pyfunction]
@@ -422,6 +439,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("GpuUnavailable", m.py().get_type::<GpuUnavailable>())?;
     m.add_function(wrap_pyfunction!(gpu_info, m)?)?;
     m.add_function(wrap_pyfunction!(zkvm_execute, m)?)?;
+    m.add_function(wrap_pyfunction!(zkvm_execute_elf, m)?)?;
     m.add_function(wrap_pyfunction!(zkvm_prove, m)?)?;
     m.add_function(wrap_pyfunction!(zkvm_verify, m)?)?;
     m.add_function(wrap_pyfunction!(receipt_to_json, m)?)?;

@@ -22,7 +22,7 @@ pub fn precompile_table() -> Vec<([u8; 20], &'static str, bool)> {
 /// Returns `("ok", output, gas_used, "")`, `("out_of_gas", b"", cost, "")` (an ordinary failed call), or
 /// `("fatal", b"", 0, message)` where message is the guest's exact error text (the execution aborts).
 ///
-/// `secrets`: the prover's shielding secret keys (`ShieldedOpen`).
+/// `secrets`: the prover's shielding secret keys (`ShieldedOpen`, `ShieldedTryOpen`).
 #[pyfunction]
 #[pyo3(signature = (address, input, gas_limit, travelled, secrets = Vec::new()))]
 pub fn precompile_call<'py>(

@@ -178,8 +178,16 @@ fn run(
     segment_po2: u32,
     secrets: &[[u8; 32]],
 ) -> Result<(Session, ExecuteReport), ZkvmError> {
+    run_program(program()?, input, segment_po2, secrets)
+}
+
+fn run_program(
+    program: &[u8],
+    input: &[u8],
+    segment_po2: u32,
+    secrets: &[[u8; 32]],
+) -> Result<(Session, ExecuteReport), ZkvmError> {
     refuse_dev_mode_env()?;
-    let program = program()?;
     let env = executor_env(input, segment_po2, secrets)?;
     let start = Instant::now();
     let session = ExecutorImpl::from_elf(env, program)
@@ -215,6 +223,18 @@ pub fn execute(
     secrets: &[[u8; 32]],
 ) -> Result<ExecuteReport, ZkvmError> {
     run(input, segment_po2, secrets).map(|(_, report)| report)
+}
+
+/// Execute another build of the guest, `user_elf` (on the same v1compat kernel), in the zkVM: the cycle figures of
+/// guest variants that no build embeds (benches/zkvm_profile.py). Nothing proves or trusts its journal.
+pub fn execute_elf(
+    user_elf: &[u8],
+    input: &[u8],
+    segment_po2: u32,
+    secrets: &[[u8; 32]],
+) -> Result<ExecuteReport, ZkvmError> {
+    let program = ProgramBinary::new(user_elf, risc0_zkos_v1compat::V1COMPAT_ELF).encode();
+    run_program(&program, input, segment_po2, secrets).map(|(_, report)| report)
 }
 
 /// A proved run: the receipt (bincode, RISC Zero's own serialisation) and what it took.

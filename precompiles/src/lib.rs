@@ -36,10 +36,13 @@ pub enum Precompile {
     /// Shielded requests: the plaintext of an HPKE ciphertext sealed to a registered shielding key, opened with the
     /// prover's secret key, a private input ([`Secrets`]; the `vlayer-shielding` crate).
     ShieldedOpen,
+    /// `ShieldedOpen` that answers `(false, "")` instead of aborting on a ciphertext that does not open, for provers
+    /// that open many ciphertexts posted by different people (one bad one must not block the others).
+    ShieldedTryOpen,
 }
 
 impl Precompile {
-    pub const ALL: [Precompile; 9] = [
+    pub const ALL: [Precompile; 10] = [
         Precompile::VerifyEmail,
         Precompile::JsonGetString,
         Precompile::JsonGetInt,
@@ -49,6 +52,7 @@ impl Precompile {
         Precompile::RegexCapture,
         Precompile::UrlPatternTest,
         Precompile::ShieldedOpen,
+        Precompile::ShieldedTryOpen,
     ];
 
     /// The last byte of the precompile's address.
@@ -63,6 +67,7 @@ impl Precompile {
             Precompile::RegexCapture => 0x11,
             Precompile::UrlPatternTest => 0x20,
             Precompile::ShieldedOpen => 0x40,
+            Precompile::ShieldedTryOpen => 0x41,
         }
     }
 
@@ -94,6 +99,7 @@ impl Precompile {
             Precompile::RegexCapture => "RegexCapture",
             Precompile::UrlPatternTest => "UrlPatternTest",
             Precompile::ShieldedOpen => "ShieldedOpen",
+            Precompile::ShieldedTryOpen => "ShieldedTryOpen",
         }
     }
 
@@ -104,10 +110,11 @@ impl Precompile {
     }
 
     /// Whether calls on a block reached by time travel or teleport are refused: the time-dependent ones, and
-    /// `ShieldedOpen`, whose key must be the one the registry holds at the settle block (on a past block the
-    /// registry could show a key retired since).
+    /// `ShieldedOpen` and `ShieldedTryOpen`, whose key must be the one the registry holds at the settle block (on a
+    /// past block the registry could show a key retired since).
     pub const fn is_refused_on_travel(self) -> bool {
-        self.is_time_dependent() || matches!(self, Precompile::ShieldedOpen)
+        self.is_time_dependent()
+            || matches!(self, Precompile::ShieldedOpen | Precompile::ShieldedTryOpen)
     }
 }
 
@@ -142,7 +149,7 @@ pub fn run(precompile: Precompile, input: &[u8], gas_limit: u64) -> Result<Outpu
     run_with(precompile, input, gas_limit, &[])
 }
 
-/// Runs `precompile` on `input` with `gas_limit` gas; `secrets` answer `ShieldedOpen`.
+/// Runs `precompile` on `input` with `gas_limit` gas; `secrets` answer `ShieldedOpen` and `ShieldedTryOpen`.
 pub fn run_with(
     precompile: Precompile,
     input: &[u8],
@@ -166,6 +173,7 @@ pub fn run_with(
         Precompile::RegexCapture => regex::capture(input),
         Precompile::UrlPatternTest => url_pattern::test(input),
         Precompile::ShieldedOpen => vlayer_shielding::open_precompile(input, secrets),
+        Precompile::ShieldedTryOpen => vlayer_shielding::try_open_precompile(input, secrets),
     }
     .map_err(Failure::Fatal)?;
     Ok(Output {

@@ -1,18 +1,22 @@
-//! Runs the table `vectors/shielded.json` through `open_precompile`: the precompile's cases, in bytes, for anyone
-//! else who runs `ShieldedOpen` (the Python tests through `vlayer._native`, the guest).
+//! Runs the table `vectors/shielded.json` through `open_precompile` and `try_open_precompile`: the precompiles'
+//! cases, in bytes, for anyone else who runs `ShieldedOpen` or `ShieldedTryOpen` (the Python tests through
+//! `vlayer._native`, the guest).
 //!
 //! Each case holds the hex `input` (`abi.encode(bytes32 publicKey, bytes aad, bytes sealed)`), the prover's
 //! `secrets`, and either the `output` (`abi.encode(bytes plaintext)`) with the hand-written `plaintext` it must
-//! carry, or the exact `error`. The bytes are derived by the recipes below from fixed seeds; the test re-derives
-//! them, compares every field, and checks each outcome against what the recipe says it must be (messages rebuilt
-//! here from the design's wording, not taken from the crate). It rewrites the table only when `VLAYER_BLESS=1` is
-//! set, and still fails on any case whose outcome disagrees with its recipe.
+//! carry, or the exact `error`; then `ShieldedTryOpen`'s outcome: its `try_output` (`abi.encode(bool opened, bytes
+//! plaintext)`: `(true, plaintext)` where `ShieldedOpen` opens, `(false, "")` where the ciphertext does not open),
+//! or its `try_error`, ShieldedOpen's very message (malformed input, no key held). The bytes are derived by the
+//! recipes below from fixed seeds; the test re-derives them, compares every field, and checks each outcome against
+//! what the recipe says it must be (messages rebuilt here from the design's wording, not taken from the crate). It
+//! rewrites the table only when `VLAYER_BLESS=1` is set, and still fails on any case whose outcome disagrees with
+//! its recipe.
 
 use std::path::PathBuf;
 
 use alloy_sol_types::{sol_data, SolType};
 use serde::{Deserialize, Serialize};
-use vlayer_shielding::{keypair_from_seed, open_precompile, seal};
+use vlayer_shielding::{keypair_from_seed, open_precompile, seal, try_open_precompile};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,6 +30,10 @@ struct Case {
     output: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    try_output: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    try_error: Option<String>,
 }
 
 /// What a recipe's case must do.
@@ -49,6 +57,7 @@ const EPHEMERAL_SEED: [u8; 32] = [0x33; 32];
 const PLAINTEXT: &str = "the clear arguments of a shielded request";
 
 type Input = (sol_data::FixedBytes<32>, sol_data::Bytes, sol_data::Bytes);
+type TryOutput = (sol_data::Bool, sol_data::Bytes);
 
 fn encode(public: &[u8; 32], aad: &[u8], sealed: &[u8]) -> Vec<u8> {
     Input::abi_encode_params(&(public, aad, sealed))
@@ -222,7 +231,35 @@ fn derive(recipe: &Recipe) -> Result<Case, String> {
         plaintext: None,
         output: None,
         error: None,
+        try_output: None,
+        try_error: None,
     };
+    let tried = try_open_precompile(&recipe.input, &recipe.secrets);
+    match (&recipe.outcome, &tried) {
+        (Outcome::Opens(plaintext), Ok(output)) => {
+            if *output != TryOutput::abi_encode_params(&(true, plaintext.as_bytes())) {
+                return Err(format!(
+                    "try output {} is not (true, plaintext)",
+                    to_hex(output)
+                ));
+            }
+            case.try_output = Some(to_hex(output));
+        }
+        (Outcome::DoesNotOpen(_), Ok(output)) => {
+            if *output != TryOutput::abi_encode_params(&(false, &b""[..])) {
+                return Err(format!(
+                    "try output {} is not (false, \"\")",
+                    to_hex(output)
+                ));
+            }
+            case.try_output = Some(to_hex(output));
+        }
+        // Checked against the recipe with ShieldedOpen's error below: the same message.
+        (Outcome::NoKey(_) | Outcome::Malformed, Err(error)) => {
+            case.try_error = Some(error.clone())
+        }
+        (_, tried) => return Err(format!("unexpected try outcome {tried:?}")),
+    }
     match (&recipe.outcome, result) {
         (Outcome::Opens(plaintext), Ok(output)) => {
             let expected = sol_data::Bytes::abi_encode(plaintext.as_bytes());
@@ -265,6 +302,12 @@ fn derive(recipe: &Recipe) -> Result<Case, String> {
             case.error = Some(error);
         }
         (_, result) => return Err(format!("unexpected outcome {result:?}")),
+    }
+    if case.try_error.is_some() && case.try_error != case.error {
+        return Err(format!(
+            "try error {:?} is not ShieldedOpen's {:?}",
+            case.try_error, case.error
+        ));
     }
     Ok(case)
 }
@@ -324,6 +367,17 @@ fn table_matches_the_precompile() {
             (None, Some(error)) => assert_eq!(result.as_ref(), Err(error), "case {:?}", case.name),
             _ => panic!(
                 "case {:?} must hold exactly one of output and error",
+                case.name
+            ),
+        }
+        let tried = try_open_precompile(&from_hex(&case.input), &secrets);
+        match (&case.try_output, &case.try_error) {
+            (Some(output), None) => {
+                assert_eq!(tried, Ok(from_hex(output)), "case {:?}", case.name)
+            }
+            (None, Some(error)) => assert_eq!(tried.as_ref(), Err(error), "case {:?}", case.name),
+            _ => panic!(
+                "case {:?} must hold exactly one of try_output and try_error",
                 case.name
             ),
         }

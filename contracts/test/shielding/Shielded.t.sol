@@ -21,9 +21,14 @@ contract ShieldedHarness {
     function open(IShieldingKeys keys, bytes calldata envelope) external view returns (bytes memory) {
         return Shielded.open(keys, envelope);
     }
+
+    function tryOpen(IShieldingKeys keys, bytes calldata envelope) external view returns (bool, bytes memory) {
+        return Shielded.tryOpen(keys, envelope);
+    }
 }
 
-contract ShieldedTest is Test {
+/// @dev What both libraries' tests start from: a registry holding KEY1 as version 1, and the harness.
+abstract contract ShieldedFixture is Test {
     bytes32 internal constant KEY1 = keccak256("shielding key 1");
     bytes32 internal constant KEY2 = keccak256("shielding key 2");
     /// @dev Stands for HPKE's `enc || ciphertext`: 50 bytes, so its encoding carries 14 bytes of padding.
@@ -33,12 +38,19 @@ contract ShieldedTest is Test {
 
     ShieldingKeys internal keys;
     ShieldedHarness internal harness;
-    PrecompileStub internal stub;
 
-    function setUp() public {
+    function _setUpRegistry() internal {
         keys = new ShieldingKeys(address(this));
         keys.addKey(KEY1);
         harness = new ShieldedHarness();
+    }
+}
+
+contract ShieldedTest is ShieldedFixture {
+    PrecompileStub internal stub;
+
+    function setUp() public {
+        _setUpRegistry();
         stub = PrecompileStubs.install(vm, Precompiles.SHIELDED_OPEN);
     }
 
@@ -161,6 +173,107 @@ contract ShieldedTest is Test {
             _envelope(1, SEALED),
             _error("Shielded: no contract at the key registry address"),
             "no code"
+        );
+    }
+}
+
+/// @dev `Shielded.tryOpen`: the same key, aad and input as `open`, sent to `ShieldedTryOpen`; what the chain shows
+///      about an envelope (its layout, its version unknown or retired) makes `(false, "")` without asking the
+///      precompile. Both precompiles are stubbed, so a call that reached the wrong one would fail.
+contract ShieldedTryOpenTest is ShieldedFixture {
+    PrecompileStub internal tryStub;
+
+    function setUp() public {
+        _setUpRegistry();
+        tryStub = PrecompileStubs.install(vm, Precompiles.SHIELDED_TRY_OPEN);
+        // Programmed with nothing: `tryOpen` must never call ShieldedOpen.
+        PrecompileStubs.install(vm, Precompiles.SHIELDED_OPEN);
+    }
+
+    function _input(uint32 version, bytes32 publicKey) internal view returns (bytes memory) {
+        return abi.encode(publicKey, abi.encode(block.chainid, address(keys), version), SEALED);
+    }
+
+    function _assertNotOpened(bytes memory envelope, string memory what) internal view {
+        (bool opened, bytes memory plaintext) = harness.tryOpen(keys, envelope);
+        assertTrue(!opened, what);
+        assertEq(plaintext, "", what);
+    }
+
+    function test_addressIsBasePlus0x41() public pure {
+        assertEq(Precompiles.SHIELDED_TRY_OPEN, 0xf4E4fdca9d5D55E64525e314391996a15f7ec641, "ShieldedTryOpen");
+    }
+
+    function test_opensWithTheSameInputAsOpen() public {
+        tryStub.answer(_input(1, KEY1), abi.encode(true, PLAIN));
+        (bool opened, bytes memory plaintext) = harness.tryOpen(keys, abi.encode(uint32(1), SEALED));
+        assertTrue(opened, "opened");
+        assertEq(plaintext, PLAIN, "plaintext");
+    }
+
+    function test_aCiphertextThatDoesNotOpenIsFalseNotARevert() public {
+        tryStub.answer(_input(1, KEY1), abi.encode(false, bytes("")));
+        _assertNotOpened(abi.encode(uint32(1), SEALED), "the precompile's (false, \"\")");
+    }
+
+    function test_rotationSendsTheVersionsKey() public {
+        keys.addKey(KEY2);
+        tryStub.answer(_input(2, KEY2), abi.encode(true, bytes("sealed to version 2")));
+        tryStub.answer(_input(1, KEY1), abi.encode(true, bytes("sealed to version 1")));
+        (bool opened, bytes memory plaintext) = harness.tryOpen(keys, abi.encode(uint32(2), SEALED));
+        assertTrue(opened, "version 2 opened");
+        assertEq(plaintext, "sealed to version 2", "version 2");
+        (opened, plaintext) = harness.tryOpen(keys, abi.encode(uint32(1), SEALED));
+        assertTrue(opened, "version 1 opened");
+        assertEq(plaintext, "sealed to version 1", "version 1, not retired");
+    }
+
+    function test_unknownAndRetiredVersionsAreFalseWithoutAskingThePrecompile() public {
+        _assertNotOpened(abi.encode(uint32(0), SEALED), "version 0");
+        _assertNotOpened(abi.encode(uint32(2), SEALED), "version 2");
+        _assertNotOpened(abi.encode(type(uint32).max, SEALED), "the largest version");
+        tryStub.answer(_input(1, KEY1), abi.encode(true, PLAIN));
+        keys.addKey(KEY2);
+        keys.retireKey(1);
+        _assertNotOpened(abi.encode(uint32(1), SEALED), "version 1, retired");
+    }
+
+    function test_malformedEnvelopesAreFalse() public {
+        bytes memory good = abi.encode(uint32(1), SEALED);
+        tryStub.answer(_input(1, KEY1), abi.encode(true, PLAIN));
+        _assertNotOpened("", "empty");
+        _assertNotOpened(SEALED, "raw sealed bytes");
+        _assertNotOpened(abi.encode(uint256(1) << 32, SEALED), "a version beyond uint32");
+        _assertNotOpened(abi.encode(uint256(1), uint256(0x60), SEALED), "another offset");
+        bytes memory truncated = new bytes(good.length - 32);
+        for (uint256 i = 0; i < truncated.length; ++i) {
+            truncated[i] = good[i];
+        }
+        _assertNotOpened(truncated, "truncated");
+        _assertNotOpened(bytes.concat(good, bytes32(0)), "a trailing word");
+        (bool opened,) = harness.tryOpen(keys, good);
+        assertTrue(opened, "the control opens");
+    }
+
+    function test_theProversFaultsStillRevert() public {
+        bytes memory envelope = abi.encode(uint32(1), SEALED);
+        bytes memory call = abi.encodeCall(ShieldedHarness.tryOpen, (IShieldingKeys(address(0xdead)), envelope));
+        bytes memory noRegistry =
+            abi.encodeWithSignature("Error(string)", "Shielded: no contract at the key registry address");
+        assertRevertsWith(address(harness), call, noRegistry, "no code at the registry");
+        call = abi.encodeCall(ShieldedHarness.tryOpen, (IShieldingKeys(address(0xdead)), bytes("")));
+        assertRevertsWith(address(harness), call, noRegistry, "no code, even with a malformed envelope");
+        call = abi.encodeCall(ShieldedHarness.tryOpen, (keys, envelope));
+        tryStub.exhaust(_input(1, KEY1));
+        assertRevertsWith(
+            address(harness), call, abi.encodeWithSelector(PrecompileCall.FailedInnerCall.selector), "out of gas"
+        );
+        vm.etch(Precompiles.SHIELDED_TRY_OPEN, "");
+        assertRevertsWith(
+            address(harness),
+            call,
+            abi.encodeWithSelector(PrecompileCall.PrecompileNotAvailable.selector, Precompiles.SHIELDED_TRY_OPEN),
+            "a plain node"
         );
     }
 }

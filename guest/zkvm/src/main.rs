@@ -35,6 +35,23 @@ fn refuse(msg: &str) -> ! {
     unsafe { risc0_zkvm_platform::syscall::sys_panic(msg.as_ptr(), msg.len()) }
 }
 
+/// alloy-primitives' `native-keccak` hook: every keccak256 of the guest (header, trie nodes, code, keys, the
+/// KECCAK256 opcode) lands here, hashed by [`vlayer_guest::keccak`] with the unrolled software permutation.
+///
+/// # Safety
+/// alloy passes a live slice's pointer and length, and a 32-byte output buffer.
+#[no_mangle]
+pub unsafe extern "C" fn native_keccak256(bytes: *const u8, len: usize, output: *mut u8) {
+    // SAFETY: see the function's contract; the two buffers are distinct (alloy's input and its own output).
+    let input = unsafe { core::slice::from_raw_parts(bytes, len) };
+    #[cfg(not(feature = "accelerated-keccak"))]
+    let hash = vlayer_guest::keccak::keccak256(input);
+    #[cfg(feature = "accelerated-keccak")]
+    let hash = vlayer_guest::keccak::keccak256_with(input, env::risc0_keccak_update);
+    // SAFETY: `output` is valid for 32 bytes (the contract above).
+    unsafe { core::ptr::copy_nonoverlapping(hash.as_ptr(), output, 32) };
+}
+
 fn main() {
     let input = read_input();
     let secrets = read_secrets();

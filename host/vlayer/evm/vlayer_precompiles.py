@@ -4,8 +4,8 @@ Each call goes to `vlayer._native.precompile_call`, the `vlayer-precompiles` cra
 gas and failure are the guest's by construction. A failure vlayer v1 treated as fatal raises `PrecompileError`,
 which is not a py-evm `VMError`: it leaves every frame and aborts the run, as revm's fatal precompile error does.
 A call that cannot pay the cost fails like any out-of-gas call. On a block reached by time travel or teleport the
-time-dependent ones (email) and `ShieldedOpen` refuse, as in the guest. `ShieldedOpen` opens shielded arguments with
-the prover's secret keys, which the run's state carries (`set_secrets`) and nothing stores.
+time-dependent ones (email), `ShieldedOpen` and `ShieldedTryOpen` refuse, as in the guest. The shielded ones open
+shielded arguments with the prover's secret keys, which the run's state carries (`set_secrets`) and nothing stores.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ _SECRETS = "_vlayer_shielding_secrets"
 
 
 def set_secrets(state: object, secrets: tuple[bytes, ...]) -> None:
-    """The prover's shielding secret keys for calls run in `state` (`ShieldedOpen`); kept on the run's state only."""
+    """The prover's shielding secret keys for calls run in `state` (`ShieldedOpen`, `ShieldedTryOpen`); kept on the
+    run's state only."""
     if any(len(s) != 32 for s in secrets):
         raise ValueError("a shielding secret key is 32 bytes")
     setattr(state, _SECRETS, secrets)

@@ -115,6 +115,14 @@ def execute(guest_input: bytes, segment_po2: int = DEFAULT_SEGMENT_PO2, secrets:
     return _run(call_native("zkvm_execute", guest_input, segment_po2, list(secrets)))
 
 
+def execute_elf(
+    elf: bytes, guest_input: bytes, segment_po2: int = DEFAULT_SEGMENT_PO2, secrets: Sequence[bytes] = ()
+) -> ZkvmRun:
+    """`execute` with another build of the guest (`elf`, a user ELF): the cycle figures of guest variants that no
+    build embeds (benches/zkvm_profile.py). Nothing proves or trusts what it returns."""
+    return _run(call_native("zkvm_execute_elf", elf, guest_input, segment_po2, list(secrets)))
+
+
 def prove(
     guest_input: bytes, mode: str, segment_po2: int = DEFAULT_SEGMENT_PO2, secrets: Sequence[bytes] = ()
 ) -> ZkvmProof:

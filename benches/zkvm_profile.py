@@ -1,0 +1,264 @@
+"""Where the guest's zkVM cycles go, on recorded real-chain state: RISC Zero's executor profile, sorted into buckets.
+
+    .venv/bin/python benches/zkvm_profile.py [--accelerated] [--top N]
+
+Each recorded mainnet / OP mainnet / Sepolia call (tests/fixtures/real_chains.json, replayed with no node) runs in
+the zkVM executor with `RISC0_PPROF_OUT` set; the profile (pprof, cycles per call stack, from the ELF's symbols)
+is sorted into keccak-f permutations, paging, revm (set-up and the call), the input's decoding and checks, and the
+rest. The permutations the input needs (header, trie nodes, code, account and slot keys) are counted from the input
+itself, which splits the keccak cycles by what was hashed (the guest is built with fat LTO, so its profile cannot).
+
+`--accelerated` also runs the guest built with RISC Zero's keccak accelerator (cargo feature `accelerated-keccak`
+of guest/zkvm, built once by bash/build-guest.sh into ~/.cache/vlayer/guest-variants/): its rv32im cycles, beside
+the embedded guest's. Its receipts need the keccak circuit's prover, which this build leaves out, so it is measured
+here and never registered. A figure, not a test: nothing here asserts a count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# Last, so an installed vlayer wins (as in benches/zkvm.py).
+sys.path.append(str(Path(__file__).resolve().parents[1] / "host"))
+
+import rlp
+
+from vlayer.guest_input import input_for
+from vlayer.hexutil import parse_hex_bytes
+from vlayer.preflight.execute import CallRequest, preflight
+from vlayer.receipts import zkvm
+from vlayer.rpc import ReplayTransport, RpcClient
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL_CALLS: list[dict[str, Any]] = json.loads((ROOT / "tests" / "fixtures" / "real_chains.json").read_text())["calls"]
+CALLS = ("mainnet_usdt_balance_of", "op_mainnet_usdt_balance_of", "sepolia_view_multi_contract_calls")
+#: Steel's published figure for an ERC20 balanceOf (risc0-ethereum examples/erc20/README.md: USDT's balanceOf on
+#: Sepolia, software keccak): total and user cycles.
+STEEL_ERC20 = (5_767_168, 4_307_081)
+RATE = 136
+VARIANTS = Path.home() / ".cache" / "vlayer" / "guest-variants"
+BUCKETS = ("keccak-f", "paging", "revm", "input checks", "other")
+
+
+# --- pprof (profile.proto), the few fields a cycle profile uses ----------------------------------------------------
+
+
+def _varint(data: bytes, i: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[i]
+        i += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return value, i
+
+
+def _fields(data: bytes) -> Iterator[tuple[int, int, Any]]:
+    i = 0
+    while i < len(data):
+        key, i = _varint(data, i)
+        number, wire = key >> 3, key & 7
+        value: Any
+        if wire == 0:
+            value, i = _varint(data, i)
+        elif wire == 2:
+            size, i = _varint(data, i)
+            value, i = data[i : i + size], i + size
+        elif wire in (1, 5):
+            size = 8 if wire == 1 else 4
+            value, i = data[i : i + size], i + size
+        else:
+            raise ValueError(f"pprof: wire type {wire}")
+        yield number, wire, value
+
+
+def _ints(wire: int, value: Any) -> list[int]:
+    if wire == 0:
+        return [value]
+    out, i = [], 0
+    while i < len(value):
+        n, i = _varint(value, i)
+        out.append(n)
+    return out
+
+
+def read_profile(path: Path) -> list[tuple[list[str], int]]:
+    """(call stack as function names, leaf first; cycles) per sample."""
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    strings: list[str] = []
+    samples: list[tuple[list[int], int]] = []
+    locations: dict[int, list[int]] = {}
+    functions: dict[int, int] = {}
+    for number, _, value in _fields(data):
+        if number == 2:  # Sample: location ids, values
+            ids: list[int] = []
+            values: list[int] = []
+            for n, w, v in _fields(value):
+                if n == 1:
+                    ids += _ints(w, v)
+                elif n == 2:
+                    values += _ints(w, v)
+            samples.append((ids, values[0] if values else 0))
+        elif number == 4:  # Location: id, lines (function ids, innermost first)
+            lid, funcs = 0, []
+            for n, _, v in _fields(value):
+                if n == 1:
+                    lid = v
+                elif n == 4:
+                    funcs += [fv for fn, _, fv in _fields(v) if fn == 1]
+            locations[lid] = funcs
+        elif number == 5:  # Function: id, name (string index)
+            fid = name = 0
+            for n, _, v in _fields(value):
+                if n == 1:
+                    fid = v
+                elif n == 2:
+                    name = v
+            functions[fid] = name
+        elif number == 6:
+            strings.append(value.decode("utf-8", "replace"))
+    return [([strings[functions.get(f, 0)] for lid in ids for f in locations.get(lid, [])], v) for ids, v in samples]
+
+
+def bucket(stack: list[str]) -> str:
+    if any("keccak" in f for f in stack):
+        return "keccak-f"
+    if stack and stack[0].startswith("[Page"):
+        return "paging"
+    if any(f.startswith(("revm", "<revm")) or "EthCall" in f or "vlayer_precompiles" in f for f in stack):
+        return "revm"
+    if any("vlayer_guest" in f or "alloy_rlp" in f for f in stack):
+        return "input checks"
+    return "other"
+
+
+# --- what the input makes the guest hash ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Permutations:
+    header: int
+    nodes: int
+    code: int
+    keys: int
+
+    @property
+    def total(self) -> int:
+        return self.header + self.nodes + self.code + self.keys
+
+
+def permutations(guest_input: bytes) -> Permutations:
+    """Keccak-f permutations the guest needs for its input: one per started 136-byte block (pad10*1 adds one when a
+    length is a whole number of blocks), and one per account key (20 bytes) and slot key (32 bytes)."""
+    body = rlp.decode(guest_input[4:])
+
+    def blocks(data: bytes) -> int:
+        return len(data) // RATE + 1
+
+    headers = blocks(body[4]) + sum(blocks(h) for h in body[5])
+    accounts = body[8]
+    keys = len(accounts) + sum(len(account[-1]) for account in accounts)
+    return Permutations(headers, sum(blocks(n) for n in body[6]), sum(blocks(c) for c in body[7]), keys)
+
+
+def recorded_input(name: str) -> bytes:
+    call = next(c for c in REAL_CALLS if c["name"] == name)
+    client = RpcClient(ReplayTransport(ROOT / "tests" / "fixtures" / f"{name}.json"))
+    request = CallRequest(to=parse_hex_bytes(call["to"]), data=parse_hex_bytes(call["data"]))
+    result = preflight(client, request, call["block"], prefetch=False, node_check=False)
+    assert result.success, name
+    return input_for(result)
+
+
+def accelerated_elf() -> bytes:
+    target = VARIANTS / "accelerated-keccak"
+    env = {**os.environ, "VLAYER_GUEST_FEATURES": "accelerated-keccak"}
+    script = str(ROOT / "bash" / "build-guest.sh")
+    out = subprocess.run(["bash", script, str(target)], env=env, check=True, capture_output=True, text=True)
+    return Path(out.stdout.strip().splitlines()[-1]).read_bytes()
+
+
+@dataclass(frozen=True)
+class Profiled:
+    run: zkvm.ZkvmRun
+    buckets: Counter[str]
+    top: list[tuple[str, int]]
+
+
+def profiled(guest_input: bytes, elf: bytes | None, top: int) -> Profiled:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "profile.pb"
+        os.environ["RISC0_PPROF_OUT"] = str(path)
+        try:
+            run = zkvm.execute(guest_input) if elf is None else zkvm.execute_elf(elf, guest_input)
+        finally:
+            del os.environ["RISC0_PPROF_OUT"]
+        samples = read_profile(path)
+    buckets: Counter[str] = Counter()
+    leaves: Counter[str] = Counter()
+    for stack, cycles in samples:
+        buckets[bucket(stack)] += cycles
+        if stack:
+            leaves[stack[0]] += cycles
+    return Profiled(run, buckets, leaves.most_common(top))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--accelerated", action="store_true", help="also the guest with RISC Zero's keccak accelerator")
+    parser.add_argument("--top", type=int, default=0, help="also print the N functions with the most own cycles")
+    args = parser.parse_args()
+    variants: list[tuple[str, bytes | None]] = [("software", None)]
+    if args.accelerated:
+        variants.append(("accelerated", accelerated_elf()))
+
+    head = (
+        f"{'call':36} {'guest':11} {'total':>10} {'user':>10} {'seg':>3} {'keccak-f':>10} {'perms':>5} "
+        f"{'per perm':>8} {'paging':>8} {'revm':>8} {'input':>8} {'other':>8}"
+    )
+    print(head)
+    print("-" * len(head))
+    splits = []
+    for name in CALLS:
+        guest_input = recorded_input(name)
+        perms = permutations(guest_input)
+        splits.append((name, perms))
+        for label, elf in variants:
+            p = profiled(guest_input, elf, args.top)
+            b = p.buckets
+            per = b["keccak-f"] / perms.total
+            print(
+                f"{name:36} {label:11} {p.run.total_cycles:>10,} {p.run.user_cycles:>10,} {p.run.segments:>3} "
+                f"{b['keccak-f']:>10,} {perms.total:>5} {per:>8,.0f} {b['paging']:>8,} {b['revm']:>8,} "
+                f"{b['input checks']:>8,} {b['other']:>8,}"
+            )
+            for function, cycles in p.top:
+                print(f"    {cycles:>10,}  {function[:100]}")
+    print("-" * len(head))
+    print("keccak-f permutations by what the input makes the guest hash (header, trie nodes, code, keys):")
+    for name, perms in splits:
+        print(f"  {name:36} header {perms.header}, nodes {perms.nodes}, code {perms.code}, keys {perms.keys}")
+    total, user = STEEL_ERC20
+    print(
+        f"reference: Steel's ERC20 balanceOf, {total:,} total / {user:,} user cycles (USDT on Sepolia, risc0-ethereum "
+        f"examples/erc20); issue 28's goal for mainnet USDT: at most {total // 2:,} total"
+    )
+
+
+if __name__ == "__main__":
+    main()
