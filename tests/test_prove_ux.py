@@ -35,6 +35,7 @@ import requests
 from tests import test_service as svc
 from tests.support.contracts import HARDFORK, App
 from tests.support.service import ENV, PausableProxy, Serve
+from vlayer.prove_rate import DEFAULT_SECONDS_PO2_20, ProveRates
 from vlayer.service.client import ProveClient
 from vlayer.service.jobs import JobState, JobStore
 
@@ -333,3 +334,16 @@ def test_serve_requeues_a_job_still_proving_after_the_grace_and_the_next_start_p
     finally:
         again.stop()
     assert [e["job"] for e in event(again, "shutdown_requeued")] == [job]
+
+
+def test_an_unmeasured_segment_size_is_scaled_from_the_nearest_measured_one(tmp_path: Path) -> None:
+    rates = ProveRates(tmp_path / "prove-rate.json", build="cpu")
+    unmeasured = rates.estimate([14, 12])
+    assert not unmeasured.measured
+    assert unmeasured.seconds == pytest.approx(DEFAULT_SECONDS_PO2_20 * (2.0**-6 + 2.0**-8))
+    rates.record(14, 2.0)
+    # A call's last segment is often smaller: it is estimated from the 2^14 rate, linear in its cycles.
+    estimate = ProveRates(tmp_path / "prove-rate.json", build="cpu").estimate([14, 14, 12])
+    assert estimate.measured and estimate.seconds == pytest.approx(2.0 + 2.0 + 0.5)
+    # Another build's rates say nothing about this one.
+    assert not ProveRates(tmp_path / "prove-rate.json", build="cuda").estimate([14]).measured

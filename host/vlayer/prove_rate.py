@@ -47,7 +47,8 @@ def prover_build() -> str:
 @dataclass(frozen=True)
 class Estimate:
     seconds: float
-    #: True when every segment's size has a rate measured on this machine; False: the labelled default was used.
+    #: True when a rate was measured on this machine (for a segment size without one, scaled from the nearest
+    #: size that has one); False: the labelled default was used.
     measured: bool
 
 
@@ -80,15 +81,19 @@ class ProveRates:
         return None if entry is None else float(entry["seconds_per_segment"])
 
     def estimate(self, po2s: Iterable[int]) -> Estimate:
-        """Seconds to prove segments of these sizes one after another on this machine."""
-        total, measured = 0.0, True
+        """Seconds to prove segments of these sizes one after another on this machine. A size not measured yet (a
+        call's last segment is often smaller than the others) is scaled from the nearest measured size of this
+        build, proving time being about linear in a segment's cycles; with none measured, from the default."""
+        sizes = [int(p) for p in (self._doc.get(self.build) or {}) if str(p).isdigit() and self._entry(int(p))]
+        total = 0.0
         for po2 in po2s:
             rate = self.seconds_per_segment(po2)
             if rate is None:
-                measured = False
-                rate = DEFAULT_SECONDS_PO2_20 * 2.0 ** (po2 - 20)
+                base = min(sizes, key=lambda m: (abs(m - po2), m), default=None)
+                known = DEFAULT_SECONDS_PO2_20 if base is None else self.seconds_per_segment(base)
+                rate = float(known or DEFAULT_SECONDS_PO2_20) * 2.0 ** (po2 - (20 if base is None else base))
             total += rate
-        return Estimate(total, measured)
+        return Estimate(total, bool(sizes))
 
     def record(self, po2: int, seconds: float) -> None:
         entry = self._entry(po2) or {"seconds_per_segment": 0.0, "segments": 0}
