@@ -84,16 +84,17 @@ class ProveRates:
         """Seconds to prove segments of these sizes one after another on this machine. A size not measured yet (a
         call's last segment is often smaller than the others) is scaled from the nearest measured size of this
         build, proving time being about linear in a segment's cycles; with none measured, from the default."""
-        sizes = [int(p) for p in (self._doc.get(self.build) or {}) if str(p).isdigit() and self._entry(int(p))]
+        rates = {
+            int(size): rate
+            for size in self._doc.get(self.build) or {}
+            if str(size).isdigit() and (rate := self.seconds_per_segment(int(size))) is not None
+        }
+        anchors = rates or {20: DEFAULT_SECONDS_PO2_20}
         total = 0.0
         for po2 in po2s:
-            rate = self.seconds_per_segment(po2)
-            if rate is None:
-                base = min(sizes, key=lambda m: (abs(m - po2), m), default=None)
-                known = DEFAULT_SECONDS_PO2_20 if base is None else self.seconds_per_segment(base)
-                rate = float(known or DEFAULT_SECONDS_PO2_20) * 2.0 ** (po2 - (20 if base is None else base))
-            total += rate
-        return Estimate(total, bool(sizes))
+            base = po2 if po2 in anchors else min(anchors, key=lambda m: (abs(m - po2), m))
+            total += anchors[base] * 2.0 ** (po2 - base)
+        return Estimate(total, bool(rates))
 
     def record(self, po2: int, seconds: float) -> None:
         entry = self._entry(po2) or {"seconds_per_segment": 0.0, "segments": 0}
