@@ -10,17 +10,21 @@ itself, which splits the keccak cycles by what was hashed (the guest is built wi
 
 `--accelerated` also runs the guest built with RISC Zero's keccak accelerator (cargo feature `accelerated-keccak`
 of guest/zkvm, built once by bash/build-guest.sh into ~/.cache/vlayer/guest-variants/): its rv32im cycles, beside
-the embedded guest's. Its receipts need the keccak circuit's prover, which this build leaves out, so it is measured
-here and never registered. A figure, not a test: nothing here asserts a count.
+the embedded guest's. Its image is not registered anywhere (yet): nothing on chain accepts its receipts.
+
+    .venv/bin/python benches/zkvm_profile.py --prove NAME [--mode composite|succinct]
+
+proves one of the calls with both guests on this machine (the accelerated one's keccak batches through the keccak
+circuit's CPU kernels, patches/risc0-circuit-keccak-sys) and prints their proving time and receipt size side by
+side; each receipt is verified against its own guest's image id, and the two journals must be equal. A figure, not
+a test: nothing here asserts a count or a time.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import os
-import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -34,21 +38,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.append(str(Path(__file__).resolve().parents[1] / "host"))
 
 import rlp
+from tests.support.real_chains import accelerated_elf, call_named, replayed
 
 from vlayer.guest_input import input_for
-from vlayer.hexutil import parse_hex_bytes
-from vlayer.preflight.execute import CallRequest, preflight
 from vlayer.receipts import zkvm
-from vlayer.rpc import ReplayTransport, RpcClient
 
-ROOT = Path(__file__).resolve().parents[1]
-REAL_CALLS: list[dict[str, Any]] = json.loads((ROOT / "tests" / "fixtures" / "real_chains.json").read_text())["calls"]
 CALLS = ("mainnet_usdt_balance_of", "op_mainnet_usdt_balance_of", "sepolia_view_multi_contract_calls")
 #: Steel's published figure for an ERC20 balanceOf (risc0-ethereum examples/erc20/README.md: USDT's balanceOf on
 #: Sepolia, software keccak): total and user cycles.
 STEEL_ERC20 = (5_767_168, 4_307_081)
 RATE = 136
-VARIANTS = Path.home() / ".cache" / "vlayer" / "guest-variants"
 BUCKETS = ("keccak-f", "paging", "revm", "input checks", "other")
 
 
@@ -177,20 +176,7 @@ def permutations(guest_input: bytes) -> Permutations:
 
 
 def recorded_input(name: str) -> bytes:
-    call = next(c for c in REAL_CALLS if c["name"] == name)
-    client = RpcClient(ReplayTransport(ROOT / "tests" / "fixtures" / f"{name}.json"))
-    request = CallRequest(to=parse_hex_bytes(call["to"]), data=parse_hex_bytes(call["data"]))
-    result = preflight(client, request, call["block"], prefetch=False, node_check=False)
-    assert result.success, name
-    return input_for(result)
-
-
-def accelerated_elf() -> bytes:
-    target = VARIANTS / "accelerated-keccak"
-    env = {**os.environ, "VLAYER_GUEST_FEATURES": "accelerated-keccak"}
-    script = str(ROOT / "bash" / "build-guest.sh")
-    out = subprocess.run(["bash", script, str(target)], env=env, check=True, capture_output=True, text=True)
-    return Path(out.stdout.strip().splitlines()[-1]).read_bytes()
+    return input_for(replayed(call_named(name)))
 
 
 @dataclass(frozen=True)
@@ -218,11 +204,40 @@ def profiled(guest_input: bytes, elf: bytes | None, top: int) -> Profiled:
     return Profiled(run, buckets, leaves.most_common(top))
 
 
+def prove_both(name: str, mode: str) -> None:
+    """Proves `name` with the embedded guest and with the accelerated one: time, receipt size, same journal."""
+    guest_input = recorded_input(name)
+    elf = accelerated_elf()
+    head = f"{'call':36} {'guest':11} {'mode':9} {'total':>10} {'seg':>3} {'prove s':>8} {'receipt':>10}"
+    print(head)
+    print("-" * len(head))
+    journals = []
+    for label, proof in (
+        ("software", lambda: zkvm.prove(guest_input, mode)),
+        ("accelerated", lambda: zkvm.prove_elf(elf, guest_input, mode)),
+    ):
+        p = proof()
+        journals.append(p.run.journal)
+        print(
+            f"{name:36} {label:11} {p.mode:9} {p.run.total_cycles:>10,} {p.run.segments:>3} {p.prove_seconds:>8.1f} "
+            f"{len(p.receipt):>10,}"
+        )
+    if journals[0] != journals[1]:
+        sys.exit(f"{name}: the two guests' journals differ")
+    print("-" * len(head))
+    print(f"both receipts verified against their own image ids; journals equal ({len(journals[0])} bytes)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--accelerated", action="store_true", help="also the guest with RISC Zero's keccak accelerator")
     parser.add_argument("--top", type=int, default=0, help="also print the N functions with the most own cycles")
+    parser.add_argument("--prove", metavar="NAME", choices=CALLS, help="prove NAME with both guests instead")
+    parser.add_argument("--mode", default="composite", choices=("composite", "succinct"))
     args = parser.parse_args()
+    if args.prove:
+        prove_both(args.prove, args.mode)
+        return
     variants: list[tuple[str, bytes | None]] = [("software", None)]
     if args.accelerated:
         variants.append(("accelerated", accelerated_elf()))

@@ -5,29 +5,14 @@ holding only what the call reads (tests/fixtures/real_chains.json, docs/chains.m
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
-from vlayer.devnet import REPO_ROOT
+from tests.support.real_chains import CALLS, accelerated_elf, call_named, replayed
 from vlayer.guest import run_and_check
 from vlayer.guest_input import expected_journal, input_for
-from vlayer.hexutil import parse_hex_bytes
-from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
-from vlayer.receipts.zkvm import execute
-from vlayer.rpc import ReplayTransport, RpcClient
-
-FIXTURES = REPO_ROOT / "tests" / "fixtures"
-CALLS: list[dict[str, Any]] = json.loads((FIXTURES / "real_chains.json").read_text())["calls"]
-
-
-def replayed(call: dict[str, Any]) -> PreflightResult:
-    client = RpcClient(ReplayTransport(FIXTURES / f"{call['name']}.json"))
-    request = CallRequest(to=parse_hex_bytes(call["to"]), data=parse_hex_bytes(call["data"]))
-    # The recordings hold what the call reads, not an access-list hint: the lazy path asks for exactly that. They
-    # were recorded before the node check existed, so they hold no eth_call of the node's to compare with.
-    return preflight(client, request, call["block"], prefetch=False, node_check=False)
+from vlayer.receipts.zkvm import execute, image_id_of, prove_elf, verify
 
 
 @pytest.mark.parametrize("call", CALLS, ids=[c["name"] for c in CALLS])
@@ -51,7 +36,20 @@ def test_mainnet_usdt_costs_at_most_four_segments_with_the_unrolled_keccak() -> 
     code, 163 permutations, nearly all of its cycles. With alloy's default permutation the same call took 6 segments
     of 2^20 cycles (6,291,456) and 5.73M user cycles; the count is a function of the image and the input, not of the
     machine, so a slower permutation fails here."""
-    call = next(c for c in CALLS if c["name"] == "mainnet_usdt_balance_of")
-    run = execute(input_for(replayed(call)))
+    run = execute(input_for(replayed(call_named("mainnet_usdt_balance_of"))))
     assert run.segment_po2 == 20
     assert run.segments <= 4 and run.user_cycles < 3_300_000, (run.segments, run.user_cycles)
+
+
+@pytest.mark.slow
+def test_the_accelerated_guest_proves_mainnet_usdt_in_one_segment_and_its_receipt_verifies() -> None:
+    """The guest variant that hashes through RISC Zero's keccak accelerator is proved by this build: the keccak
+    circuit's CPU kernels (patches/risc0-circuit-keccak-sys, -O1 in a namespace of their own) prove its keccak batch,
+    recursion resolves that into the rv32im proof, and the receipt verifies against the variant's own image id with
+    the journal the embedded guest computes. One segment instead of four; about 22 minutes on 2 cores."""
+    result = replayed(call_named("mainnet_usdt_balance_of"))
+    elf = accelerated_elf()
+    proof = prove_elf(elf, input_for(result), "composite")
+    assert proof.run.segments == 1, proof.run.segments
+    assert proof.run.journal == expected_journal(result)
+    assert verify(proof.receipt, image_id_of(elf)).journal == proof.run.journal

@@ -111,21 +111,30 @@ fn zkvm_execute_elf<'py>(
 }
 
 /// Prove the embedded guest on this machine (its CPU, or its GPU in the CUDA build); mode is composite, succinct
-/// or groth16.
+/// or groth16. With `elf`, another build of the guest (a variant's user ELF, as in zkvm_execute_elf), whose receipt
+/// is verified against that build's own image ID.
 #[pyfunction]
-#[pyo3(signature = (input, mode, segment_po2 = zkvm::DEFAULT_SEGMENT_PO2, secrets = Vec::new()))]
+#[pyo3(signature = (input, mode, segment_po2 = zkvm::DEFAULT_SEGMENT_PO2, secrets = Vec::new(), elf = None))]
 fn zkvm_prove<'py>(
     py: Python<'py>,
     input: &[u8],
     mode: &str,
     segment_po2: u32,
     secrets: Vec<[u8; 32]>,
+    elf: Option<&[u8]>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let mode = zkvm::ProveMode::parse(mode).map_err(to_py)?;
-    let input = input.to_vec();
+    let (input, elf) = (input.to_vec(), elf.map(<[u8]>::to_vec));
     let report = py
-        .allow_threads(move || zkvm::prove(&input, mode, segment_po2, &secrets))
+        .allow_threads(move || match elf {
+            None => zkvm::prove(&input, mode, segment_po2, &secrets),
+            Some(elf) => zkvm::prove_elf(&elf, &input, mode, segment_po2, &secrets),
+        })
         .map_err(to_py)?;
+    prove_dict(py, &report)
+}
+
+fn prove_dict<'py>(py: Python<'py>, report: &zkvm::ProveReport) -> PyResult<Bound<'py, PyDict>> {
     let dict = execution_dict(py, &report.execution)?;
     dict.set_item("receipt", PyBytes::new(py, &report.receipt))?;
     dict.set_item("mode", report.mode.name())?;

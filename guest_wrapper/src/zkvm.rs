@@ -274,6 +274,37 @@ pub fn prove(
     segment_po2: u32,
     secrets: &[[u8; 32]],
 ) -> Result<ProveReport, ZkvmError> {
+    prove_program(program()?, image_id()?, input, mode, segment_po2, secrets)
+}
+
+/// Prove another build of the guest, `user_elf` (benches/zkvm_profile.py's variants), on the local prover; the
+/// receipt is verified against that build's own image ID before it is returned.
+pub fn prove_elf(
+    user_elf: &[u8],
+    input: &[u8],
+    mode: ProveMode,
+    segment_po2: u32,
+    secrets: &[[u8; 32]],
+) -> Result<ProveReport, ZkvmError> {
+    let program = ProgramBinary::new(user_elf, risc0_zkos_v1compat::V1COMPAT_ELF).encode();
+    prove_program(
+        &program,
+        image_id_of(user_elf)?,
+        input,
+        mode,
+        segment_po2,
+        secrets,
+    )
+}
+
+fn prove_program(
+    program: &[u8],
+    image_id: Digest,
+    input: &[u8],
+    mode: ProveMode,
+    segment_po2: u32,
+    secrets: &[[u8; 32]],
+) -> Result<ProveReport, ZkvmError> {
     if mode == ProveMode::Groth16 {
         // The shrink-wrap needs RISC Zero's Groth16 prover, which no registry carries: the host proves succinct
         // here and hands the rest to a shrink-wrap backend (vlayer.receipts, receipts.rs).
@@ -293,7 +324,7 @@ pub fn prove(
     // Before executing: RISC Zero's CUDA prover has no CPU fall-back and would end the process without a driver.
     #[cfg(feature = "cuda")]
     crate::gpu::check().map_err(|err| ZkvmError::GpuUnavailable(err.0))?;
-    let (session, execution) = run(input, segment_po2, secrets)?;
+    let (session, execution) = run_program(program, input, segment_po2, secrets)?;
     let opts = match mode {
         ProveMode::Composite => ProverOpts::composite(),
         ProveMode::Succinct => ProverOpts::succinct(),
@@ -307,7 +338,7 @@ pub fn prove(
         .map_err(|err| ZkvmError::Prove(format!("{err:#}")))?;
     let prove_seconds = start.elapsed().as_secs_f64();
     info.receipt
-        .verify(image_id()?)
+        .verify(image_id)
         .map_err(|err| ZkvmError::Prove(format!("the fresh receipt does not verify: {err}")))?;
     let onchain_seal = onchain_seal(&info.receipt);
     let receipt = encode_receipt(&info.receipt)?;

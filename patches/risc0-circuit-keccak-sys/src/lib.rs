@@ -1,11 +1,12 @@
-//! The FFI surface of `risc0-circuit-keccak-sys` 4.0.3 with no kernels behind it.
+//! The FFI surface of `risc0-circuit-keccak-sys` 4.0.4-rc.1: its CPU kernels (compiled by `build.rs`) and, for
+//! the CUDA build, entry points that refuse.
 //!
-//! The vlayer guest hashes keccak in software and never calls RISC Zero's keccak accelerator, so the keccak
-//! circuit's generated C++ (about 38 MB, the largest single cost of a cold build) is never run. A keccak proof
-//! could not be used here anyway: its receipt is an assumption that only recursion resolves, and the recursion
-//! programs are in no registry. Every entry point that starts keccak proving returns an error through RISC Zero's
-//! own error channel (`risc0_sys::ffi_wrap`, which frees the message with `free`), so a guest that does use the
-//! accelerator fails loudly with [`REFUSAL`] instead of producing anything.
+//! The CPU kernels are upstream's own generated C++, built at -O1 under a namespace of their own so that none of
+//! their inline field arithmetic can replace the rv32im prover's (docs/ci.md, "The keccak circuit"): that is what
+//! lets this build prove guests that hash through RISC Zero's keccak accelerator. The CUDA kernels are not built
+//! (the CUDA build has not run on a GPU yet, docs/proof-modes.md): their entry points return an error through
+//! RISC Zero's own error channel (`risc0_sys::ffi_wrap`, which frees the message with `free`), so a CUDA build asked
+//! to prove a keccak batch fails loudly with [`REFUSAL`] instead of producing anything.
 #![allow(clippy::missing_safety_doc)]
 
 use std::os::raw::c_char;
@@ -14,10 +15,11 @@ use std::os::raw::c_char;
 use cust::memory::DevicePointer;
 use risc0_core::field::baby_bear::{BabyBearElem, BabyBearExtElem};
 
-/// What every refused entry point reports.
+/// What every refused (CUDA) entry point reports.
+#[cfg(feature = "cuda")]
 pub const REFUSAL: &str =
-    "keccak accelerator unavailable: this vlayer build has no keccak circuit kernels \
-(the guest hashes keccak in software; see docs/ci.md)";
+    "keccak accelerator unavailable: this vlayer CUDA build has no keccak circuit CUDA kernels \
+(docs/ci.md, \"The keccak circuit\")";
 
 #[derive(Debug)]
 #[repr(C)]
@@ -51,7 +53,25 @@ pub struct RawBuffer {
     pub checked_reads: bool,
 }
 
+extern "C" {
+    pub fn risc0_circuit_keccak_cpu_witgen(
+        mode: u32,
+        buffers: *const RawExecBuffers,
+        preflight: *const RawPreflightTrace,
+        cycles: u32,
+    ) -> *const c_char;
+
+    pub fn risc0_circuit_keccak_cpu_poly_fp(
+        cycle: usize,
+        steps: usize,
+        poly_mixs: *const BabyBearExtElem,
+        args_ptr: *const *const BabyBearElem,
+        result: *mut BabyBearExtElem,
+    ) -> *const c_char;
+}
+
 /// A `malloc`ed copy of [`REFUSAL`]: the caller (`ffi_wrap`) reads it and releases it with `free`.
+#[cfg(feature = "cuda")]
 fn refusal() -> *const c_char {
     extern "C" {
         fn strdup(s: *const c_char) -> *mut c_char;
@@ -59,28 +79,6 @@ fn refusal() -> *const c_char {
     let msg = std::ffi::CString::new(REFUSAL).expect("REFUSAL has no NUL byte");
     // SAFETY: `msg` is a valid NUL-terminated string for the duration of the call; strdup copies it.
     unsafe { strdup(msg.as_ptr()) }
-}
-
-pub unsafe extern "C" fn risc0_circuit_keccak_cpu_witgen(
-    _mode: u32,
-    _buffers: *const RawExecBuffers,
-    _preflight: *const RawPreflightTrace,
-    _cycles: u32,
-) -> *const c_char {
-    refusal()
-}
-
-/// Only reached after a successful witness generation, which [`risc0_circuit_keccak_cpu_witgen`] never allows;
-/// the caller ignores this function's status, so reaching it must not return quietly.
-pub unsafe extern "C" fn risc0_circuit_keccak_cpu_poly_fp(
-    _cycle: usize,
-    _steps: usize,
-    _poly_mixs: *const BabyBearExtElem,
-    _args_ptr: *const *const BabyBearElem,
-    _result: *mut BabyBearExtElem,
-) -> *const c_char {
-    eprintln!("{REFUSAL}");
-    std::process::abort()
 }
 
 #[cfg(feature = "cuda")]
@@ -127,7 +125,7 @@ pub unsafe extern "C" fn risc0_circuit_keccak_cuda_reset() -> *const c_char {
     std::ptr::null()
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "cuda"))]
 mod tests {
     use super::*;
 
@@ -147,17 +145,8 @@ mod tests {
         msg
     }
 
-    #[test]
-    fn witgen_refuses_with_a_freeable_message() {
-        // SAFETY: the stub never dereferences its arguments.
-        let ptr =
-            unsafe { risc0_circuit_keccak_cpu_witgen(0, std::ptr::null(), std::ptr::null(), 0) };
-        assert_eq!(take_refusal(ptr), REFUSAL);
-    }
-
     /// The CUDA build (`bash/setup.sh --cuda`) links these instead of the keccak CUDA kernels; `cargo test -p
     /// risc0-circuit-keccak-sys --features cuda` needs no CUDA toolkit (nothing here touches a device).
-    #[cfg(feature = "cuda")]
     #[test]
     fn cuda_entry_points_refuse_and_reset_succeeds() {
         let null = DevicePointer::<u8>::null;
