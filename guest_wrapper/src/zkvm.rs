@@ -22,7 +22,7 @@ pub const DEFAULT_SEGMENT_PO2: u32 = 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ZkvmError {
-    #[error("embedded guest ELF is unusable: {0}")]
+    #[error("the guest ELF is unusable: {0}")]
     Elf(String),
     /// The guest stopped on purpose; the message is its exact refusal (docs/wire-format.md).
     #[error("{0}")]
