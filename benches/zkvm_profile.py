@@ -176,7 +176,9 @@ def permutations(guest_input: bytes) -> Permutations:
 
 
 def recorded_input(name: str) -> bytes:
-    return input_for(replayed(call_named(name)))
+    result = replayed(call_named(name))
+    assert result.success, name
+    return input_for(result)
 
 
 @dataclass(frozen=True)

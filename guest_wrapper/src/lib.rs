@@ -131,10 +131,6 @@ fn zkvm_prove<'py>(
             Some(elf) => zkvm::prove_elf(&elf, &input, mode, segment_po2, &secrets),
         })
         .map_err(to_py)?;
-    prove_dict(py, &report)
-}
-
-fn prove_dict<'py>(py: Python<'py>, report: &zkvm::ProveReport) -> PyResult<Bound<'py, PyDict>> {
     let dict = execution_dict(py, &report.execution)?;
     dict.set_item("receipt", PyBytes::new(py, &report.receipt))?;
     dict.set_item("mode", report.mode.name())?;

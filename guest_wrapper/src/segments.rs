@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use risc0_binfmt::{Digestible, ProgramBinary};
+use risc0_binfmt::Digestible;
 use risc0_zkvm::sha::{self, Sha256};
 use risc0_zkvm::{
     get_prover_server, Assumptions, CompositeReceipt, CoprocessorCallback, Digest, ExecutorEnv,
@@ -50,7 +50,7 @@ impl Guest {
     }
 
     fn program(self) -> Vec<u8> {
-        ProgramBinary::new(self.user_elf(), risc0_zkos_v1compat::V1COMPAT_ELF).encode()
+        zkvm::program_of(self.user_elf()).encode()
     }
 
     pub fn image_id(self) -> Result<Digest, ZkvmError> {

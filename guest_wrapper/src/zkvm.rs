@@ -81,14 +81,15 @@ impl ProveMode {
     }
 }
 
+/// A user ELF on top of RISC Zero's v1compat kernel, as risc0-build packages guests; the image ID is the ID of
+/// that combination. The embedded guest and every variant or test guest are run this way.
+pub(crate) fn program_of(user_elf: &[u8]) -> ProgramBinary<'_> {
+    ProgramBinary::new(user_elf, risc0_zkos_v1compat::V1COMPAT_ELF)
+}
+
 fn program() -> Result<&'static [u8], ZkvmError> {
     static PROGRAM: OnceLock<Result<Vec<u8>, String>> = OnceLock::new();
-    // The user ELF runs on top of RISC Zero's v1compat kernel, as risc0-build packages guests; the image ID is
-    // the ID of that combination.
-    let program = PROGRAM.get_or_init(|| {
-        let binary = ProgramBinary::new(GUEST_ELF, risc0_zkos_v1compat::V1COMPAT_ELF);
-        Ok(binary.encode())
-    });
+    let program = PROGRAM.get_or_init(|| Ok(program_of(GUEST_ELF).encode()));
     program
         .as_deref()
         .map_err(|err| ZkvmError::Elf(err.clone()))
@@ -96,7 +97,7 @@ fn program() -> Result<&'static [u8], ZkvmError> {
 
 /// The image ID of any user ELF on the v1compat kernel (what RISC Zero's tools compute for a guest).
 pub fn image_id_of(user_elf: &[u8]) -> Result<Digest, ZkvmError> {
-    ProgramBinary::new(user_elf, risc0_zkos_v1compat::V1COMPAT_ELF)
+    program_of(user_elf)
         .compute_image_id()
         .map_err(|err| ZkvmError::Elf(format!("{err:#}")))
 }
@@ -233,7 +234,7 @@ pub fn execute_elf(
     segment_po2: u32,
     secrets: &[[u8; 32]],
 ) -> Result<ExecuteReport, ZkvmError> {
-    let program = ProgramBinary::new(user_elf, risc0_zkos_v1compat::V1COMPAT_ELF).encode();
+    let program = program_of(user_elf).encode();
     run_program(&program, input, segment_po2, secrets).map(|(_, report)| report)
 }
 
@@ -286,7 +287,7 @@ pub fn prove_elf(
     segment_po2: u32,
     secrets: &[[u8; 32]],
 ) -> Result<ProveReport, ZkvmError> {
-    let program = ProgramBinary::new(user_elf, risc0_zkos_v1compat::V1COMPAT_ELF).encode();
+    let program = program_of(user_elf).encode();
     prove_program(
         &program,
         image_id_of(user_elf)?,
