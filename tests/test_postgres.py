@@ -97,18 +97,23 @@ def test_two_replicas_prove_twenty_jobs_each_exactly_once(app_chain: App, db_url
         Serve(app_chain.anvil.url, tmp_path / "a", HARDFORK, "--lease-seconds", LEASE, db_url=db_url) as a,
         Serve(app_chain.anvil.url, tmp_path / "b", HARDFORK, "--lease-seconds", LEASE, db_url=db_url) as b,
     ):
-        clients = [ProveClient(a.url), ProveClient(b.url)]
 
         def one(i: int) -> str:
             to, data = balance_call(app_chain, owners[i])
-            return clients[i % 2].call(to, data, 31337, head)
+            client = ProveClient((a, b)[i % 2].url)  # a client per thread: a requests.Session is not thread-safe
+            try:
+                return client.call(to, data, 31337, head)
+            finally:
+                client.close()
 
         with ThreadPoolExecutor(max_workers=20) as pool:
             jobs = list(pool.map(one, range(20)))
         assert len(set(jobs)) == 20
+        client = ProveClient(a.url)
         for job in jobs:
-            receipt = clients[0].wait(job, timeout=120)  # either replica answers for every job
+            receipt = client.wait(job, timeout=120)  # either replica answers for every job
             assert receipt["state"] == "done", receipt
+        client.close()
     store = JobStore(db_url)
     try:
         rows = [store.get(job) for job in jobs]

@@ -4,6 +4,9 @@ the middle of a job (SIGKILL) that loses nothing."""
 
 from __future__ import annotations
 
+import json
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,14 +21,14 @@ from fastapi.testclient import TestClient
 from tests.support.contracts import HARDFORK, App, deploy_app, selector, send
 from tests.support.service import PausableProxy, Serve
 from vlayer.devnet import Anvil, free_port
-from vlayer.errors import InputError
+from vlayer.errors import InputError, RpcUnreachableError
 from vlayer.guest import call_guest_id
 from vlayer.prove import ProofModeName
 from vlayer.receipts import shrink_wrap
 from vlayer.receipts.proof_encoding import PROOF_TYPE, journal_of, proof_from_json, verifier_calldata
 from vlayer.service import rpc_errors as codes
 from vlayer.service.app import create_app
-from vlayer.service.client import ProveClient, ServiceAuthError, ServiceError
+from vlayer.service.client import RETRY_DELAYS, ProveClient, ServiceAuthError, ServiceError
 from vlayer.service.settings import ChainConfig, Settings
 
 CLAIM = selector(f"claim({PROOF_TYPE},address,uint256)")
@@ -227,7 +230,11 @@ def test_fifty_concurrent_distinct_calls_all_finish(app_chain: App, tmp_path: Pa
 
         def one(owner: bytes) -> str:
             c = balance_call(app_chain, owner)
-            return client.call(c["to"], c["data"], 31337, head)
+            mine = ProveClient(serve.url)  # a client per thread: a requests.Session is not thread-safe
+            try:
+                return mine.call(c["to"], c["data"], 31337, head)
+            finally:
+                mine.close()
 
         with ThreadPoolExecutor(max_workers=50) as pool:
             jobs = list(pool.map(one, owners))
@@ -293,3 +300,50 @@ def test_vgas_budget_as_vlayer_v1(client: TestClient, app_chain: App) -> None:
     assert failed["state"] == "estimating_vgas" and failed["status"] == 0 and "data" not in failed
     assert failed["error"] == f"Insufficient vgas_limit: provided 1, estimated vgas: {metrics['vgas']}"
     assert failed["error_detail"]["code"] == codes.GAS_LIMIT
+
+
+class _Dropping:
+    """An HTTP server on a raw socket that closes the first `drops` connections without answering (as a service does
+    to an idle keep-alive connection, or while it restarts), then answers every request with `result`."""
+
+    def __init__(self, drops: int, result: str) -> None:
+        self.drops, self.result, self.connections = drops, result, 0
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                self.connections += 1
+                request = conn.recv(65536)
+                if self.connections <= self.drops or not request:
+                    continue
+                body = json.dumps({"jsonrpc": "2.0", "id": 1, "result": self.result}).encode()
+                head = f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+                conn.sendall(head.encode() + b"connection: close\r\n\r\n" + body)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_client_repeats_a_request_whose_connection_dropped_and_names_why_it_gave_up() -> None:
+    flaky = _Dropping(drops=2, result="0xabc")
+    try:
+        assert ProveClient(flaky.url).request("v_versions", []) == "0xabc"
+        assert flaky.connections == 3
+    finally:
+        flaky.close()
+    dead = _Dropping(drops=10**6, result="never")
+    try:
+        with pytest.raises(RpcUnreachableError, match=r"unreachable: the connection was closed without an answer$"):
+            ProveClient(dead.url).receipt("0x" + "00" * 32)
+        assert dead.connections == 1 + len(RETRY_DELAYS)
+    finally:
+        dead.close()
+    with pytest.raises(RpcUnreachableError, match=r"unreachable: connection refused$"):
+        ProveClient(f"http://127.0.0.1:{free_port()}/").receipt("0x" + "00" * 32)

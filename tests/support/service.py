@@ -81,6 +81,11 @@ class Serve:
         return self.start()
 
     def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        if isinstance(e, Exception) and self.proc is not None:
+            # A test failing inside the block shows how the service stood: CI keeps no log files.
+            code = self.proc.poll()
+            state = "still running" if code is None else f"exited with status {code}"
+            e.add_note(f"vlayer serve on port {self.port} ({state}); the end of its log:\n{self.logs()[-4000:]}")
         self.stop()
 
 

@@ -12,6 +12,31 @@ import requests
 from vlayer import jsonsafe
 from vlayer.errors import InputError, ProvingError, RpcError, RpcUnreachableError, VlayerError
 
+#: Seconds to wait before each repeated attempt when a connection to the service fails before it answers.
+RETRY_DELAYS = (0.1, 0.5, 1.5)
+
+
+def _reason(exc: requests.RequestException) -> str:
+    """Why a request got no answer, in a few words (requests' own text names pools and object addresses)."""
+    if isinstance(exc, requests.Timeout):
+        return "no answer in time" if isinstance(exc, requests.ReadTimeout) else "connecting timed out"
+    text = str(exc)
+    for needle, words in (
+        ("Connection refused", "connection refused"),
+        ("Name or service not known", "unknown host"),
+        ("Temporary failure in name resolution", "unknown host"),
+        ("RemoteDisconnected", "the connection was closed without an answer"),
+        ("Connection reset", "the connection was reset"),
+        ("Connection aborted", "the connection was closed without an answer"),
+    ):
+        if needle in text:
+            return words
+    return type(exc).__name__
+
+
+class _Dropped(Exception):
+    """A connection failed before the service answered (its text says how): worth one more attempt."""
+
 
 class ServiceError(VlayerError):
     """The prove service answered with a JSON-RPC error, or a job it ran failed."""
@@ -50,10 +75,7 @@ class ProveClient:
 
     def request(self, method: str, params: Any) -> Any:
         body = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
-        try:
-            resp = self.session.post(self.url, json=body, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise RpcUnreachableError(f"prove service at {self.url} unreachable: {type(exc).__name__}") from None
+        resp = self._post(body)
         try:
             doc = jsonsafe.loads(resp.content)
         except jsonsafe.UntrustedJsonError:
@@ -72,6 +94,31 @@ class ProveClient:
         if "result" not in doc:
             raise RpcError("prove service answered neither a result nor an error")
         return doc["result"]
+
+    def _post(self, body: dict[str, Any]) -> requests.Response:
+        """One POST; a connection that fails before any answer is tried again (RETRY_DELAYS). Every method this
+        client sends may be repeated: `v_call`'s job is named by the call's own hash, so a second identical call is the
+        same job, and the rest only read. A pooled keep-alive connection the service closed as it went idle fails
+        this way once; a service restarting fails a little longer."""
+        for delay in RETRY_DELAYS:
+            try:
+                return self._post_once(body)
+            except _Dropped:
+                time.sleep(delay)
+        try:
+            return self._post_once(body)
+        except _Dropped as dropped:
+            raise RpcUnreachableError(f"prove service at {self.url} unreachable: {dropped}") from None
+
+    def _post_once(self, body: dict[str, Any]) -> requests.Response:
+        try:
+            return self.session.post(self.url, json=body, timeout=self.timeout)
+        except requests.Timeout as exc:  # before ConnectionError: a connect timeout is both, and is not repeated
+            raise RpcUnreachableError(f"prove service at {self.url} unreachable: {_reason(exc)}") from None
+        except requests.ConnectionError as exc:
+            raise _Dropped(_reason(exc)) from None
+        except requests.RequestException as exc:
+            raise RpcUnreachableError(f"prove service at {self.url} unreachable: {_reason(exc)}") from None
 
     def call(
         self,
