@@ -77,6 +77,11 @@ def test_nesting_is_measured_without_recursion() -> None:
     # An unterminated string full of quotes is scanned once, not once per quote.
     with pytest.raises(jsonsafe.UntrustedJsonError):
         jsonsafe.loads(b'"' + b'\\"' * 200_000)
+    # At the limit and one past it; brackets inside strings count toward no depth, however many there are.
+    assert jsonsafe.loads(b"[" * 128 + b"]" * 128) is not None
+    with pytest.raises(jsonsafe.UntrustedJsonError, match="nested 129 levels deep, above the limit of 128"):
+        jsonsafe.loads(b"[" * 129 + b"]" * 129)
+    assert jsonsafe.loads(b'["' + b"[{" * 1000 + b'\\"", {"a": "]"}]') == ["[{" * 1000 + '"', {"a": "]"}]
 
 
 def test_deeply_nested_node_answer_is_a_typed_error(node: HostileNode, osaka_chain: Chain) -> None:

