@@ -113,11 +113,10 @@ class ProveClient:
     def _post_once(self, body: dict[str, Any]) -> requests.Response:
         try:
             return self.session.post(self.url, json=body, timeout=self.timeout)
-        except requests.Timeout as exc:  # before ConnectionError: a connect timeout is both, and is not repeated
-            raise RpcUnreachableError(f"prove service at {self.url} unreachable: {_reason(exc)}") from None
-        except requests.ConnectionError as exc:
-            raise _Dropped(_reason(exc)) from None
         except requests.RequestException as exc:
+            # A connect timeout is a ConnectionError too; it already took the whole timeout, so it is not repeated.
+            if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.Timeout):
+                raise _Dropped(_reason(exc)) from None
             raise RpcUnreachableError(f"prove service at {self.url} unreachable: {_reason(exc)}") from None
 
     def call(
