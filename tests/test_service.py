@@ -272,6 +272,51 @@ def test_restart_mid_job_loses_nothing(app_chain: App, tmp_path: Path) -> None:
         proxy.close()
 
 
+def test_a_waiting_client_rides_out_a_service_restart(app_chain: App, tmp_path: Path) -> None:
+    """`vlayer prove --service` (the SDK, the worker) waits on through a restart of the service on its port: the job
+    was accepted, and the new process resumes it."""
+    proxy = PausableProxy(app_chain.anvil.url)
+    db = tmp_path / "jobs.db"
+    try:
+        first = Serve(proxy.url, db, HARDFORK).start()
+        client = ProveClient(first.url)
+        call = balance_call(app_chain)
+        job = client.call(call["to"], call["data"], 31337)
+        proxy.pause()  # the job's preflight waits on the chain while the service dies
+        outcome: dict[str, Any] = {}
+
+        def wait() -> None:
+            try:
+                outcome["receipt"] = client.wait(job, timeout=120)
+            except Exception as exc:  # the assertion below shows it
+                outcome["error"] = exc
+
+        waiter = threading.Thread(target=wait)
+        waiter.start()
+        time.sleep(0.5)
+        first.kill()
+        proxy.resume()
+        time.sleep(3)  # longer than one request's own retries: only wait()'s grace keeps it polling
+        assert waiter.is_alive() and not outcome
+        with Serve(proxy.url, db, HARDFORK, port=first.port):
+            waiter.join(90)
+        assert outcome.get("receipt", {}).get("state") == "done", outcome
+    finally:
+        proxy.close()
+
+
+def test_a_waiting_client_gives_up_after_its_grace_and_says_the_job_is_kept() -> None:
+    job = "0x" + "ab" * 32
+    client = ProveClient(f"http://127.0.0.1:{free_port()}/")
+    with pytest.raises(RpcUnreachableError) as info:
+        client.wait(job, unreachable_grace=1.0)
+    assert str(info.value).startswith(f"prove service at {client.url} unreachable: connection refused, for ")
+    assert str(info.value).endswith(
+        f"s while waiting for job {job}; the job stays with the service, whose v_getProofReceipt answers for that "
+        "hash once it is back"
+    )
+
+
 def test_client_raises_job_errors(app_chain: App, tmp_path: Path) -> None:
     with Serve(app_chain.anvil.url, tmp_path / "jobs.db", HARDFORK) as serve:
         client = ProveClient(serve.url)

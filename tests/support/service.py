@@ -25,12 +25,20 @@ class Serve:
     """`vlayer serve` on a free port; stopped (or killed) on exit."""
 
     def __init__(
-        self, rpc_url: str, db: Path, hardfork: str | None = "osaka", *extra: str, db_url: str | None = None
+        self,
+        rpc_url: str,
+        db: Path,
+        hardfork: str | None = "osaka",
+        *extra: str,
+        db_url: str | None = None,
+        port: int | None = None,
     ) -> None:
         """`db`: the SQLite file (and where the log goes, beside it); `db_url`: another store instead (PostgreSQL);
-        `hardfork` None: the service reads the dev chain's hardfork from its node."""
+        `hardfork` None: the service reads the dev chain's hardfork from its node; `port`: a given one (a restart
+        where its clients expect it), else a free one."""
         self.rpc_url, self.db, self.hardfork, self.extra = rpc_url, db, hardfork, extra
         self.db_url = db_url or f"sqlite:///{db}"
+        self.fixed_port = port
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -39,7 +47,7 @@ class Serve:
         return f"http://127.0.0.1:{self.port}/"
 
     def start(self) -> Serve:
-        self.port = free_port()
+        self.port = self.fixed_port or free_port()
         fork = ["--hardfork", f"31337={self.hardfork}"] if self.hardfork is not None else []
         args = [sys.executable, "-m", "vlayer.cli", "serve", "--dev", "--port", str(self.port),
                 "--rpc-url", f"31337={self.rpc_url}", *fork, "--db", self.db_url, *self.extra]  # fmt: skip

@@ -14,6 +14,8 @@ from vlayer.errors import InputError, ProvingError, RpcError, RpcUnreachableErro
 
 #: Seconds to wait before each repeated attempt when a connection to the service fails before it answers.
 RETRY_DELAYS = (0.1, 0.5, 1.5)
+#: Seconds `ProveClient.wait` keeps polling a service that does not answer, once the job is accepted.
+UNREACHABLE_GRACE = 30.0
 
 
 def _reason(exc: requests.RequestException) -> str:
@@ -150,14 +152,31 @@ class ProveClient:
         timeout: float = 600.0,
         on_state: Callable[[str], None] | None = None,
         on_receipt: Callable[[dict[str, Any]], None] | None = None,
+        unreachable_grace: float = UNREACHABLE_GRACE,
     ) -> dict[str, Any]:
         """Poll until done; a failed job (`status` 0) raises its error as `ServiceError`. `on_receipt` sees every
-        polled receipt (its `metrics.progress` says how far proving is)."""
+        polled receipt (its `metrics.progress` says how far proving is). The service accepted the job, and a
+        restarted service resumes it, so polling rides out `unreachable_grace` seconds of a service that does not
+        answer (a restart, a redeploy) before it gives up."""
         deadline = time.monotonic() + timeout
         last = ""
         delay = 0.05
+        down_since: float | None = None
         while True:
-            receipt = self.receipt(job_hash)
+            try:
+                receipt = self.receipt(job_hash)
+            except RpcUnreachableError as exc:
+                now = time.monotonic()
+                down_since = now if down_since is None else down_since
+                if now - down_since >= unreachable_grace or now > deadline:
+                    raise RpcUnreachableError(
+                        f"{exc}, for {now - down_since:.0f}s while waiting for job {job_hash}; the job stays with "
+                        "the service, whose v_getProofReceipt answers for that hash once it is back"
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 1.5, 1.0)
+                continue
+            down_since = None
             state = receipt["state"]
             if receipt.get("status") == 0:
                 detail = receipt.get("error_detail") or {}
