@@ -245,15 +245,22 @@ def test_fifty_concurrent_distinct_calls_all_finish(app_chain: App, tmp_path: Pa
         assert health["jobs"] == {"done": 50}
 
 
+def job_in_flight(app_chain: App, proxy: PausableProxy, db: Path) -> tuple[Serve, ProveClient, dict[str, str], str]:
+    """A service whose chain node is behind `proxy`, with one job accepted; the proxy is then paused, so the job's
+    preflight waits on the chain. Returns the service, its client, the call and the job's hash."""
+    service = Serve(proxy.url, db, HARDFORK).start()
+    client = ProveClient(service.url)
+    call = balance_call(app_chain)
+    job = client.call(call["to"], call["data"], 31337)
+    proxy.pause()
+    return service, client, call, job
+
+
 def test_restart_mid_job_loses_nothing(app_chain: App, tmp_path: Path) -> None:
     proxy = PausableProxy(app_chain.anvil.url)
     db = tmp_path / "jobs.db"
     try:
-        first = Serve(proxy.url, db, HARDFORK).start()
-        client = ProveClient(first.url)
-        call = balance_call(app_chain)
-        job = client.call(call["to"], call["data"], 31337)
-        proxy.pause()  # the job's preflight now waits on the chain ...
+        first, client, call, job = job_in_flight(app_chain, proxy, db)  # its preflight now waits on the chain ...
         time.sleep(0.5)
         running = client.receipt(job)
         # vlayer v1: status 1 while a job runs; neither data nor error until it ends.
@@ -276,13 +283,8 @@ def test_a_waiting_client_rides_out_a_service_restart(app_chain: App, tmp_path: 
     """`vlayer prove --service` (the SDK, the worker) waits on through a restart of the service on its port: the job
     was accepted, and the new process resumes it."""
     proxy = PausableProxy(app_chain.anvil.url)
-    db = tmp_path / "jobs.db"
     try:
-        first = Serve(proxy.url, db, HARDFORK).start()
-        client = ProveClient(first.url)
-        call = balance_call(app_chain)
-        job = client.call(call["to"], call["data"], 31337)
-        proxy.pause()  # the job's preflight waits on the chain while the service dies
+        first, client, _, job = job_in_flight(app_chain, proxy, tmp_path / "jobs.db")  # waits while the service dies
         outcome: dict[str, Any] = {}
 
         def wait() -> None:
@@ -298,7 +300,7 @@ def test_a_waiting_client_rides_out_a_service_restart(app_chain: App, tmp_path: 
         proxy.resume()
         time.sleep(3)  # longer than one request's own retries: only wait()'s grace keeps it polling
         assert waiter.is_alive() and not outcome
-        with Serve(proxy.url, db, HARDFORK, port=first.port):
+        with Serve(proxy.url, first.db, HARDFORK, port=first.port):
             waiter.join(90)
         assert outcome.get("receipt", {}).get("state") == "done", outcome
     finally:
