@@ -26,7 +26,7 @@ from vlayer.cluster.coordinator import JobStats, LocalBackend, Progress, Segment
 from vlayer.cluster.segments import Segment
 from vlayer.cluster.store import SegmentState, SegmentStore
 from vlayer.errors import VlayerError
-from vlayer.receipts import zkvm
+from vlayer.receipts import groth16, zkvm
 from vlayer.service.jobs import make_engine
 
 pytestmark = pytest.mark.timeout(900)
@@ -156,6 +156,103 @@ def test_bad_receipts_are_refused_and_a_restart_proves_only_missing_segments(tmp
     assert recording.submitted == list(range(2, n))
     check_proof(proof)
     assert all(r.state is SegmentState.PROVED for r in store.rows(job))
+
+
+#: The segments-test guest also hashes one 136-byte block through RISC Zero's keccak accelerator (two
+#: permutations: the block and its padding), which makes one keccak batch of 2^14 rows after its segments. At 2^16
+#: the run is a single rv32im segment (of 2^15 rows), so the test's time is mostly the batch (about 80 s here, most of
+#: it lifting the keccak proof into the recursion circuit).
+KECCAK_BLOCKS, KECCAK_PO2 = 1, 16
+
+
+class _CheatingKeccak(LocalBackend):
+    """Proves every piece once, for real, but hands back the first receipt of a keccak batch with a seal byte
+    flipped; asked again, it sends the genuine receipt."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.submitted: list[tuple[int, str]] = []
+        self.genuine: dict[int, bytes] = {}
+
+    def submit(self, segment: Segment) -> Future[SegmentResult]:
+        self.submitted.append((segment.index, segment.kind))
+        if segment.index in self.genuine:
+            return _done(SegmentResult(self.genuine[segment.index], "cheat", 0.0))
+        if segment.kind != "keccak":
+            return super().submit(segment)
+        out: Future[SegmentResult] = Future()
+
+        def flipped(f: Future[SegmentResult]) -> None:
+            result = f.result()
+            self.genuine[segment.index] = result.receipt
+            receipt = bytearray(result.receipt)
+            receipt[200] ^= 0x01  # past the tag, index, control root and the seal's length: a byte of the seal
+            out.set_result(SegmentResult(bytes(receipt), "cheat", result.seconds))
+
+        super().submit(segment).add_done_callback(flipped)
+        return out
+
+
+def test_keccak_batches_are_proved_checked_and_saved_like_segments(tmp_path: Path) -> None:
+    guest_input = testguest.guest_input(ROUNDS, KECCAK_BLOCKS)
+    run = segments.execute(guest_input, KECCAK_PO2, GUEST)
+    assert [s.kind for s in run.segments] == ["rv32im", "keccak"]
+    batch = run.segments[-1]
+    assert (batch.index, batch.po2, batch.user_cycles, batch.cycles) == (1, 14, KECCAK_BLOCKS + 1, 0)
+    assert run.total_cycles == run.segments[0].cycles
+
+    store = store_at(tmp_path)
+    cheating = _CheatingKeccak()
+    stats = JobStats()
+    seen: list[Progress] = []
+    proof = prove_job(
+        guest_input, job_id="job-keccak", backend=cheating, store=store, segment_po2=KECCAK_PO2, guest=GUEST,
+        stats=stats, progress=seen.append,
+    )  # fmt: skip
+    cheating.close()
+    assert sorted(cheating.submitted) == [(0, "rv32im"), (1, "keccak"), (1, "keccak")]
+    assert len(stats.refused) == 1
+    assert stats.refused[0].startswith(
+        "receipt does not verify: keccak receipt 1 does not prove keccak batch 1: the seal does not verify: "
+    )
+    assert (seen[-1].segments_total, seen[-1].po2s, seen[-1].keccak_po2s) == (2, (run.segments[0].po2,), (14,))
+    assert seen[-1].cycles_proved == seen[-1].cycles_total == run.total_cycles
+    assert [entry["kind"] for entry in sorted(stats.segments, key=lambda e: e["index"])] == ["rv32im", "keccak"]
+    assert proof.run.segments == 1
+    verified = zkvm.verify(proof.receipt, segments.image_id(GUEST))
+    assert verified.kind == "composite"
+    assert verified.journal == proof.run.journal == testguest.journal(ROUNDS, KECCAK_BLOCKS)
+    # The composite receipt lifts and joins like any other (the keccak assumption is resolved on the way).
+    succinct = groth16.compress(proof.receipt, segments.image_id(GUEST))
+    assert zkvm.verify(succinct, segments.image_id(GUEST)).kind == "succinct"
+    # The batch's receipt saved in the store proves it, and nothing else.
+    rows = {r.index: r for r in store.rows("job-keccak")}
+    saved, segment_receipt = rows[1].receipt, rows[0].receipt
+    assert saved is not None and segment_receipt is not None
+    assert segments.check(batch.data, saved) == 1
+    with pytest.raises(
+        zkvm.ZkvmReceiptError, match=r"^receipt does not verify: a receipt of keccak work does not prove rv32im work$"
+    ):
+        segments.check(run.segments[0].data, saved)
+    # Without its batch the segment proves nothing: its output makes the keccak assumption.
+    with pytest.raises(zkvm.ZkvmReceiptError, match=r"the last segment's output does not commit to this journal$"):
+        segments.assemble([segment_receipt], proof.run.journal, GUEST)
+
+
+@pytest.mark.slow
+def test_keccak_batches_past_the_first_are_joined_in_the_guests_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Batches of at most 81 permutations (2^14 rows): 162 blocks hash in 163 permutations (as many as a mainnet USDT
+    # `balanceOf`), three batches, two unions in the shape of RISC Zero's accumulator (the first two joined, then the
+    # third), or no assumption matches.
+    monkeypatch.setenv("RISC0_KECCAK_PO2", "14")
+    guest_input = testguest.guest_input(ROUNDS, 162)
+    run = segments.execute(guest_input, KECCAK_PO2, GUEST)
+    assert [(s.po2, s.user_cycles) for s in run.segments if s.kind == "keccak"] == [(14, 81), (14, 81), (14, 1)]
+    backend = LocalBackend()
+    proof = prove_job(guest_input, job_id="job-batches", backend=backend, segment_po2=KECCAK_PO2, guest=GUEST)
+    backend.close()
+    verified = zkvm.verify(proof.receipt, segments.image_id(GUEST))
+    assert verified.journal == testguest.journal(ROUNDS, 162)
 
 
 # --- fast: no proving, no Ray --------------------------------------------------------------------------------------

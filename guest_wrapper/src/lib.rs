@@ -5,6 +5,7 @@
 //! (zkvm.rs); every call releases the GIL. The `cuda` build proves on the GPU instead of the CPU (gpu.rs).
 
 pub mod gpu;
+pub mod keccak;
 pub mod logs;
 pub mod precompiles;
 pub mod receipts;
@@ -243,6 +244,7 @@ fn segments_execute<'py>(
     for segment in &run.segments {
         let item = PyDict::new(py);
         item.set_item("index", segment.index)?;
+        item.set_item("kind", segment.kind.name())?;
         item.set_item("po2", segment.po2)?;
         item.set_item("user_cycles", segment.user_cycles)?;
         item.set_item("data", PyBytes::new(py, &segment.bytes))?;
@@ -442,6 +444,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ProvingFailed", m.py().get_type::<ProvingFailed>())?;
     m.add("ReceiptInvalid", m.py().get_type::<ReceiptInvalid>())?;
     m.add("GpuUnavailable", m.py().get_type::<GpuUnavailable>())?;
+    // How a stored piece of a run tells a keccak batch from a segment (host/vlayer/cluster/segments.py).
+    m.add("KECCAK_BATCH_TAG", PyBytes::new(m.py(), keccak::BATCH_TAG))?;
     m.add_function(wrap_pyfunction!(gpu_info, m)?)?;
     m.add_function(wrap_pyfunction!(zkvm_execute, m)?)?;
     m.add_function(wrap_pyfunction!(zkvm_execute_elf, m)?)?;

@@ -7,9 +7,11 @@ use std::time::Instant;
 
 use risc0_binfmt::ProgramBinary;
 use risc0_zkvm::{
-    get_prover_server, Digest, ExecutorEnv, ExecutorImpl, ExitCode, InnerReceipt, ProverOpts,
-    Receipt, Session, VerifierContext,
+    Digest, ExecutorEnv, ExecutorImpl, ExitCode, InnerReceipt, ProverServer, Receipt, Session,
+    VerifierContext,
 };
+
+use crate::{keccak, segments};
 
 /// The guest as bash/build-guest.sh built it (the user ELF, before the kernel is added).
 pub static GUEST_ELF: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/vlayer-zkvm-guest.elf"));
@@ -139,15 +141,19 @@ fn executor_env(
     input: &[u8],
     segment_po2: u32,
     secrets: &[[u8; 32]],
+    keccak: Option<keccak::Collect>,
 ) -> Result<ExecutorEnv<'static>, ZkvmError> {
     let len = u32::try_from(input.len())
         .map_err(|_| ZkvmError::Execute("input longer than 4 GiB".into()))?;
-    ExecutorEnv::builder()
-        .write_slice(&len.to_le_bytes())
+    let mut env = ExecutorEnv::builder();
+    env.write_slice(&len.to_le_bytes())
         .write_slice(input)
         .write_slice(&secrets_frame(secrets)?)
-        .segment_limit_po2(segment_po2)
-        .build()
+        .segment_limit_po2(segment_po2);
+    if let Some(batches) = keccak {
+        env.coprocessor_callback(batches);
+    }
+    env.build()
         .map_err(|err| ZkvmError::Execute(format!("{err:#}")))
 }
 
@@ -179,17 +185,19 @@ fn run(
     segment_po2: u32,
     secrets: &[[u8; 32]],
 ) -> Result<(Session, ExecuteReport), ZkvmError> {
-    run_program(program()?, input, segment_po2, secrets)
+    run_program(program()?, input, segment_po2, secrets, None)
 }
 
+/// Runs `program`; with `keccak`, the keccak batches a guest asks to prove are collected there for the caller.
 fn run_program(
     program: &[u8],
     input: &[u8],
     segment_po2: u32,
     secrets: &[[u8; 32]],
+    keccak: Option<keccak::Collect>,
 ) -> Result<(Session, ExecuteReport), ZkvmError> {
     refuse_dev_mode_env()?;
-    let env = executor_env(input, segment_po2, secrets)?;
+    let env = executor_env(input, segment_po2, secrets, keccak)?;
     let start = Instant::now();
     let session = ExecutorImpl::from_elf(env, program)
         .map_err(|err| ZkvmError::Elf(format!("{err:#}")))?
@@ -235,7 +243,7 @@ pub fn execute_elf(
     secrets: &[[u8; 32]],
 ) -> Result<ExecuteReport, ZkvmError> {
     let program = program_of(user_elf).encode();
-    run_program(&program, input, segment_po2, secrets).map(|(_, report)| report)
+    run_program(&program, input, segment_po2, secrets, None).map(|(_, report)| report)
 }
 
 /// A proved run: the receipt (bincode, RISC Zero's own serialisation) and what it took.
@@ -325,24 +333,32 @@ fn prove_program(
     // Before executing: RISC Zero's CUDA prover has no CPU fall-back and would end the process without a driver.
     #[cfg(feature = "cuda")]
     crate::gpu::check().map_err(|err| ZkvmError::GpuUnavailable(err.0))?;
-    let (session, execution) = run_program(program, input, segment_po2, secrets)?;
-    let opts = match mode {
-        ProveMode::Composite => ProverOpts::composite(),
-        ProveMode::Succinct => ProverOpts::succinct(),
-        ProveMode::Groth16 => ProverOpts::groth16(),
-    }
-    .with_dev_mode(false);
-    let prover = get_prover_server(&opts).map_err(|err| ZkvmError::Prove(format!("{err:#}")))?;
+    let batches = keccak::Collect::default();
+    let (session, execution) =
+        run_program(program, input, segment_po2, secrets, Some(batches.clone()))?;
+    let prover = segments::prover()?;
     let start = Instant::now();
-    let info = prover
-        .prove_session(&VerifierContext::default(), &session)
-        .map_err(|err| ZkvmError::Prove(format!("{err:#}")))?;
+    let composite = prove_pieces(
+        prover.as_ref(),
+        &session,
+        batches.take(),
+        &execution.journal,
+    )?;
+    let receipt = match mode {
+        ProveMode::Composite => InnerReceipt::Composite(composite),
+        _ => InnerReceipt::Succinct(
+            prover
+                .composite_to_succinct(&composite)
+                .map_err(|err| ZkvmError::Prove(format!("{err:#}")))?,
+        ),
+    };
+    let receipt = Receipt::new(receipt, execution.journal.clone());
     let prove_seconds = start.elapsed().as_secs_f64();
-    info.receipt
+    receipt
         .verify(image_id)
         .map_err(|err| ZkvmError::Prove(format!("the fresh receipt does not verify: {err}")))?;
-    let onchain_seal = onchain_seal(&info.receipt);
-    let receipt = encode_receipt(&info.receipt)?;
+    let onchain_seal = onchain_seal(&receipt);
+    let receipt = encode_receipt(&receipt)?;
     Ok(ProveReport {
         execution,
         receipt,
@@ -350,6 +366,31 @@ fn prove_program(
         prove_seconds,
         onchain_seal,
     })
+}
+
+/// What RISC Zero's `prove_session` does, with the keccak batches sized to what they hold (keccak.rs) and joined
+/// the way segments.rs joins those proved apart: every segment, every batch, then the composite receipt.
+fn prove_pieces(
+    prover: &dyn ProverServer,
+    session: &Session,
+    batches: Vec<risc0_zkvm::ProveKeccakRequest>,
+    journal: &[u8],
+) -> Result<risc0_zkvm::CompositeReceipt, ZkvmError> {
+    let prove_error = |err: anyhow::Error| ZkvmError::Prove(format!("{err:#}"));
+    let ctx = VerifierContext::default();
+    let mut receipts = Vec::with_capacity(session.segments.len());
+    for segment in &session.segments {
+        let segment = segment.resolve().map_err(prove_error)?;
+        receipts.push(prover.prove_segment(&ctx, &segment).map_err(prove_error)?);
+    }
+    let first = u32::try_from(receipts.len())
+        .map_err(|_| ZkvmError::Prove("more than 2^32 segments".into()))?;
+    let mut proved = Vec::with_capacity(batches.len());
+    for (index, request) in (first..).zip(batches) {
+        proved.push(keccak::Batch::new(index, request).prove(prover)?);
+    }
+    let root = keccak::root(prover, proved)?;
+    segments::compose(receipts, root, journal)
 }
 
 /// RISC Zero's on-chain seal: the first four bytes of the verifier parameters digest select the verifier, then the

@@ -1,7 +1,9 @@
 """This machine's proving rate, measured: seconds per segment, by segment size (po2) and prover build (cpu, cuda),
 kept in the user's cache directory (`$XDG_CACHE_HOME/vlayer/prove-rate.json`, else `~/.cache/vlayer/...`) and
 updated after every segment `vlayer prove` proves here. It gives the up-front estimate `vlayer prove` prints once
-the executor has split the run into segments.
+the executor has split the run into segments. Keccak batches (a guest that uses RISC Zero's keccak accelerator) are
+measured apart, under `keccak-<po2>`: another circuit; until one is measured, a batch counts as an rv32im segment
+with as many rows.
 
 Before anything was measured, the estimate uses a default that is labelled as such: the slowest CPU figure in
 docs/proof-modes.md (a 2^20 segment in 1,235 s), halved for each po2 below 20 (proving time is about linear in a
@@ -69,39 +71,45 @@ class ProveRates:
             return {}
         return doc if isinstance(doc, dict) else {}
 
-    def _entry(self, po2: int) -> dict[str, Any] | None:
-        entry = (self._doc.get(self.build) or {}).get(str(po2))
+    def _entry(self, key: str) -> dict[str, Any] | None:
+        entry = (self._doc.get(self.build) or {}).get(key)
         if isinstance(entry, dict) and isinstance(entry.get("seconds_per_segment"), int | float):
             return entry
         return None
 
-    def seconds_per_segment(self, po2: int) -> float | None:
-        """The measured mean for segments of 2^po2 cycles on this build; None before the first."""
-        entry = self._entry(po2)
+    def seconds_per_segment(self, po2: int, kind: str = "rv32im") -> float | None:
+        """The measured mean for segments (or keccak batches) of 2^po2 rows on this build; None before the first."""
+        entry = self._entry(_key(po2, kind))
         return None if entry is None else float(entry["seconds_per_segment"])
 
-    def estimate(self, po2s: Iterable[int]) -> Estimate:
-        """Seconds to prove segments of these sizes one after another on this machine. A size not measured yet (a
-        call's last segment is often smaller than the others) is scaled from the nearest measured size of this
-        build, proving time being about linear in a segment's cycles; with none measured, from the default."""
-        rates = {
+    def _rates(self, kind: str) -> dict[int, float]:
+        prefix = _key(0, kind)[:-1]
+        return {
             int(size): rate
-            for size in self._doc.get(self.build) or {}
-            if str(size).isdigit() and (rate := self.seconds_per_segment(int(size))) is not None
+            for key in self._doc.get(self.build) or {}
+            if str(key).startswith(prefix) and (size := str(key)[len(prefix) :]).isdigit()
+            if (rate := self.seconds_per_segment(int(size), kind)) is not None
         }
+
+    def estimate(self, po2s: Iterable[int], keccak_po2s: Iterable[int] = ()) -> Estimate:
+        """Seconds to prove segments of these sizes, then keccak batches of those, one after another on this machine.
+        A size not measured yet (a call's last segment is often smaller than the others) is scaled from the nearest
+        measured size of this build, proving time being about linear in a segment's rows; with none measured, from
+        the default. A keccak batch with no keccak size measured counts as a segment of its rows."""
+        rates = self._rates("rv32im")
         anchors = rates or {20: DEFAULT_SECONDS_PO2_20}
-        total = 0.0
-        for po2 in po2s:
-            base = po2 if po2 in anchors else min(anchors, key=lambda m: (abs(m - po2), m))
-            total += anchors[base] * 2.0 ** (po2 - base)
+        keccak = self._rates("keccak")
+        total = sum(_scaled(anchors, po2) for po2 in po2s)
+        total += sum(_scaled(keccak or anchors, po2) for po2 in keccak_po2s)
         return Estimate(total, bool(rates))
 
-    def record(self, po2: int, seconds: float) -> None:
-        entry = self._entry(po2) or {"seconds_per_segment": 0.0, "segments": 0}
+    def record(self, po2: int, seconds: float, kind: str = "rv32im") -> None:
+        key = _key(po2, kind)
+        entry = self._entry(key) or {"seconds_per_segment": 0.0, "segments": 0}
         count = int(entry.get("segments") or 0)
         weight = min(count + 1, MAX_WEIGHT)
         mean = float(entry["seconds_per_segment"]) + (seconds - float(entry["seconds_per_segment"])) / weight
-        self._doc.setdefault(self.build, {})[str(po2)] = {"seconds_per_segment": round(mean, 3), "segments": count + 1}
+        self._doc.setdefault(self.build, {})[key] = {"seconds_per_segment": round(mean, 3), "segments": count + 1}
         self._write()
 
     def _write(self) -> None:
@@ -117,6 +125,15 @@ class ProveRates:
             if tmp is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
+
+
+def _key(po2: int, kind: str) -> str:
+    return str(po2) if kind == "rv32im" else f"{kind}-{po2}"
+
+
+def _scaled(anchors: dict[int, float], po2: int) -> float:
+    base = po2 if po2 in anchors else min(anchors, key=lambda m: (abs(m - po2), m))
+    return anchors[base] * 2.0 ** (po2 - base)
 
 
 def duration(seconds: float) -> str:

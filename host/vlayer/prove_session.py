@@ -139,11 +139,11 @@ class ProveSession:
 
             def on_progress(progress: Progress) -> None:
                 if not self.bar.opened:
-                    estimate = rates.estimate(progress.po2s)
+                    estimate = rates.estimate(progress.po2s, progress.keccak_po2s)
                     self.bar.note(estimate_line(progress.segments_total, progress.cycles_total, estimate))
                     self.proving_segments = True
                 for entry in stats.segments[recorded[0] :]:
-                    rates.record(int(entry["po2"]), float(entry["seconds"]))
+                    rates.record(int(entry["po2"]), float(entry["seconds"]), str(entry["kind"]))
                 recorded[0] = len(stats.segments)
                 self.bar.update(progress_metrics(progress))
 

@@ -107,6 +107,8 @@ class Progress:
     states: dict[int, str]
     #: Each segment's size (log2 of its rows): what an estimate of the time to prove them needs.
     po2s: tuple[int, ...] = ()
+    #: The same for the run's keccak batches (counted in `segments_total` too: they are proved like segments).
+    keccak_po2s: tuple[int, ...] = ()
 
 
 @dataclass
@@ -183,7 +185,8 @@ def prove_job(
                 seconds=time.perf_counter() - t0,
                 eta_seconds=eta,
                 states=dict(states),
-                po2s=tuple(s.po2 for s in run.segments),
+                po2s=tuple(s.po2 for s in run.segments if s.kind == "rv32im"),
+                keccak_po2s=tuple(s.po2 for s in run.segments if s.kind == "keccak"),
             )
         )
 
@@ -314,6 +317,7 @@ def _settle(
     stats.segments.append(
         {
             "index": index,
+            "kind": run.segments[index].kind,
             "po2": run.segments[index].po2,
             "node": result.node,
             "seconds": result.seconds,
@@ -331,7 +335,7 @@ def _zkvm_run(run: SegmentedRun, segment_po2: int) -> ZkvmRun:
         user_cycles=run.user_cycles,
         paging_cycles=run.paging_cycles,
         reserved_cycles=run.reserved_cycles,
-        segments=len(run.segments),
+        segments=sum(1 for s in run.segments if s.kind == "rv32im"),
         segment_po2=segment_po2,
         execute_seconds=run.execute_seconds,
     )

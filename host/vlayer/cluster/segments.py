@@ -1,5 +1,9 @@
 """The native segment API (guest_wrapper/src/segments.rs) with typed errors: execute a guest into segments, prove
-one segment, check a segment receipt against its segment, assemble the composite receipt."""
+one segment, check a segment receipt against its segment, assemble the composite receipt.
+
+A guest that hashes through RISC Zero's keccak accelerator also needs its keccak batches proved
+(guest_wrapper/src/keccak.rs). They come after its segments, as pieces of the run like the segments: proved by the
+same `prove`, checked by the same `check`, saved and retried alike, and joined by `assemble`."""
 
 from __future__ import annotations
 
@@ -15,16 +19,27 @@ GUESTS = ("vlayer", "segments-test")
 
 @dataclass(frozen=True)
 class Segment:
+    """One piece of a run: an rv32im segment, or (after the segments) a keccak batch."""
+
     index: int
+    #: log2 of the rows of its proof.
     po2: int
-    #: Cycles the guest ran in this segment (the rest of its 2^po2 rows are paging and padding).
+    #: Cycles the guest ran in this segment (the rest of its 2^po2 rows are paging and padding); for a keccak
+    #: batch, its permutations.
     user_cycles: int
-    #: RISC Zero's `Segment` (bincode): what a prover needs.
+    #: RISC Zero's `Segment` (bincode), or a keccak batch (tagged bincode): what a prover needs.
     data: bytes
 
     @property
+    def kind(self) -> str:
+        """The kind of proof it needs: `rv32im` or `keccak`."""
+        return "keccak" if self.data.startswith(native_module().KECCAK_BATCH_TAG) else "rv32im"
+
+    @property
     def cycles(self) -> int:
-        return 1 << self.po2
+        """zkVM cycles, as RISC Zero counts a run's total: the rows of an rv32im segment; none for a keccak batch,
+        which the keccak circuit proves apart."""
+        return 1 << self.po2 if self.kind == "rv32im" else 0
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,11 @@
 //! by bash/build-guest.sh (same toolchain and flags, so its image ID is as reproducible) and embedded in
 //! guest_wrapper beside it; never used to prove anything but tests and benches.
 //!
-//! Input (framed like the vlayer guest's): a little-endian u32 length, then a little-endian u32 `rounds`.
-//! Journal: `rounds` (u32 LE) and the mix below (u64 LE), which host/vlayer/cluster/testguest.py recomputes.
+//! Input (framed like the vlayer guest's): a little-endian u32 length, then a little-endian u32 `rounds`, and
+//! optionally a little-endian u32 `blocks`: that many 136-byte blocks hashed through RISC Zero's keccak
+//! accelerator, so that the tests prove keccak batches beside segments.
+//! Journal: `rounds` (u32 LE) and the mix below (u64 LE), then, with `blocks`, the keccak-256 of the message below;
+//! host/vlayer/cluster/testguest.py recomputes both.
 
 #![no_main]
 
@@ -22,10 +25,11 @@ fn main() {
     env::read_slice(core::slice::from_mut(&mut len));
     let mut bytes = vec![0u8; len as usize];
     env::read_slice(&mut bytes);
-    let Ok(raw) = <[u8; 4]>::try_from(bytes.as_slice()) else {
-        refuse("segments-test input is a 4-byte round count");
+    let (rounds, blocks) = match bytes.len() {
+        4 => (u32_at(&bytes, 0), 0),
+        8 => (u32_at(&bytes, 0), u32_at(&bytes, 4)),
+        _ => refuse("segments-test input is a 4-byte round count and an optional 4-byte block count"),
     };
-    let rounds = u32::from_le_bytes(raw);
     if rounds == 0 {
         refuse("segments-test needs at least one round");
     }
@@ -36,5 +40,20 @@ fn main() {
     }
     let mut journal = rounds.to_le_bytes().to_vec();
     journal.extend_from_slice(&x.to_le_bytes());
+    if blocks > 0 {
+        let message: Vec<u8> = (0..blocks as usize * vlayer_guest::keccak::RATE)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        journal.extend_from_slice(&vlayer_guest::keccak::keccak256_with(
+            &message,
+            env::risc0_keccak_update,
+        ));
+    }
     env::commit_slice(&journal);
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> u32 {
+    let mut word = [0u8; 4];
+    word.copy_from_slice(&bytes[at..at + 4]);
+    u32::from_le_bytes(word)
 }
