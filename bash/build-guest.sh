@@ -15,7 +15,7 @@
 #   bash bash/build-guest.sh [TARGET_DIR]     builds, then prints the path of the ELF on stdout
 #
 # VLAYER_GUEST_FEATURES (optional): cargo features of guest/zkvm for a variant built only for measurements, in a
-# target dir of its own (benches/zkvm_profile.py: accelerated-keccak); the guest every build embeds has none.
+# target dir of its own (benches/zkvm_profile.py: software-keccak); the guest every build embeds has none.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD

@@ -1,6 +1,6 @@
 """Where the guest's zkVM cycles go, on recorded real-chain state: RISC Zero's executor profile, sorted into buckets.
 
-    .venv/bin/python benches/zkvm_profile.py [--accelerated] [--top N]
+    .venv/bin/python benches/zkvm_profile.py [--software] [--top N]
 
 Each recorded mainnet / OP mainnet / Sepolia call (tests/fixtures/real_chains.json, replayed with no node) runs in
 the zkVM executor with `RISC0_PPROF_OUT` set; the profile (pprof, cycles per call stack, from the ELF's symbols)
@@ -8,13 +8,14 @@ is sorted into keccak-f permutations, paging, revm (set-up and the call), the in
 rest. The permutations the input needs (header, trie nodes, code, account and slot keys) are counted from the input
 itself, which splits the keccak cycles by what was hashed (the guest is built with fat LTO, so its profile cannot).
 
-`--accelerated` also runs the guest built with RISC Zero's keccak accelerator (cargo feature `accelerated-keccak`
-of guest/zkvm, built once by bash/build-guest.sh into ~/.cache/vlayer/guest-variants/): its rv32im cycles, beside
-the embedded guest's. Its image is not registered anywhere (yet): nothing on chain accepts its receipts.
+The embedded guest hashes through RISC Zero's keccak accelerator. `--software` also runs the guest as it was before
+(cargo feature `software-keccak` of guest/zkvm: the unrolled software permutation, built once by
+bash/build-guest.sh into ~/.cache/vlayer/guest-variants/): its rv32im cycles, beside the embedded guest's. Its image
+is registered nowhere: nothing on chain accepts its receipts.
 
     .venv/bin/python benches/zkvm_profile.py --prove NAME [--mode composite|succinct]
 
-proves one of the calls with both guests on this machine (the accelerated one's keccak batches through the keccak
+proves one of the calls with both guests on this machine (the embedded one's keccak batches through the keccak
 circuit's CPU kernels, patches/risc0-circuit-keccak-sys) and prints their proving time and receipt size side by
 side; each receipt is verified against its own guest's image id, and the two journals must be equal. A figure, not
 a test: nothing here asserts a count or a time.
@@ -38,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.append(str(Path(__file__).resolve().parents[1] / "host"))
 
 import rlp
-from tests.support.real_chains import accelerated_elf, call_named, replayed
+from tests.support.real_chains import call_named, replayed, software_elf
 
 from vlayer.guest_input import input_for
 from vlayer.receipts import zkvm
@@ -207,16 +208,16 @@ def profiled(guest_input: bytes, elf: bytes | None, top: int) -> Profiled:
 
 
 def prove_both(name: str, mode: str) -> None:
-    """Proves `name` with the embedded guest and with the accelerated one: time, receipt size, same journal."""
+    """Proves `name` with the embedded guest and with the software one: time, receipt size, same journal."""
     guest_input = recorded_input(name)
-    elf = accelerated_elf()
+    elf = software_elf()
     head = f"{'call':36} {'guest':11} {'mode':9} {'total':>10} {'seg':>3} {'prove s':>8} {'receipt':>10}"
     print(head)
     print("-" * len(head))
     journals = []
     for label, proof in (
-        ("software", lambda: zkvm.prove(guest_input, mode)),
-        ("accelerated", lambda: zkvm.prove_elf(elf, guest_input, mode)),
+        ("accelerated", lambda: zkvm.prove(guest_input, mode)),
+        ("software", lambda: zkvm.prove_elf(elf, guest_input, mode)),
     ):
         p = proof()
         journals.append(p.run.journal)
@@ -232,7 +233,7 @@ def prove_both(name: str, mode: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--accelerated", action="store_true", help="also the guest with RISC Zero's keccak accelerator")
+    parser.add_argument("--software", action="store_true", help="also the guest with the software keccak permutation")
     parser.add_argument("--top", type=int, default=0, help="also print the N functions with the most own cycles")
     parser.add_argument("--prove", metavar="NAME", choices=CALLS, help="prove NAME with both guests instead")
     parser.add_argument("--mode", default="composite", choices=("composite", "succinct"))
@@ -240,9 +241,9 @@ def main() -> None:
     if args.prove:
         prove_both(args.prove, args.mode)
         return
-    variants: list[tuple[str, bytes | None]] = [("software", None)]
-    if args.accelerated:
-        variants.append(("accelerated", accelerated_elf()))
+    variants: list[tuple[str, bytes | None]] = [("accelerated", None)]
+    if args.software:
+        variants.append(("software", software_elf()))
 
     head = (
         f"{'call':36} {'guest':11} {'total':>10} {'user':>10} {'seg':>3} {'keccak-f':>10} {'perms':>5} "

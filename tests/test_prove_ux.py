@@ -347,3 +347,17 @@ def test_an_unmeasured_segment_size_is_scaled_from_the_nearest_measured_one(tmp_
     assert estimate.measured and estimate.seconds == pytest.approx(2.0 + 2.0 + 0.5)
     # Another build's rates say nothing about this one.
     assert not ProveRates(tmp_path / "prove-rate.json", build="cuda").estimate([14]).measured
+
+
+def test_keccak_batches_are_estimated_from_their_own_rate(tmp_path: Path) -> None:
+    path = tmp_path / "prove-rate.json"
+    rates = ProveRates(path, build="cpu")
+    rates.record(14, 2.0)
+    # Before a batch is measured it counts as a segment of its rows; after, by its own rate (another circuit: a
+    # 2^14 batch takes about ten times a 2^14 segment here, mostly its lift into the recursion circuit).
+    assert rates.estimate([14], [14, 15]).seconds == pytest.approx(2.0 + 2.0 + 4.0)
+    rates.record(14, 20.0, "keccak")
+    again = ProveRates(path, build="cpu")
+    assert again.seconds_per_segment(14) == 2.0 and again.seconds_per_segment(14, "keccak") == 20.0
+    assert again.estimate([14], [14, 15]).seconds == pytest.approx(2.0 + 20.0 + 40.0)
+    assert json.loads(path.read_text())["cpu"].keys() == {"14", "keccak-14"}

@@ -4,5 +4,5 @@ pragma solidity ^0.8.28;
 
 /// @notice The image ID of the call guest this build produced.
 library ImageID {
-    bytes32 public constant RISC0_CALL_GUEST_ID = 0x593650bae1314cc6c23c82312a1bc680bbb012a9d48c6a4c01f02f9a78d4e0a8;
+    bytes32 public constant RISC0_CALL_GUEST_ID = 0x3c3a7e13c8670375997099bb6fe8a4d1b9c5b94325c7363ea741e7b7f41cbe26;
 }

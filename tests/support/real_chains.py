@@ -1,5 +1,6 @@
 """The recorded real-chain calls (tests/fixtures/real_chains.json) replayed with no node, and the guest variant
-built with RISC Zero's keccak accelerator: shared by tests/test_real_chains.py and benches/zkvm_profile.py."""
+that hashes in software (the guest before RISC Zero's keccak accelerator): shared by tests/test_real_chains.py and
+benches/zkvm_profile.py."""
 
 from __future__ import annotations
 
@@ -32,11 +33,12 @@ def replayed(call: dict[str, Any]) -> PreflightResult:
     return preflight(client, request, call["block"], prefetch=False, node_check=False)
 
 
-def accelerated_elf() -> bytes:
-    """The guest built with cargo feature `accelerated-keccak` (guest/zkvm): every keccak-f through RISC Zero's
-    keccak circuit. Built once into its own target dir, reproducibly, like the embedded guest."""
-    target = VARIANTS / "accelerated-keccak"
-    env = {**os.environ, "VLAYER_GUEST_FEATURES": "accelerated-keccak"}
+def software_elf() -> bytes:
+    """The guest built with cargo feature `software-keccak` (guest/zkvm): every keccak-f by the unrolled software
+    permutation, as before the accelerator. Built once into its own target dir, reproducibly, like the embedded
+    guest."""
+    target = VARIANTS / "software-keccak"
+    env = {**os.environ, "VLAYER_GUEST_FEATURES": "software-keccak"}
     script = str(REPO_ROOT / "bash" / "build-guest.sh")
     out = subprocess.run(["bash", script, str(target)], env=env, check=True, capture_output=True, text=True)
     return Path(out.stdout.strip().splitlines()[-1]).read_bytes()
