@@ -7,7 +7,11 @@ use vlayer_guest::execute;
 use vlayer_guest::input::{GuestInput, TravelIn};
 
 fn vector(name: &str) -> (Vec<u8>, Vec<u8>) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/guest");
+    // At run time, not compile time: a binary another checkout built into the shared target dir must read these files.
+    let dir = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../tests/vectors/guest");
     let input = std::fs::read(dir.join(format!("{name}.input.bin"))).expect("input vector");
     let journal =
         std::fs::read_to_string(dir.join(format!("{name}.journal.hex"))).expect("journal vector");

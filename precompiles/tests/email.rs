@@ -1,7 +1,7 @@
 //! The email-proof table, `vectors/email.json` (written by `testdata/email/make_fixtures.py`, also read by the
 //! Python tests): every case through `vlayer_precompiles::run`, output bytes or exact abort message.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use alloy_sol_types::SolValue;
 use serde_json::Value;
@@ -10,8 +10,12 @@ use vlayer_precompiles::{
     gas_cost, run, Failure, Precompile,
 };
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+/// Read when the test runs, not when it is compiled: a test binary that another checkout built into the shared
+/// target dir (bash/env.sh) is fresh for cargo, and must read this checkout's files.
+fn root() -> PathBuf {
+    PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"),
+    )
 }
 
 fn cases() -> Vec<Value> {
