@@ -33,7 +33,7 @@ pytestmark = pytest.mark.timeout(900)
 
 GUEST = "segments-test"
 PO2 = testguest.SEGMENT_PO2
-#: Four segments at 2^14: the guest's work, then the paging-out of what it touched.
+#: Five segments at 2^14: the guest's work, then the paging-out of what it touched.
 ROUNDS = 1
 
 
@@ -335,7 +335,9 @@ def test_a_backend_that_cannot_take_a_segment_costs_that_segment_its_attempts() 
             raise RuntimeError("object store full")
 
     backend = _Full(None)
-    with pytest.raises(SegmentFailedError, match=r"^segment 0 of 4 failed 2 times; last: not submitted: RuntimeError"):
+    n = len(segments.execute(testguest.guest_input(ROUNDS), PO2, GUEST).segments)
+    refusal = rf"^segment 0 of {n} failed 2 times; last: not submitted: RuntimeError"
+    with pytest.raises(SegmentFailedError, match=refusal):
         prove_job(
             testguest.guest_input(ROUNDS), job_id="job-full", backend=backend, segment_po2=PO2, guest=GUEST,
             max_attempts=2,

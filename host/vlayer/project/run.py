@@ -156,17 +156,20 @@ class Processes:
 
 
 @contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM ends a run as Ctrl-C does, so what it started is stopped too."""
+def _stop_signals_as_interrupt() -> Iterator[None]:
+    """SIGTERM ends a run as Ctrl-C does, so what it started is stopped too. SIGINT gets the same handler explicitly
+    (as `vlayer prove`, `serve` and `worker` do): a process started from a non-interactive shell's `&` inherits SIGINT
+    ignored, and Python then never installs its own handler, so a SIGINT sent to it would do nothing."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def run_project(
@@ -198,7 +201,7 @@ def run_project(
     state.mkdir(exist_ok=True)
     procs = Processes(state)
     kept: list[Started] = []
-    with _sigterm_as_interrupt():
+    with _stop_signals_as_interrupt():
         try:
             node_fork: str | None
             if rpc_url is None:
