@@ -241,9 +241,9 @@ def test_keccak_batches_are_proved_checked_and_saved_like_segments(tmp_path: Pat
 
 @pytest.mark.slow
 def test_keccak_batches_past_the_first_are_joined_in_the_guests_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Batches of at most 81 permutations (2^14 rows): 162 blocks hash in 163 permutations (as many as a mainnet USDT
-    # `balanceOf`), three batches, two unions in the shape of RISC Zero's accumulator (the first two joined, then the
-    # third), or no assumption matches.
+    # Batches of at most 81 permutations (2^14 rows): 162 blocks hash in 163 permutations (about as many as mainnet
+    # USDT's `balanceOf`), three batches, two unions in the shape of RISC Zero's accumulator (the first two joined,
+    # then the third), or no assumption matches.
     monkeypatch.setenv("RISC0_KECCAK_PO2", "14")
     guest_input = testguest.guest_input(ROUNDS, 162)
     run = segments.execute(guest_input, KECCAK_PO2, GUEST)

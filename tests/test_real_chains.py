@@ -48,7 +48,7 @@ def test_mainnet_usdt_fits_one_segment_with_the_keccak_accelerator() -> None:
 @pytest.mark.timeout(3600)
 def test_the_guest_proves_mainnet_usdt_in_one_segment_and_one_keccak_batch() -> None:
     """What `vlayer prove` does (the coordinator, segment by segment, on this machine): one rv32im segment and one
-    keccak batch of 2^15 rows (163 permutations), proved by the keccak circuit's CPU kernels
+    keccak batch of 2^16 rows (164 permutations), proved by the keccak circuit's CPU kernels
     (patches/risc0-circuit-keccak-sys, -O1 in a namespace of their own) and joined into the composite receipt,
     which verifies against the registered image id with the journal the host computes."""
     result = replayed(call_named("mainnet_usdt_balance_of"))
@@ -58,7 +58,7 @@ def test_the_guest_proves_mainnet_usdt_in_one_segment_and_one_keccak_batch() -> 
     backend.close()
     assert proof.run.segments == 1, proof.run.segments
     assert [(e["kind"], e["po2"]) for e in sorted(stats.segments, key=lambda e: e["index"])] == [
-        ("rv32im", 20), ("keccak", 15)
+        ("rv32im", 20), ("keccak", 16)
     ]  # fmt: skip
     assert proof.run.journal == expected_journal(result)
     assert verify(proof.receipt, call_guest_id()).journal == proof.run.journal

@@ -64,8 +64,8 @@ pub struct BatchReceipt {
 impl Batch {
     /// `request`, proved in the smallest keccak circuit that holds it. The guest fills a batch up to the executor's
     /// limit (2^17 rows, 655 permutations) and asks for that size whatever it used; the claim is the digest of the
-    /// permutations alone, so a smaller circuit proves the same claim (mainnet USDT's 163 permutations: 2^15 rows,
-    /// a quarter of the work).
+    /// permutations alone, so a smaller circuit proves the same claim (mainnet USDT's 164 permutations: 2^16 rows,
+    /// half the work).
     pub fn new(index: u32, mut request: ProveKeccakRequest) -> Self {
         let needed = request.input.len();
         if let Some(po2) = KECCAK_PO2_RANGE
@@ -90,8 +90,18 @@ impl Batch {
         tagged(BATCH_TAG, self)
     }
 
+    /// A batch as stored or sent; one whose size the keccak circuit has no program for is refused here, where
+    /// RISC Zero's prover would assert.
     pub fn decode(bytes: &[u8]) -> Result<Self, ZkvmError> {
-        untagged(BATCH_TAG, bytes, "keccak batch")
+        let batch: Self = untagged(BATCH_TAG, bytes, "keccak batch")?;
+        let po2 = batch.request.po2;
+        if !KECCAK_PO2_RANGE.contains(&po2) || batch.request.input.len() > max_keccak_inputs(po2) {
+            return Err(ZkvmError::Decode(format!(
+                "keccak batch: {} permutations in 2^{po2} rows",
+                batch.request.input.len()
+            )));
+        }
+        Ok(batch)
     }
 
     /// Proves the batch on this machine's keccak prover and checks the receipt before it is returned.
@@ -275,5 +285,18 @@ mod tests {
             err.to_string(),
             "receipt cannot be decoded: keccak receipt: not a keccak receipt"
         );
+        let mut oversized = Batch::new(7, request(3, 17));
+        oversized.request.po2 = 19;
+        let err = Batch::decode(&oversized.encode().expect("encodes"))
+            .err()
+            .expect("no keccak program of 2^19 rows");
+        assert_eq!(
+            err.to_string(),
+            "receipt cannot be decoded: keccak batch: 3 permutations in 2^19 rows"
+        );
+        let mut overfull = Batch::new(7, request(82, 17));
+        overfull.request.po2 = 14;
+        let err = Batch::decode(&overfull.encode().expect("encodes")).err();
+        assert!(err.is_some(), "82 permutations do not fit 2^14 rows");
     }
 }

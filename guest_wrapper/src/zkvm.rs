@@ -89,12 +89,10 @@ pub(crate) fn program_of(user_elf: &[u8]) -> ProgramBinary<'_> {
     ProgramBinary::new(user_elf, risc0_zkos_v1compat::V1COMPAT_ELF)
 }
 
-fn program() -> Result<&'static [u8], ZkvmError> {
-    static PROGRAM: OnceLock<Result<Vec<u8>, String>> = OnceLock::new();
-    let program = PROGRAM.get_or_init(|| Ok(program_of(GUEST_ELF).encode()));
-    program
-        .as_deref()
-        .map_err(|err| ZkvmError::Elf(err.clone()))
+/// The embedded guest as the executor loads it (user ELF and kernel), encoded once.
+fn program() -> &'static [u8] {
+    static PROGRAM: OnceLock<Vec<u8>> = OnceLock::new();
+    PROGRAM.get_or_init(|| program_of(GUEST_ELF).encode())
 }
 
 /// The image ID of any user ELF on the v1compat kernel (what RISC Zero's tools compute for a guest).
@@ -107,12 +105,9 @@ pub fn image_id_of(user_elf: &[u8]) -> Result<Digest, ZkvmError> {
 /// The image ID of the embedded guest, computed the way RISC Zero does.
 pub fn image_id() -> Result<Digest, ZkvmError> {
     static ID: OnceLock<Result<Digest, String>> = OnceLock::new();
-    ID.get_or_init(|| {
-        let program = program().map_err(|err| err.to_string())?;
-        risc0_binfmt::compute_image_id(program).map_err(|err| err.to_string())
-    })
-    .clone()
-    .map_err(ZkvmError::Elf)
+    ID.get_or_init(|| risc0_binfmt::compute_image_id(program()).map_err(|err| err.to_string()))
+        .clone()
+        .map_err(ZkvmError::Elf)
 }
 
 pub(crate) fn refuse_dev_mode_env() -> Result<(), ZkvmError> {
@@ -185,7 +180,7 @@ fn run(
     segment_po2: u32,
     secrets: &[[u8; 32]],
 ) -> Result<(Session, ExecuteReport), ZkvmError> {
-    run_program(program()?, input, segment_po2, secrets, None)
+    run_program(program(), input, segment_po2, secrets, None)
 }
 
 /// Runs `program`; with `keccak`, the keccak batches a guest asks to prove are collected there for the caller.
@@ -283,7 +278,7 @@ pub fn prove(
     segment_po2: u32,
     secrets: &[[u8; 32]],
 ) -> Result<ProveReport, ZkvmError> {
-    prove_program(program()?, image_id()?, input, mode, segment_po2, secrets)
+    prove_program(program(), image_id()?, input, mode, segment_po2, secrets)
 }
 
 /// Prove another build of the guest, `user_elf` (benches/zkvm_profile.py's variants), on the local prover; the
