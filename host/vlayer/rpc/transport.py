@@ -24,6 +24,7 @@ import urllib3.connection
 
 from vlayer import jsonsafe
 from vlayer.errors import ReplayMissError, RpcResponseError, RpcTimeoutError, RpcUnreachableError
+from vlayer.rpc.plain_http import PlainHttp
 
 JsonObj = dict[str, Any]
 
@@ -64,6 +65,9 @@ class HttpTransport:
     `max_response_bytes` long (counted as it arrives, decompressed), and it is parsed only if it nests at most
     `jsonsafe.MAX_DEPTH` levels deep. A request that times out, cannot connect, is cut off or gets HTTP 429/5xx is
     sent again up to `retries` times, so one call takes at most about (retries + 1) x timeout plus the backoff.
+
+    A node reached directly over plain HTTP (no TLS, proxy or credentials in the URL) is asked through
+    `plain_http.PlainHttp`, under the same limits and errors; everything else goes through requests and urllib3.
     """
 
     RETRY_STATUS = {429, 502, 503, 504}
@@ -101,6 +105,11 @@ class HttpTransport:
         adapter.cert_verify(self._pool, url, env["verify"], env["cert"])  # type: ignore[no-untyped-call]
         self._target = adapter.request_url(prepared, env["proxies"])
         self._lock = threading.Lock()
+        #: A node reached directly over plain HTTP skips requests' machinery for each request (`plain_http`).
+        self._plain: PlainHttp | None = None
+        if url.lower().startswith("http://") and requests.utils.select_proxy(url, env["proxies"]) is None:
+            with contextlib.suppress(ValueError):  # credentials in the URL, a header outside latin-1: requests'
+                self._plain = PlainHttp(url, self._headers)
 
     def send(self, reqs: list[JsonObj]) -> list[JsonObj]:
         body: Any = reqs[0] if len(reqs) == 1 else reqs
@@ -130,6 +139,8 @@ class HttpTransport:
 
     def _post(self, data: bytes) -> tuple[int, bytes]:
         """One HTTP request within the deadline: (status, body)."""
+        if self._plain is not None:
+            return self._plain.post(data, self.timeout, self.max_response_bytes)
         watch = _Deadline(self.timeout)
         _current.deadline = watch
         answered = False
@@ -187,6 +198,8 @@ class HttpTransport:
         return b"".join(chunks)
 
     def close(self) -> None:
+        if self._plain is not None:
+            self._plain.close()
         self._session.close()
 
 
