@@ -47,12 +47,6 @@ cargo fmt --all -- --check; rustfmt --edition 2021 --check guest/zkvm/src/main.r
 VLAYER_KECCAK_CPU_KERNELS=skip cargo clippy --release --workspace --all-targets -q -- -D warnings
 phase "test: cargo test (release profile)"
 cargo test --release -q -p vlayer-guest -p vlayer-precompiles -p vlayer-shielding
-# The keccak patch with its cuda feature: the refusing CUDA entry points the CUDA build links (no toolkit needed:
-# under DOCS_RS, cust_raw's build script looks for no CUDA installation, as in the CUDA build, bash/setup-cuda.sh).
-# Its CPU kernels are left out of this build alone: these tests call none of them, and that build has other
-# features, so it would compile them all again (patches/risc0-circuit-keccak-sys/build.rs).
-DOCS_RS=1 VLAYER_KECCAK_CPU_KERNELS=skip cargo test --release -q -p risc0-circuit-keccak-sys --features cuda
-# Apart: the cuda feature above would reach guest_wrapper's prover and rebuild it with other features.
 cargo test --release -q -p guest_wrapper --lib
 phase "test: forge (contracts and examples, offline)"
 (cd contracts && ../node_modules/.bin/forge test --offline)

@@ -1,7 +1,7 @@
-//! Compiles the keccak circuit's CPU kernels: RISC Zero's generated C++ from crates.io's risc0-circuit-keccak-sys
-//! 4.0.4-rc.1 (fetched into Cargo's registry cache by `bash/setup.sh`, through `upstream/Cargo.toml`), built the
-//! way that crate builds them but at -O1 and in a namespace of their own. docs/ci.md ("The keccak circuit") has
-//! the figures behind both choices.
+//! Compiles the keccak circuit's kernels from crates.io's risc0-circuit-keccak-sys 4.0.4-rc.1 (fetched into Cargo's
+//! registry cache by `bash/setup.sh`, through `upstream/Cargo.toml`): its generated C++ for the CPU prover, built the
+//! way that crate builds it but at -O1 and in a namespace of their own (docs/ci.md, "The keccak circuit", has the
+//! figures behind both choices); and, in the CUDA build, its CUDA kernels exactly as upstream builds them.
 use std::{
     env,
     path::{Path, PathBuf},
@@ -11,24 +11,24 @@ use std::{
 const UPSTREAM: &str = "risc0-circuit-keccak-sys-4.0.4-rc.1";
 
 fn main() {
-    // For the builds of this crate that link no CPU kernel, each of which would otherwise compile them all again
-    // (bash/test.sh): clippy's (it builds a workspace member's build script itself) and the CUDA refusals' test.
+    if env::var_os("CARGO_FEATURE_CUDA").is_some() {
+        build_cuda_kernels(&upstream_kernels("cuda"));
+    }
+    // For the one build of this crate that links no kernel and would otherwise compile them all again
+    // (bash/test.sh): clippy's, which builds a workspace member's build script itself.
     println!("cargo:rerun-if-env-changed=VLAYER_KECCAK_CPU_KERNELS");
     if env::var("VLAYER_KECCAK_CPU_KERNELS").as_deref() == Ok("skip") {
         return;
     }
-    let kernels = upstream_kernels();
+    build_cpu_kernels(&upstream_kernels("cxx"));
+}
+
+fn build_cpu_kernels(kernels: &Path) {
     println!("cargo:rerun-if-changed={}", kernels.display());
     let sys_root = env::var("DEP_RISC0_SYS_CXX_ROOT").expect(
         "risc0-sys (a dependency) tells its C++ headers' folder through DEP_RISC0_SYS_CXX_ROOT",
     );
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&kernels)
-        .unwrap_or_else(|err| panic!("cannot list {}: {err}", kernels.display()))
-        .map(|entry| entry.expect("a readable folder entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "cpp"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no kernels in {}", kernels.display());
+    let files = sources(kernels, "cpp");
     cc::Build::new()
         .cpp(true)
         .debug(false)
@@ -50,8 +50,57 @@ fn main() {
         .compile("vlayer_risc0_keccak_cpu");
 }
 
-/// `kernels/cxx` of the upstream crate in Cargo's registry cache.
-fn upstream_kernels() -> PathBuf {
+/// The CUDA kernels, built as upstream's build script builds them (same files, flags, includes and library name):
+/// nvcc's host code shares RISC Zero's inline field functions with the other CUDA kernels at the same optimisation,
+/// as in upstream's own CUDA build. The toolkit, `NVCC_APPEND_FLAGS` (one `-gencode` per GPU architecture) and the
+/// static CUDA runtime come from `bash/setup.sh --cuda`.
+fn build_cuda_kernels(kernels: &Path) {
+    println!("cargo:rerun-if-env-changed=NVCC_APPEND_FLAGS");
+    println!("cargo:rerun-if-env-changed=NVCC_PREPEND_FLAGS");
+    println!("cargo:rerun-if-changed={}", kernels.display());
+    let sys_root = env::var("DEP_RISC0_SYS_CUDA_ROOT")
+        .expect("risc0-sys with its cuda feature tells its CUDA headers' folder through DEP_RISC0_SYS_CUDA_ROOT");
+    let sppark_root = env::var("DEP_SPPARK_ROOT")
+        .expect("sppark tells its headers' folder through DEP_SPPARK_ROOT");
+    let mut build = cc::Build::new();
+    build
+        .cuda(true)
+        .cudart("static")
+        .debug(false)
+        .flag("-diag-suppress=177")
+        .flag("-diag-suppress=550")
+        .flag("-diag-suppress=2922")
+        .flag("-std=c++17")
+        .flag("-Xcompiler")
+        .flag("-Wno-unused-function,-Wno-unused-parameter")
+        .include(sys_root)
+        .include(sppark_root);
+    if env::var_os("NVCC_PREPEND_FLAGS").is_none() && env::var_os("NVCC_APPEND_FLAGS").is_none() {
+        build.flag("-arch=native");
+    }
+    build
+        .files(sources(kernels, "cu"))
+        .compile("risc0_keccak_cuda");
+}
+
+/// The files of `folder` with extension `ext`, sorted (the build's order does not depend on the file system's).
+fn sources(folder: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+        .unwrap_or_else(|err| panic!("cannot list {}: {err}", folder.display()))
+        .map(|entry| entry.expect("a readable folder entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == ext))
+        .collect();
+    files.sort();
+    assert!(
+        !files.is_empty(),
+        "no .{ext} kernels in {}",
+        folder.display()
+    );
+    files
+}
+
+/// `kernels/<kind>` of the upstream crate in Cargo's registry cache.
+fn upstream_kernels(kind: &str) -> PathBuf {
     println!("cargo:rerun-if-env-changed=CARGO_HOME");
     let cargo_home = env::var_os("CARGO_HOME")
         .map(PathBuf::from)
@@ -61,7 +110,7 @@ fn upstream_kernels() -> PathBuf {
     let found = std::fs::read_dir(&registry).ok().and_then(|indexes| {
         indexes
             .filter_map(Result::ok)
-            .map(|index| index.path().join(UPSTREAM).join("kernels").join("cxx"))
+            .map(|index| index.path().join(UPSTREAM).join("kernels").join(kind))
             .find(|path| path.is_dir())
     });
     found.unwrap_or_else(|| {

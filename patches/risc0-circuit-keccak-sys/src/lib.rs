@@ -1,12 +1,10 @@
-//! The FFI surface of `risc0-circuit-keccak-sys` 4.0.4-rc.1: its CPU kernels (compiled by `build.rs`) and, for
-//! the CUDA build, entry points that refuse.
+//! The FFI surface of `risc0-circuit-keccak-sys` 4.0.4-rc.1: the keccak circuit's CPU kernels and, in the CUDA
+//! build, its CUDA kernels, both compiled by `build.rs` from upstream's sources.
 //!
 //! The CPU kernels are upstream's own generated C++, built at -O1 under a namespace of their own so that none of
 //! their inline field arithmetic can replace the rv32im prover's (docs/ci.md, "The keccak circuit"): that is what
-//! lets this build prove guests that hash through RISC Zero's keccak accelerator. The CUDA kernels are not built
-//! (the CUDA build has not run on a GPU yet, docs/proof-modes.md): their entry points return an error through
-//! RISC Zero's own error channel (`risc0_sys::ffi_wrap`, which frees the message with `free`), so a CUDA build asked
-//! to prove a keccak batch fails loudly with [`REFUSAL`] instead of producing anything.
+//! lets this build prove guests that hash through RISC Zero's keccak accelerator. The CUDA kernels are built as
+//! upstream builds them (docs/proof-modes.md, "GPU (CUDA) build").
 #![allow(clippy::missing_safety_doc)]
 
 use std::os::raw::c_char;
@@ -14,12 +12,6 @@ use std::os::raw::c_char;
 #[cfg(feature = "cuda")]
 use cust::memory::DevicePointer;
 use risc0_core::field::baby_bear::{BabyBearElem, BabyBearExtElem};
-
-/// What every refused (CUDA) entry point reports.
-#[cfg(feature = "cuda")]
-pub const REFUSAL: &str =
-    "keccak accelerator unavailable: this vlayer CUDA build has no keccak circuit CUDA kernels \
-(docs/ci.md, \"The keccak circuit\")";
 
 #[derive(Debug)]
 #[repr(C)]
@@ -70,107 +62,36 @@ extern "C" {
     ) -> *const c_char;
 }
 
-/// A `malloc`ed copy of [`REFUSAL`]: the caller (`ffi_wrap`) reads it and releases it with `free`.
 #[cfg(feature = "cuda")]
-fn refusal() -> *const c_char {
-    extern "C" {
-        fn strdup(s: *const c_char) -> *mut c_char;
-    }
-    let msg = std::ffi::CString::new(REFUSAL).expect("REFUSAL has no NUL byte");
-    // SAFETY: `msg` is a valid NUL-terminated string for the duration of the call; strdup copies it.
-    unsafe { strdup(msg.as_ptr()) }
-}
+extern "C" {
+    pub fn risc0_circuit_keccak_cuda_scatter(
+        into: DevicePointer<u8>,
+        infos: *const ScatterInfo,
+        from: DevicePointer<u8>,
+        rows: u32,
+        count: u32,
+    ) -> *const c_char;
 
-#[cfg(feature = "cuda")]
-pub unsafe extern "C" fn risc0_circuit_keccak_cuda_scatter(
-    _into: DevicePointer<u8>,
-    _infos: *const ScatterInfo,
-    _from: DevicePointer<u8>,
-    _rows: u32,
-    _count: u32,
-) -> *const c_char {
-    refusal()
-}
+    pub fn risc0_circuit_keccak_cuda_witgen(
+        mode: u32,
+        buffers: *const RawExecBuffers,
+        preflight: *const RawPreflightTrace,
+        cycles: u32,
+    ) -> *const c_char;
 
-#[cfg(feature = "cuda")]
-pub unsafe extern "C" fn risc0_circuit_keccak_cuda_witgen(
-    _mode: u32,
-    _buffers: *const RawExecBuffers,
-    _preflight: *const RawPreflightTrace,
-    _cycles: u32,
-) -> *const c_char {
-    refusal()
-}
+    #[allow(clippy::too_many_arguments)]
+    pub fn risc0_circuit_keccak_cuda_eval_check(
+        check: DevicePointer<u8>,
+        ctrl: DevicePointer<u8>,
+        data: DevicePointer<u8>,
+        accum: DevicePointer<u8>,
+        mix: DevicePointer<u8>,
+        out: DevicePointer<u8>,
+        rou: *const BabyBearElem,
+        po2: u32,
+        domain: u32,
+        poly_mix_pows: *const u32,
+    ) -> *const c_char;
 
-#[cfg(feature = "cuda")]
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn risc0_circuit_keccak_cuda_eval_check(
-    _check: DevicePointer<u8>,
-    _ctrl: DevicePointer<u8>,
-    _data: DevicePointer<u8>,
-    _accum: DevicePointer<u8>,
-    _mix: DevicePointer<u8>,
-    _out: DevicePointer<u8>,
-    _rou: *const BabyBearElem,
-    _po2: u32,
-    _domain: u32,
-    _poly_mix_pows: *const u32,
-) -> *const c_char {
-    refusal()
-}
-
-/// Called when a keccak prover is dropped; there is no device state to release, so it succeeds.
-#[cfg(feature = "cuda")]
-pub unsafe extern "C" fn risc0_circuit_keccak_cuda_reset() -> *const c_char {
-    std::ptr::null()
-}
-
-#[cfg(all(test, feature = "cuda"))]
-mod tests {
-    use super::*;
-
-    /// The message behind a refusal, released the way `ffi_wrap` releases it.
-    fn take_refusal(ptr: *const c_char) -> String {
-        extern "C" {
-            fn free(p: *const c_char);
-        }
-        assert!(!ptr.is_null());
-        // SAFETY: `ptr` is the NUL-terminated string strdup returned.
-        let msg = unsafe { std::ffi::CStr::from_ptr(ptr) }
-            .to_str()
-            .unwrap()
-            .to_owned();
-        // SAFETY: allocated by strdup, released exactly once, as ffi_wrap does.
-        unsafe { free(ptr) };
-        msg
-    }
-
-    /// The CUDA build (`bash/setup.sh --cuda`) links these instead of the keccak CUDA kernels; `cargo test -p
-    /// risc0-circuit-keccak-sys --features cuda` needs no CUDA toolkit (nothing here touches a device).
-    #[test]
-    fn cuda_entry_points_refuse_and_reset_succeeds() {
-        let null = DevicePointer::<u8>::null;
-        // SAFETY: the stubs never dereference their arguments.
-        unsafe {
-            let scatter = risc0_circuit_keccak_cuda_scatter(null(), std::ptr::null(), null(), 0, 0);
-            assert_eq!(take_refusal(scatter), REFUSAL);
-            let witgen = risc0_circuit_keccak_cuda_witgen(0, std::ptr::null(), std::ptr::null(), 0);
-            assert_eq!(take_refusal(witgen), REFUSAL);
-            let check = risc0_circuit_keccak_cuda_eval_check(
-                null(),
-                null(),
-                null(),
-                null(),
-                null(),
-                null(),
-                std::ptr::null(),
-                0,
-                0,
-                std::ptr::null(),
-            );
-            assert_eq!(take_refusal(check), REFUSAL);
-            // Dropping a keccak prover calls reset and unwraps it: it must succeed.
-            assert!(risc0_circuit_keccak_cuda_reset().is_null());
-        }
-    }
+    pub fn risc0_circuit_keccak_cuda_reset() -> *const c_char;
 }
