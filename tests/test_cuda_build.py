@@ -130,8 +130,10 @@ def _driver_present() -> bool:
     return True
 
 
+# The stamp is written once the wheel is installed: a .venv-cuda whose build is still running (or stopped half way)
+# has its python but no vlayer yet.
 cuda_build = pytest.mark.skipif(
-    not (CUDA_VENV / "bin" / "python").exists(), reason="no CUDA build here (bash bash/setup.sh --cuda)"
+    not (CUDA_VENV / ".vlayer-stamp").exists(), reason="no finished CUDA build here (bash bash/setup.sh --cuda)"
 )
 
 
