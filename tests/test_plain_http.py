@@ -173,6 +173,11 @@ def test_a_chunked_answer_is_read_whole(scripted: MakeNode) -> None:
     assert node.accepted == 1
 
 
+def test_an_interim_answer_is_skipped(scripted: MakeNode) -> None:
+    node = scripted([lambda req: (b"HTTP/1.1 100 Continue\r\n\r\n" + answer("0x64")(req)[0], False)])
+    assert rpc(node.url).call(METHOD, []) == "0x64"
+
+
 def test_a_compressed_answer_is_refused(scripted: MakeNode) -> None:
     node = scripted([answer("0x1", extra=b"Content-Encoding: gzip\r\n")])
     with pytest.raises(

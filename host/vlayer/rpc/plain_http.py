@@ -191,6 +191,8 @@ class _Answer:
         self.body.append(body)
 
     def on_message_complete(self) -> None:
+        if self.parser is not None and 100 <= self.parser.get_status_code() < 200:
+            return  # an interim answer (100 Continue): the real one follows on the same connection
         self.complete = True
         self.until_close = False
         # Asked here: once the message is complete llhttp starts on the next one and forgets this one's.
