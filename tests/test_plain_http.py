@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -21,8 +22,9 @@ from vlayer.rpc import HttpTransport, RpcClient
 #: A method whose answer the client does not check: these tests are about HTTP, not about answers.
 METHOD = "web3_clientVersion"
 
-#: Answers one request: the request's bytes in, (the bytes to send, whether to close the connection after) out.
-Script = Callable[[bytes], tuple[bytes, bool]]
+#: Answers one request: the request's bytes in, (the bytes to send, or parts sent apart, and whether to close the
+#: connection after) out.
+Script = Callable[[bytes], tuple[bytes | list[bytes], bool]]
 
 
 def rpc_id(request: bytes) -> int:
@@ -84,7 +86,10 @@ class ScriptedNode:
                 self.requests.append(head + b"\r\n\r\n" + rest[:length])
                 buf = rest[length:]
                 out, close = self.scripts.pop(0)(self.requests[-1])
-                conn.sendall(out)
+                for i, part in enumerate([out] if isinstance(out, bytes) else out):
+                    if i:
+                        time.sleep(0.05)  # the client reads each part on its own
+                    conn.sendall(part)
                 if close:
                     return
 
@@ -174,7 +179,7 @@ def test_a_chunked_answer_is_read_whole(scripted: MakeNode) -> None:
 
 
 def test_an_interim_answer_is_skipped(scripted: MakeNode) -> None:
-    node = scripted([lambda req: (b"HTTP/1.1 100 Continue\r\n\r\n" + answer("0x64")(req)[0], False)])
+    node = scripted([lambda req: ([b"HTTP/1.1 100 Continue\r\n\r\n", bytes(answer("0x64")(req)[0])], False)])
     assert rpc(node.url).call(METHOD, []) == "0x64"
 
 
