@@ -57,16 +57,14 @@ class PlainHttp:
         sock, reused = self._connection(end, timeout)
         try:
             try:
-                self._send(sock, data, end, timeout)
-                status, body, keep = self._answer(sock, end, timeout, max_bytes)
+                status, body, keep = self._exchange(sock, data, end, timeout, max_bytes)
             except _NotAnswered:
                 if not reused:
                     raise
                 # The node closed an idle connection as the request went out: once more on a new one.
                 sock.close()
                 sock, _ = self._connection(end, timeout, idle=False)
-                self._send(sock, data, end, timeout)
-                status, body, keep = self._answer(sock, end, timeout, max_bytes)
+                status, body, keep = self._exchange(sock, data, end, timeout, max_bytes)
         except BaseException:
             sock.close()  # what is left of the answer must never be read as the next one's
             raise
@@ -99,18 +97,24 @@ class PlainHttp:
         except TimeoutError as exc:
             raise self._timed_out(timeout) from exc
         except OSError as exc:
-            raise RpcUnreachableError(f"RPC node at {self.url} is unreachable: {_short(exc)}") from exc
+            raise RpcUnreachableError(f"RPC node at {self.url} is unreachable: {short_reason(exc)}") from exc
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock, False
 
+    def _exchange(
+        self, sock: socket.socket, data: bytes, end: float, timeout: float, max_bytes: int
+    ) -> tuple[int, bytes, bool]:
+        self._send(sock, data, end, timeout)
+        return self._answer(sock, end, timeout, max_bytes)
+
     def _send(self, sock: socket.socket, data: bytes, end: float, timeout: float) -> None:
-        _settimeout(sock, end, self._timed_out(timeout))
+        self._wait_at_most(sock, end, timeout)
         try:
             sock.sendall(self._head + b"Content-Length: %d\r\n\r\n" % len(data) + data)
         except TimeoutError as exc:
             raise self._timed_out(timeout) from exc
         except OSError as exc:
-            raise _NotAnswered(f"RPC node at {self.url} is unreachable: {_short(exc)}") from exc
+            raise _NotAnswered(f"RPC node at {self.url} is unreachable: {short_reason(exc)}") from exc
 
     def _answer(self, sock: socket.socket, end: float, timeout: float, max_bytes: int) -> tuple[int, bytes, bool]:
         answer = _Answer(max_bytes)
@@ -118,13 +122,13 @@ class PlainHttp:
         answer.parser = parser
         received = False
         while not answer.complete:
-            _settimeout(sock, end, self._timed_out(timeout))
+            self._wait_at_most(sock, end, timeout)
             try:
                 chunk = sock.recv(READ_SIZE)
             except TimeoutError as exc:
                 raise self._timed_out(timeout) from exc
             except OSError as exc:
-                raise self._cut_off(_short(exc), received) from exc
+                raise self._cut_off(short_reason(exc), received) from exc
             if not chunk:
                 if answer.until_close:
                     break  # a body without a length ends where the node closes the connection
@@ -138,6 +142,13 @@ class PlainHttp:
                 raise RpcResponseError("http", answer.refusal)
         keep = answer.complete and answer.keep_alive
         return parser.get_status_code(), b"".join(answer.body), keep
+
+    def _wait_at_most(self, sock: socket.socket, end: float, timeout: float) -> None:
+        """The socket's next operation may wait only for what is left until `end` (the error is built only then)."""
+        left = end - time.monotonic()
+        if left <= 0:
+            raise self._timed_out(timeout)
+        sock.settimeout(left)
 
     def _timed_out(self, timeout: float) -> RpcTimeoutError:
         return RpcTimeoutError(f"RPC node at {self.url} did not send its whole answer within {timeout}s")
@@ -203,15 +214,9 @@ class _Answer:
             self.refusal = why
 
 
-def _settimeout(sock: socket.socket, end: float, expired: Exception) -> None:
-    left = end - time.monotonic()
-    if left <= 0:
-        raise expired
-    sock.settimeout(left)
-
-
-def _short(exc: OSError) -> str:
-    if isinstance(exc, ConnectionRefusedError):
+def short_reason(exc: Exception) -> str:
+    """The first line of a transport error, for a message; both HTTP paths name a refused connection the same."""
+    text = str(exc)
+    if "Connection refused" in text:
         return "connection refused"
-    text = exc.strerror or str(exc)
     return text.splitlines()[0][:200] if text else type(exc).__name__

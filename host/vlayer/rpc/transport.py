@@ -24,7 +24,7 @@ import urllib3.connection
 
 from vlayer import jsonsafe
 from vlayer.errors import ReplayMissError, RpcResponseError, RpcTimeoutError, RpcUnreachableError
-from vlayer.rpc.plain_http import PlainHttp
+from vlayer.rpc.plain_http import PlainHttp, short_reason
 
 JsonObj = dict[str, Any]
 
@@ -178,8 +178,8 @@ class HttpTransport:
                     f"RPC node at {self.url} did not send its whole answer within {self.timeout}s"
                 ) from exc
             if not answered and not isinstance(exc, urllib3.exceptions.SSLError):
-                raise RpcUnreachableError(f"RPC node at {self.url} is unreachable: {_short(exc)}") from exc
-            raise RpcUnreachableError(f"RPC node at {self.url}: the answer was cut off ({_short(exc)})") from exc
+                raise RpcUnreachableError(f"RPC node at {self.url} is unreachable: {short_reason(exc)}") from exc
+            raise RpcUnreachableError(f"RPC node at {self.url}: the answer was cut off ({short_reason(exc)})") from exc
         finally:
             _current.deadline = None
 
@@ -352,13 +352,6 @@ class _WatchedAdapter(requests.adapters.HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
-
-
-def _short(exc: Exception) -> str:
-    text = str(exc)
-    if "Connection refused" in text:
-        return "connection refused"
-    return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
 def _parse_body(status: int, content: bytes) -> Any:
