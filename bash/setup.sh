@@ -51,13 +51,15 @@ if [ ! -f "$npm_stamp" ] || [ "$(cat "$npm_stamp")" != "$npm_hash" ]; then
   echo "$npm_hash" > "$npm_stamp"
 fi
 
-# --- The keccak circuit's C++ kernels (crates.io), which the host build compiles --------------------------------
-# patches/risc0-circuit-keccak-sys/build.rs compiles them from Cargo's registry cache (docs/ci.md, "The keccak
-# circuit"); this puts them there, checksum-pinned by the lock file beside the manifest. Offline first: a no-op once
-# they are there.
-keccak_src=patches/risc0-circuit-keccak-sys/upstream/Cargo.toml
-cargo fetch -q --locked --offline --manifest-path "$keccak_src" 2>/dev/null \
-  || cargo fetch -q --locked --manifest-path "$keccak_src"
+# --- The keccak and recursion circuits' C++ kernels (crates.io), which the host build compiles ------------------
+# patches/risc0-circuit-{keccak,recursion}-sys/build.rs compile them from Cargo's registry cache (docs/ci.md, "The
+# keccak circuit", "The recursion circuit"); this puts them there, checksum-pinned by the lock file beside each
+# manifest. Offline first: a no-op once they are there.
+for kernels_src in patches/risc0-circuit-keccak-sys/upstream/Cargo.toml \
+  patches/risc0-circuit-recursion-sys/upstream/Cargo.toml; do
+  cargo fetch -q --locked --offline --manifest-path "$kernels_src" 2>/dev/null \
+    || cargo fetch -q --locked --manifest-path "$kernels_src"
+done
 
 # --- Python (venv + maturin editable install) -----------------------------------------------------------------
 if [ ! -x .venv/bin/python ]; then

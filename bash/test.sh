@@ -42,12 +42,16 @@ mypy
 # (RISC Zero's compiled C++ kernels) instead of compiling every kernel again at -O0 in the dev profile.
 phase "lint: cargo fmt, clippy (release profile)"
 cargo fmt --all -- --check; rustfmt --edition 2021 --check guest/zkvm/src/main.rs
-# The keccak patch is a workspace member, so clippy builds its build script itself and would run it again, compiling
-# the keccak kernels a second time; checking links nothing, so that build of it goes without them.
-VLAYER_KECCAK_CPU_KERNELS=skip cargo clippy --release --workspace --all-targets -q -- -D warnings
+# The keccak and recursion patches are workspace members, so clippy builds their build scripts itself and would run
+# them again, compiling their kernels a second time; checking links nothing, so that build of them goes without.
+VLAYER_KECCAK_CPU_KERNELS=skip VLAYER_RECURSION_CPU_KERNELS=skip \
+  cargo clippy --release --workspace --all-targets -q -- -D warnings
 phase "test: cargo test (release profile)"
-cargo test --release -q -p vlayer-guest -p vlayer-precompiles -p vlayer-shielding
-cargo test --release -q -p guest_wrapper --lib
+# One invocation for every crate: Cargo unifies dependency features over the packages it builds, and over these four
+# they are the wheel's (guest_wrapper depends on the other three), so every dependency the host build compiled is
+# reused. Built without guest_wrapper, 30 dependencies (serde, libc, ruint, ...) had other features and everything
+# above them compiled a second time.
+cargo test --release -q -p vlayer-guest -p vlayer-precompiles -p vlayer-shielding -p guest_wrapper
 phase "test: forge (contracts and examples, offline)"
 (cd contracts && ../node_modules/.bin/forge test --offline)
 for ex in examples/*/foundry.toml; do (cd "$(dirname "$ex")" && ../../node_modules/.bin/forge test --offline); done

@@ -261,5 +261,7 @@ def test_email_is_refused_after_time_travel_and_json_is_not(chain: Chain) -> Non
 
 def test_the_vectors_files_are_the_crates(tmp_path: Path) -> None:
     # The tables are shared by both languages; the crate's own test reads them from the same place.
-    assert (REPO_ROOT / "precompiles" / "tests" / "vectors.rs").read_text().count("vectors/precompiles.json") >= 1
-    assert (REPO_ROOT / "precompiles" / "tests" / "email.rs").read_text().count("email.json") >= 1
+    assert (REPO_ROOT / "precompiles" / "tests" / "integration" / "vectors.rs").read_text().count(
+        "vectors/precompiles.json"
+    ) >= 1
+    assert (REPO_ROOT / "precompiles" / "tests" / "integration" / "email.rs").read_text().count("email.json") >= 1

@@ -7,9 +7,6 @@ use std::{
     path::{Path, PathBuf},
 };
 
-/// The crate whose kernels these are: the version this crate stands in for.
-const UPSTREAM: &str = "risc0-circuit-keccak-sys-4.0.4-rc.1";
-
 fn main() {
     if env::var_os("CARGO_FEATURE_CUDA").is_some() {
         build_cuda_kernels(&upstream_kernels("cuda"));
@@ -83,41 +80,4 @@ fn build_cuda_kernels(kernels: &Path) {
         .compile("risc0_keccak_cuda");
 }
 
-/// The files of `folder` with extension `ext`, sorted (the build's order does not depend on the file system's).
-fn sources(folder: &Path, ext: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
-        .unwrap_or_else(|err| panic!("cannot list {}: {err}", folder.display()))
-        .map(|entry| entry.expect("a readable folder entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == ext))
-        .collect();
-    files.sort();
-    assert!(
-        !files.is_empty(),
-        "no .{ext} kernels in {}",
-        folder.display()
-    );
-    files
-}
-
-/// `kernels/<kind>` of the upstream crate in Cargo's registry cache.
-fn upstream_kernels(kind: &str) -> PathBuf {
-    println!("cargo:rerun-if-env-changed=CARGO_HOME");
-    let cargo_home = env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))
-        .expect("CARGO_HOME or HOME is set");
-    let registry = cargo_home.join("registry").join("src");
-    let found = std::fs::read_dir(&registry).ok().and_then(|indexes| {
-        indexes
-            .filter_map(Result::ok)
-            .map(|index| index.path().join(UPSTREAM).join("kernels").join(kind))
-            .find(|path| path.is_dir())
-    });
-    found.unwrap_or_else(|| {
-        panic!(
-            "the keccak circuit's kernels ({UPSTREAM}) are not in {}: fetch them with `cargo fetch --locked \
-             --manifest-path patches/risc0-circuit-keccak-sys/upstream/Cargo.toml` (bash/setup.sh does)",
-            registry.display()
-        )
-    })
-}
+include!("../upstream_kernels.rs");

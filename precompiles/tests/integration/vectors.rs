@@ -284,7 +284,7 @@ fn vector_table() {
 
     // Every JSON/regex/URL precompile is exercised, each with a success and a failure. Email has its own table
     // (vectors/email.json), the shielded ones the shielding crate's (shielding/vectors/shielded.json, which
-    // tests/shielded.rs runs through `run_with`).
+    // tests/integration/shielded.rs runs through `run_with`).
     for p in Precompile::ALL.into_iter().filter(|p| {
         !matches!(
             p,
