@@ -47,11 +47,13 @@ cargo fmt --all -- --check; rustfmt --edition 2021 --check guest/zkvm/src/main.r
 VLAYER_KECCAK_CPU_KERNELS=skip VLAYER_RECURSION_CPU_KERNELS=skip \
   cargo clippy --release --workspace --all-targets -q -- -D warnings
 phase "test: cargo test (release profile)"
-# One invocation for every crate: Cargo unifies dependency features over the packages it builds, and over these four
-# they are the wheel's (guest_wrapper depends on the other three), so every dependency the host build compiled is
-# reused. Built without guest_wrapper, 30 dependencies (serde, libc, ruint, ...) had other features and everything
-# above them compiled a second time.
-cargo test --release -q -p vlayer-guest -p vlayer-precompiles -p vlayer-shielding -p guest_wrapper
+# One invocation for every crate, unit and integration tests only (these crates have no doctests): then Cargo
+# builds every dependency exactly as the host build did, and reuses it. Over these four crates the dependencies'
+# features are the wheel's (guest_wrapper depends on the other three); and with only test binaries to link, each
+# under the release profile's thin LTO, the dependencies are wanted as LTO bitcode only, as for maturin's cdylib.
+# Without guest_wrapper, 30 dependencies had other features; with doctests, every dependency was wanted as object
+# code too: either way Cargo compiled them all a second time (docs/ci.md).
+cargo test --release -q --lib --tests -p vlayer-guest -p vlayer-precompiles -p vlayer-shielding -p guest_wrapper
 phase "test: forge (contracts and examples, offline)"
 (cd contracts && ../node_modules/.bin/forge test --offline)
 for ex in examples/*/foundry.toml; do (cd "$(dirname "$ex")" && ../../node_modules/.bin/forge test --offline); done

@@ -28,12 +28,9 @@ pytestmark = pytest.mark.timeout(1200)
 
 V = receipt_vector()
 GUEST = "segments-test"
-#: At 2^16 the segments-test guest is one rv32im segment; with one block through RISC Zero's keccak accelerator its
-#: proof also has one keccak batch, whose receipt is an assumption of the segment's. Compressing that lifts both and
-#: resolves the assumption: the path every real proof of the vlayer guest takes, at its smallest.
+#: Two segments of the segments-test guest at 2^16: one lift each and one join, the smallest real compression.
 PO2 = 16
 ROUNDS = 1
-KECCAK_BLOCKS = 1
 
 
 # --- the parameters RISC Zero's deployed 3.0 verifiers were built from ------------------------------------------
@@ -60,24 +57,21 @@ def test_verifier_parameters_are_risc_zero_3_0s() -> None:
 
 @pytest.fixture(scope="module")
 def succinct() -> tuple[bytes, bytes]:
-    """A succinct receipt of the segments-test guest: its segment and keccak batch proved, then lifted, the keccak
-    assumption resolved. (receipt, id)"""
-    guest_input = testguest.guest_input(ROUNDS, KECCAK_BLOCKS)
-    image_id = segments.image_id(GUEST)
-    assert [s.kind for s in segments.execute(guest_input, PO2, GUEST).segments] == ["rv32im", "keccak"]
+    """A succinct receipt of the segments-test guest: its segments proved, then lifted and joined. (receipt, id)"""
     backend = LocalBackend()
     try:
-        composite = prove_job(guest_input, job_id="succinct", backend=backend, segment_po2=PO2, guest=GUEST)
+        composite = prove_job(testguest.guest_input(ROUNDS), job_id="succinct", backend=backend, segment_po2=PO2,
+                              guest=GUEST)  # fmt: skip
     finally:
         backend.close()
-    assert zkvm.verify(composite.receipt, image_id).kind == "composite"
+    image_id = segments.image_id(GUEST)
     return groth16.compress(composite.receipt, image_id), image_id
 
 
 def test_succinct_receipt_is_proved_here_and_verifies(succinct: tuple[bytes, bytes]) -> None:
     receipt, image_id = succinct
     verified = zkvm.verify(receipt, image_id)
-    assert verified.kind == "succinct" and verified.journal == testguest.journal(ROUNDS, KECCAK_BLOCKS)
+    assert verified.kind == "succinct" and verified.journal == testguest.journal(ROUNDS)
     assert verified.onchain_seal is None
     with pytest.raises(ZkvmReceiptError, match="receipt does not verify"):
         zkvm.verify(receipt, bytes(32))
@@ -106,7 +100,7 @@ def test_shrink_wrap_exports_the_input_and_refuses_a_garbage_proof(
     doc = json.loads((folder / "input.json").read_text())
     # The stark_verify circuit's input: the identity_p254 seal as 25,749 field elements (risc0-groth16's seal_format).
     assert len(doc["iop"]) == 25_749 and all(isinstance(v, str) and v.isdigit() for v in doc["iop"])
-    assert groth16.read_claim(folder) == (image_id, testguest.journal(ROUNDS, KECCAK_BLOCKS))
+    assert groth16.read_claim(folder) == (image_id, testguest.journal(ROUNDS))
     assert zkvm.verify(receipt, image_id).kind == "succinct"
 
 
