@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -235,3 +236,47 @@ def test_guest_refuses_a_different_call_than_the_proofs_cover(osaka_chain: Chain
     body[9][2] = calldata("balanceOf(address)", ["address"], [HOLDERS[4]])
     message = _run(body)
     assert message.startswith("storage slot 0x") and message.endswith(f"of {_addr(osaka_chain.d.token)} not in input")
+
+
+# --- build_info: computed once per module build, kept in the user's cache ----------------------------------------
+
+
+def test_build_info_is_computed_once_per_module_and_kept_in_the_users_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vlayer import guest
+
+    real = dict(_native.build_info())
+    calls: list[int] = []
+
+    def counted() -> dict[str, object]:
+        calls.append(1)
+        return dict(real)
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(_native, "build_info", counted)
+
+    def fresh() -> dict[str, object]:
+        guest._build_info.cache_clear()  # a new process
+        return guest.build_info()
+
+    assert fresh() == real and len(calls) == 1
+    (cached,) = (tmp_path / "vlayer" / "build-info").glob("*.json")
+    assert json.loads(cached.read_text())["build_info"] == real
+    assert fresh() == real and len(calls) == 1
+    # Another module file (rebuilt, reinstalled) is another key: computed again, and the file rewritten.
+    doc = json.loads(cached.read_text())
+    cached.write_text(json.dumps({**doc, "key": doc["key"] + "0"}))
+    assert fresh() == real and len(calls) == 2
+    assert json.loads(cached.read_text()) == doc
+    # What this code did not write is not read: garbage, an image id that is no 32-byte hex.
+    for bad in ("{", json.dumps({**doc, "build_info": {**real, "image_id": "0x" + "ab" * 32}}), "[]"):
+        cached.write_text(bad)
+        assert fresh() == real
+    assert len(calls) == 5
+    # A cache that cannot be written costs the computation every time, nothing else.
+    cached.unlink()
+    cached.parent.rmdir()
+    cached.parent.write_text("not a folder")
+    assert fresh() == real and fresh() == real and len(calls) == 7
+    guest._build_info.cache_clear()

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import json
 import os
 import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 
 from vlayer.errors import GuestError, HostGuestMismatchError
 from vlayer.guest_input import expected_journal, input_for
 from vlayer.preflight.execute import PreflightResult
+from vlayer.user_cache import cache_dir, write_json
 
 
 @dataclass(frozen=True)
@@ -63,8 +68,41 @@ def execute_native(guest_input: bytes, secrets: Sequence[bytes] = ()) -> GuestRu
 
 @functools.cache
 def _build_info() -> dict[str, object]:
-    # The native call computes the image id from the embedded ELF (about 3 s on a CPU): once per process.
-    return dict(native_module().build_info())
+    native = native_module()
+    key = _module_key(native)
+    path = cache_dir() / "build-info" / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
+    cached = _cached_build_info(path, key)
+    if cached is not None:
+        return cached
+    info = dict(native.build_info())
+    # A read-only cache costs every process the computation again, nothing else.
+    with contextlib.suppress(OSError):
+        write_json(path, {"key": key, "build_info": info})
+    return info
+
+
+def _module_key(native: ModuleType) -> str:
+    # Everything build_info says is fixed when the module is built, but the image id is computed from the embedded
+    # ELF (about 3 s of CPU in every process that needs it: every `vlayer` command that proves, serves or prints its
+    # version). So it is kept in the user's cache under the module file's path, size, inode and modification time: a
+    # rebuilt or reinstalled module is a new key. The file is as much the user's as the module itself is.
+    module = Path(str(native.__file__)).resolve()
+    st = module.stat()
+    return f"{module}:{st.st_size}:{st.st_ino}:{st.st_mtime_ns}"
+
+
+def _cached_build_info(path: Path, key: str) -> dict[str, object] | None:
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None  # no cache yet, or not one this code wrote: computed again
+    if not isinstance(doc, dict) or doc.get("key") != key or not isinstance(doc.get("build_info"), dict):
+        return None
+    info: dict[str, object] = doc["build_info"]
+    image_id = info.get("image_id")
+    if not isinstance(image_id, str) or len(image_id) != 64 or any(c not in "0123456789abcdef" for c in image_id):
+        return None
+    return info
 
 
 def build_info() -> dict[str, object]:

@@ -14,25 +14,18 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from vlayer.user_cache import cache_dir, write_json
 
 #: docs/proof-modes.md: the slowest 2^20 segment measured on the CPU build (the no-op call, at `nice -n 19`).
 DEFAULT_SECONDS_PO2_20 = 1235.0
 #: The mean moves with new measurements (a machine gets busier, a build gets faster) but is not one sample's noise.
 MAX_WEIGHT = 20
 FILE_NAME = "prove-rate.json"
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or ""
-    # The XDG spec: a relative path in the variable is invalid and is ignored.
-    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
-    return root / "vlayer"
 
 
 def rate_file() -> Path:
@@ -113,18 +106,9 @@ class ProveRates:
         self._write()
 
     def _write(self) -> None:
-        tmp: str | None = None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".prove-rate.", dir=self.path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(self._doc, f, indent=1, sort_keys=True)
-            os.replace(tmp, self.path)
-        except OSError:
-            # A read-only home must not fail a proof that succeeded; the estimate just stays unmeasured.
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+        # A read-only home must not fail a proof that succeeded; the estimate just stays unmeasured.
+        with contextlib.suppress(OSError):
+            write_json(self.path, self._doc)
 
 
 def _key(po2: int, kind: str) -> str:

@@ -38,7 +38,7 @@ from vlayer.errors import (
     TravelToFutureError,
     VlayerError,
 )
-from vlayer.guest import run_and_check
+from vlayer.guest import call_guest_id, run_and_check
 from vlayer.hexutil import parse_hex_bytes
 from vlayer.preflight.execute import CallRequest, PreflightResult, preflight
 from vlayer.project.vtest_state import ProvingBlock, genesis, load_dump
@@ -97,11 +97,9 @@ def _revert_reason(output: bytes, fallback: str, project: Path) -> str:
     return str(decoder.decode(output))
 
 
-def _prove_fake(
-    client: RpcClient, call: CallRequest, pinned: Pinned, spec: ChainSpec, project: Path
-) -> tuple[PreflightResult, Proof]:
-    """`prove_call`'s fake mode, step for step (preflight, revert check, native guest checked against the host,
-    fake proof), but with the guest's image id from `guest_image_id`'s cache rather than computed again."""
+def _prove_fake(client: RpcClient, call: CallRequest, pinned: Pinned, spec: ChainSpec) -> tuple[PreflightResult, Proof]:
+    """`prove_call`'s fake mode, step for step: preflight, revert check, native guest checked against the host,
+    fake proof."""
     check_mode_allowed(ProofModeName.FAKE, pinned.chain_id, dev_mode=True)
     result = preflight(client, call, pinned.block_number, chain_spec=spec)
     if result.block_hash != pinned.block_hash:
@@ -109,33 +107,7 @@ def _prove_fake(
     if not result.success:
         raise CallRevertedError(result.revert_reason or "no reason", result.return_data, result.gas_used)
     run = run_and_check(result)
-    return result, fake_proof(guest_image_id(project / "cache" / "vlayer-test"), run.journal)
-
-
-def guest_image_id(cache_dir: Path) -> bytes:
-    """The installed guest's image id (what `call_guest_id` computes, seconds of work), kept in `cache_dir` under
-    the native module's path, size, inode and modification time: a rebuilt module is a new key."""
-    from vlayer.guest import call_guest_id, native_module
-
-    module = Path(str(native_module().__file__)).resolve()
-    st = module.stat()
-    key = f"{module}:{st.st_size}:{st.st_ino}:{st.st_mtime_ns}"
-    cache = cache_dir / "guest-image-id.json"
-    try:
-        doc = json.loads(cache.read_text())
-        if isinstance(doc, dict) and doc.get("key") == key:
-            cached = bytes.fromhex(str(doc["image_id"]))
-            if len(cached) == 32:
-                return cached
-    except (OSError, ValueError, KeyError):
-        pass  # no cache, or not one this module wrote: computed below
-    image_id = call_guest_id()
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        cache.write_text(json.dumps({"key": key, "image_id": image_id.hex()}))
-    except OSError:
-        pass  # a read-only project proves all the same, only slower
-    return image_id
+    return result, fake_proof(call_guest_id(), run.journal)
 
 
 def prove_on_test_state(
@@ -171,7 +143,7 @@ def prove_on_test_state(
             client = RpcClient(HttpTransport(anvil.url, timeout=60.0))
             try:
                 pinned = Pinned(block.chain_id, number, settle_hash)
-                result, proof = _prove_fake(client, CallRequest(to=to, data=data), pinned, spec, project)
+                result, proof = _prove_fake(client, CallRequest(to=to, data=data), pinned, spec)
             except CallRevertedError as exc:
                 reason = _revert_reason(exc.output, exc.reason, project)
                 return Answer(Status.REVERTED, exc.output, number, settle_hash, message=reason)
