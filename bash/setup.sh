@@ -58,9 +58,11 @@ done
 # Nothing of RISC Zero's prover (its C++ kernels above all, most of a cold host build) depends on the guest ELF, and
 # the guest's build leaves a core idle for long stretches (one codegen unit, fat LTO). So when the host's Rust
 # sources changed since the last host build, its dependencies are compiled now, in the background, into the target
-# dir maturin builds in, with maturin's own command line and pyo3 environment (which makes the units and their
-# fingerprints the same ones: maturin then finds them built). Only guest_wrapper itself is left out: its build
-# script embeds the ELF, and is pointed at none here, so it stops there and `--keep-going` builds everything else.
+# dir maturin builds in, with maturin's own command line (`cargo rustc ... --crate-type cdylib`: a `cargo build` of
+# the lib would also make its rlib, which wants every dependency as object code too, another build of each) and
+# pyo3 environment, so that the units and their fingerprints are the ones maturin builds: it then finds them built.
+# Only guest_wrapper itself is left out: its build script embeds the ELF, and is pointed at none here, so it stops
+# there and `--keep-going` builds everything else.
 # The host build waits for this job; a failure of it costs nothing but time (maturin builds what is missing).
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
@@ -74,8 +76,8 @@ if [ ! -f "$host_src_stamp" ] || [ "$(cat "$host_src_stamp")" != "$host_src_hash
 print(f"{sys.implementation.name}-{v.major}.{v.minor}-{64 if sys.maxsize > 2**32 else 32}bit")')
   PATH="$root/.venv/bin:$PATH" PYO3_PYTHON="$root/.venv/bin/python" PYO3_ENVIRONMENT_SIGNATURE="$pyo3_signature" \
     VLAYER_GUEST_ELF=/nonexistent/vlayer-setup-prebuild \
-    cargo build --release --lib --manifest-path guest_wrapper/Cargo.toml --features pyo3/extension-module \
-    --keep-going >"$CARGO_TARGET_DIR/host-deps.log" 2>&1 &
+    cargo rustc --profile release --features pyo3/extension-module --manifest-path guest_wrapper/Cargo.toml --lib \
+    --crate-type cdylib --keep-going >"$CARGO_TARGET_DIR/host-deps.log" 2>&1 &
   prebuild_pid=$!
 fi
 wait_for_host_deps() {
