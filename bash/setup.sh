@@ -21,8 +21,9 @@ source bash/env.sh
 source bash/phases.sh
 prebuild_pid=""
 on_exit() {
-  # The host-dependency build (below) does not outlive a setup that stopped early (an error, Ctrl-C).
-  [ -z "$prebuild_pid" ] || kill "$prebuild_pid" 2>/dev/null || true
+  # The host-dependency build (below) does not outlive a setup that stopped early (an error, Ctrl-C): its whole
+  # process group goes, the compilers cargo started included (killing cargo alone leaves them running for minutes).
+  [ -z "$prebuild_pid" ] || kill -- "-$prebuild_pid" 2>/dev/null || true
   [ "${VLAYER_PHASE_OWNER:-}" != "$$" ] || phase_report
 }
 trap on_exit EXIT
@@ -68,7 +69,8 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 host_src_hash=$(cat pyproject.toml Cargo.toml Cargo.lock \
-  $(find guest guest_wrapper precompiles shielding patches -name Cargo.toml -o -name '*.rs' | sort) | sha256sum | cut -c1-16)
+  $(find guest guest_wrapper precompiles shielding patches -name Cargo.toml -o -name '*.rs' | sort) \
+  | sha256sum | cut -c1-16)
 host_src_stamp=.venv/.vlayer-host-src-stamp
 if [ ! -f "$host_src_stamp" ] || [ "$(cat "$host_src_stamp")" != "$host_src_hash" ]; then
   echo "setup: compiling the host's dependencies beside the guest (log: $CARGO_TARGET_DIR/host-deps.log)" >&2
@@ -76,8 +78,9 @@ if [ ! -f "$host_src_stamp" ] || [ "$(cat "$host_src_stamp")" != "$host_src_hash
 print(f"{sys.implementation.name}-{v.major}.{v.minor}-{64 if sys.maxsize > 2**32 else 32}bit")')
   PATH="$root/.venv/bin:$PATH" PYO3_PYTHON="$root/.venv/bin/python" PYO3_ENVIRONMENT_SIGNATURE="$pyo3_signature" \
     VLAYER_GUEST_ELF=/nonexistent/vlayer-setup-prebuild \
-    cargo rustc --profile release --features pyo3/extension-module --manifest-path guest_wrapper/Cargo.toml --lib \
-    --crate-type cdylib --keep-going >"$CARGO_TARGET_DIR/host-deps.log" 2>&1 &
+    setsid cargo rustc --profile release --features pyo3/extension-module \
+    --manifest-path guest_wrapper/Cargo.toml --lib --crate-type cdylib --keep-going \
+    >"$CARGO_TARGET_DIR/host-deps.log" 2>&1 &
   prebuild_pid=$!
 fi
 wait_for_host_deps() {
@@ -121,8 +124,9 @@ PY
   # Without build isolation pip runs the venv's maturin, which must be on PATH.
   PATH="$root/.venv/bin:$PATH" .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
   echo "$py_hash" > "$py_stamp"
-  echo "$host_src_hash" > "$host_src_stamp"
 fi
+# The host build is current (its stamp covers these sources): the next run starts no dependency build.
+echo "$host_src_hash" > "$host_src_stamp"
 wait_for_host_deps
 phase_end
 echo "setup: ready ($root)" >&2

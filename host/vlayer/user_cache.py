@@ -1,6 +1,6 @@
 """vlayer's folder in the user's cache directory (`$XDG_CACHE_HOME/vlayer`, else `~/.cache/vlayer`): what this
-machine measured or computed once and keeps (the proving rate, the native module's build facts). The host build and
-the guest build live there too (bash/env.sh)."""
+machine measured or computed once and keeps (the proving rate, the native module's build facts). The host and guest
+builds live under `~/.cache/vlayer` too (bash/env.sh, which does not read `XDG_CACHE_HOME`)."""
 
 from __future__ import annotations
 
