@@ -16,6 +16,7 @@ from tests.support.contracts import call, deploy, receipt_vector, selector
 from vlayer.cluster import segments, testguest
 from vlayer.cluster.coordinator import LocalBackend, prove_job
 from vlayer.devnet import Anvil
+from vlayer.errors import GpuUnavailableError
 from vlayer.guest import native_module
 from vlayer.prove import ProofModeName
 from vlayer.receipts import groth16, shrink_wrap, zkvm
@@ -224,8 +225,8 @@ def test_groth16_without_a_backend_is_refused_up_front(tmp_path: Path, monkeypat
     with pytest.raises(shrink_wrap.ShrinkWrapUnavailableError) as err:
         shrink_wrap.select_backend()
     assert str(err.value).startswith(
-        "groth16 needs a shrink-wrap backend and none is available here (docker: not installed; podman: not "
-        "installed): pass --groth16-prover CMD"
+        "groth16 needs a shrink-wrap backend and none is available here (cuda: this build has no CUDA prover (bash "
+        "bash/setup.sh --cuda builds one); docker: not installed; podman: not installed): pass --groth16-prover CMD"
     )
     assert "groth16" not in proof_modes_available()
     assert "succinct" in proof_modes_available()
@@ -249,3 +250,54 @@ def test_cli_prove_groth16_without_a_backend_exits_before_proving(tmp_path: Path
                          timeout=120)  # fmt: skip
     assert run.returncode == 10, run.stderr
     assert run.stderr.strip().splitlines()[-1].startswith("error: groth16 needs a shrink-wrap backend")
+
+
+RZUP_FILES = ["stark_verify_graph.bin", "stark_verify_final.zkey", "preprocessed_coeffs.bin", "fuzzed_msm_results.bin"]
+
+
+def test_the_gpu_backend_is_looked_for_where_rzup_puts_risc_zeros_groth16_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CUDA build's own shrink-wrap: chosen before docker and podman when this build is the CUDA one, the
+    risc0-groth16 files are in rzup's folder and the GPU check passes; otherwise each shortfall is named. (No GPU and
+    no such files here: the build and the GPU check are stood in for, the file check is the native one.)"""
+    monkeypatch.setenv("PATH", str(tmp_path))  # no docker, no podman
+    monkeypatch.setenv("RISC0_HOME", str(tmp_path / "risc0"))
+    folder = tmp_path / "risc0" / "extensions" / "v0.1.0-risc0-groth16"
+    assert shrink_wrap.risc0_groth16_files() == folder
+    monkeypatch.delenv("RISC0_HOME")
+    assert shrink_wrap.risc0_groth16_files() == Path.home() / ".risc0" / "extensions" / "v0.1.0-risc0-groth16"
+    monkeypatch.setenv("RISC0_HOME", str(tmp_path / "risc0"))
+
+    # The CPU build never offers it, and the backend refuses to run there.
+    with pytest.raises(shrink_wrap.ShrinkWrapUnavailableError, match=r"\(cuda: this build has no CUDA prover"):
+        shrink_wrap.select_backend()
+    with pytest.raises(shrink_wrap.ShrinkWrapError, match="the cuda backend needs vlayer's CUDA build"):
+        shrink_wrap.GpuBackend(folder).run(tmp_path)
+
+    monkeypatch.setattr(shrink_wrap, "prover", lambda: "cuda")
+    with pytest.raises(shrink_wrap.ShrinkWrapUnavailableError) as err:
+        shrink_wrap.select_backend()
+    assert f"(cuda: {folder} lacks {', '.join(RZUP_FILES)} (`rzup install risc0-groth16` puts them there); " in str(
+        err.value
+    )
+    folder.mkdir(parents=True)
+    for name in RZUP_FILES[:3]:
+        (folder / name).write_bytes(b"")
+    with pytest.raises(shrink_wrap.ShrinkWrapUnavailableError, match=f"cuda: {folder} lacks fuzzed_msm_results.bin "):
+        shrink_wrap.select_backend()
+    (folder / RZUP_FILES[3]).write_bytes(b"")
+
+    def no_driver() -> None:
+        raise GpuUnavailableError("GPU prover unavailable: no NVIDIA driver on this machine")
+
+    monkeypatch.setattr(shrink_wrap, "gpu_info", no_driver)
+    with pytest.raises(
+        shrink_wrap.ShrinkWrapUnavailableError,
+        match=r"\(cuda: GPU prover unavailable: no NVIDIA driver on this machine; docker: not installed",
+    ):
+        shrink_wrap.select_backend()
+    monkeypatch.setattr(shrink_wrap, "gpu_info", lambda: {"name": "H100", "arch": "sm_90"})
+    assert shrink_wrap.select_backend() == shrink_wrap.GpuBackend(folder)
+    # A command named by the user still comes first.
+    assert isinstance(shrink_wrap.select_backend(_script(tmp_path, "exit 0")), shrink_wrap.CommandBackend)

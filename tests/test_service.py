@@ -117,7 +117,7 @@ def test_v_versions(client: TestClient) -> None:
     assert result["api_version"] == "1.3.0" and result["proof_mode"] == "fake" and result["chains"] == [31337]
     assert result["call_guest_id"] == result["chain_guest_id"] == "0x" + call_guest_id().hex()
     assert result["guest_embedded"] is True and result["risc0_version"] == "3.1.0-rc.1"
-    # groth16 where a shrink-wrap backend (docker, podman) is available on this machine: none on CI's.
+    # groth16 where a shrink-wrap backend (cuda, docker, podman) is available on this machine: none on CI's.
     groth16 = ["groth16"] if shrink_wrap.available() is None else []
     assert result["proof_modes_available"] == ["fake", "composite", "succinct", *groth16]
 
@@ -197,8 +197,8 @@ def test_unreachable_rpc_and_bad_settings(app_chain: App, tmp_path: Path) -> Non
         Settings(chains={31337: ChainConfig(app_chain.anvil.url)}, dev_mode=False)
     with pytest.raises(InputError, match="mainnet chain ids: \\[1\\]"):
         Settings(chains={1: ChainConfig("http://127.0.0.1:1")}, dev_mode=True)
-    # groth16 needs a shrink-wrap backend: none without docker or podman on PATH (tests/test_receipts.py shows a
-    # command backend accepted).
+    # groth16 needs a shrink-wrap backend: none on the CPU build without docker or podman on PATH
+    # (tests/test_receipts.py shows a command backend accepted).
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PATH", str(tmp_path))
         with pytest.raises(InputError, match="groth16 needs a shrink-wrap backend and none is available here"):

@@ -10,6 +10,7 @@ pub mod logs;
 pub mod precompiles;
 pub mod receipts;
 pub mod segments;
+pub mod shrink_wrap;
 pub mod zkvm;
 
 use pyo3::create_exception;
@@ -195,6 +196,27 @@ fn groth16_receipt<'py>(
 ) -> PyResult<Bound<'py, PyBytes>> {
     let out = receipts::groth16_receipt(proof_json, image_id.into(), journal).map_err(to_py)?;
     Ok(PyBytes::new(py, &out))
+}
+
+/// The files of RISC Zero's CUDA Groth16 prover that `folder` lacks (empty: all there). Asked on every build, so the
+/// host names what is missing wherever it looks for the GPU backend.
+#[pyfunction]
+fn groth16_gpu_files_missing(folder: std::path::PathBuf) -> Vec<&'static str> {
+    shrink_wrap::missing_files(&folder)
+}
+
+/// Groth16 step 2 on the GPU (the CUDA build): input.json's text into `workdir/proof.json`, with the risc0-groth16
+/// files in `files`.
+#[cfg(feature = "cuda")]
+#[pyfunction]
+fn groth16_gpu_shrink_wrap(
+    py: Python<'_>,
+    input_json: String,
+    files: std::path::PathBuf,
+    workdir: std::path::PathBuf,
+) -> PyResult<()> {
+    py.allow_threads(move || shrink_wrap::prove(&input_json, &files, &workdir))
+        .map_err(to_py)
 }
 
 /// The verifier parameters this build checks receipts with (hex digests).
@@ -462,6 +484,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(receipt_compress, m)?)?;
     m.add_function(wrap_pyfunction!(groth16_input, m)?)?;
     m.add_function(wrap_pyfunction!(groth16_receipt, m)?)?;
+    m.add("GROTH16_RZUP_FOLDER", shrink_wrap::RZUP_FOLDER)?;
+    m.add_function(wrap_pyfunction!(groth16_gpu_files_missing, m)?)?;
+    #[cfg(feature = "cuda")]
+    m.add_function(wrap_pyfunction!(groth16_gpu_shrink_wrap, m)?)?;
     m.add_function(wrap_pyfunction!(verifier_parameters, m)?)?;
     m.add_function(wrap_pyfunction!(logs::logs_range, m)?)?;
     m.add_function(wrap_pyfunction!(logs::logs_needed, m)?)?;

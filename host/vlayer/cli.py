@@ -369,7 +369,8 @@ def _proof_file(
     "--groth16-prover",
     default=None,
     metavar="CMD",
-    help="--mode groth16: shrink-wrap command (gets a folder with input.json, leaves proof.json).",
+    help="--mode groth16: shrink-wrap command (gets a folder with input.json, leaves proof.json; default: the "
+    "first of cuda, docker, podman that runs here).",
 )
 @click.option("--segment-po2", type=click.IntRange(14, 22), default=20, show_default=True,
               help="Local composite proving: segment size (log2 cycles); smaller ones prove sooner each.")  # fmt: skip
@@ -515,7 +516,7 @@ def _echo_stage(stage: str) -> None:
 @click.option("--no-node-check", is_flag=True,
               help="Do not compare results with the node's own eth_call (nodes that cannot answer it).")  # fmt: skip
 @click.option("--groth16-prover", default=None, metavar="CMD",
-              help="--proof-mode groth16: shrink-wrap command (default: docker/podman, RISC Zero image).")  # fmt: skip
+              help="--proof-mode groth16: shrink-wrap command (default: first of cuda, docker, podman).")  # fmt: skip
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=3000, show_default=True)
 @click.option("--log-level", default="info", show_default=True)

@@ -102,7 +102,7 @@ def import_cmd(directory: str, out: str | None) -> None:
 @groth16_group.command("wrap")
 @click.argument("proof_file", type=click.Path(dir_okay=False, exists=True))
 @click.option("--groth16-prover", default=None, metavar="CMD",
-              help="The shrink-wrap command (default: docker/podman with RISC Zero's image).")  # fmt: skip
+              help="The shrink-wrap command (default: the first of cuda, docker, podman that runs here).")  # fmt: skip
 @click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="Write the proof JSON here.")
 def wrap_cmd(proof_file: str, groth16_prover: str | None, out: str | None) -> None:
     """All three steps here: a proof file's receipt shrink-wrapped by a backend into a Groth16 proof file."""

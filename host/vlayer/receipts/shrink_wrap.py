@@ -9,6 +9,11 @@ carries, so it runs through a backend, each refused up front with its reason whe
   copies the folder there and back).
 - `docker` / `podman`: RISC Zero's own image (the one `risc0-groth16`'s CPU prover runs), with the folder mounted on
   `/mnt`; x86 only, and the image must be pulled (or pullable).
+- `cuda`: the CUDA build's own Groth16 prover on this machine's GPU (guest_wrapper/src/shrink_wrap.rs), from the
+  `risc0-groth16` files RISC Zero's installer leaves in `$RISC0_HOME/extensions/v0.1.0-risc0-groth16/`
+  (`rzup install risc0-groth16`; RISC0_HOME defaults to ~/.risc0).
+
+Without a command, the first of `cuda`, `docker`, `podman` that works here is used.
 
 A backend's output is untrusted: `vlayer.receipts.groth16` turns it into a receipt only if it verifies.
 """
@@ -24,7 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from vlayer.errors import ProvingError
+from vlayer.errors import GpuUnavailableError, ProvingError, VlayerError
+from vlayer.guest import native_module
+from vlayer.receipts.zkvm import call_native, gpu_info, prover
 
 #: The image risc0-groth16 3.0.x runs for its CPU shrink-wrap (src/prove/docker.rs).
 RISC0_GROTH16_IMAGE = "risczero/risc0-groth16-prover:v2025-04-03.1"
@@ -77,6 +84,50 @@ class ContainerBackend:
         _run(argv, self.timeout, f"{self.runtime} ({self.image})")
 
 
+@dataclass(frozen=True)
+class GpuBackend:
+    """RISC Zero's CUDA Groth16 prover in this process. It cannot be stopped part-way, so it has no timeout."""
+
+    files: Path
+
+    @property
+    def name(self) -> str:
+        return "cuda"
+
+    def run(self, workdir: Path) -> None:
+        if prover() != "cuda":
+            raise ShrinkWrapError("the cuda backend needs vlayer's CUDA build (bash bash/setup.sh --cuda)")
+        try:
+            input_json = (workdir / "input.json").read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ShrinkWrapError(f"the cuda backend cannot read input.json: {exc}") from None
+        try:
+            call_native("groth16_gpu_shrink_wrap", input_json, str(self.files), str(workdir))
+        except VlayerError as exc:
+            raise ShrinkWrapError(f"the cuda backend failed: {exc}") from None
+
+
+def risc0_groth16_files() -> Path:
+    """Where RISC Zero's installer puts the `risc0-groth16` component (rzup 0.5's layout)."""
+    home = Path(os.environ.get("RISC0_HOME") or Path.home() / ".risc0")
+    return home / "extensions" / str(native_module().GROTH16_RZUP_FOLDER)
+
+
+def _gpu_backend() -> GpuBackend | str:
+    """The cuda backend when it can run here, else why not."""
+    if prover() != "cuda":
+        return "cuda: this build has no CUDA prover (bash bash/setup.sh --cuda builds one)"
+    folder = risc0_groth16_files()
+    missing = call_native("groth16_gpu_files_missing", str(folder))
+    if missing:
+        return f"cuda: {folder} lacks {', '.join(missing)} (`rzup install risc0-groth16` puts them there)"
+    try:
+        gpu_info()
+    except GpuUnavailableError as exc:
+        return f"cuda: {exc}"
+    return GpuBackend(folder)
+
+
 def _run(argv: list[str], timeout: float, what: str) -> None:
     try:
         # A session of its own, so a timeout kills whatever the command started too.
@@ -109,8 +160,8 @@ def _runtime_ok(runtime: str) -> str | None:
 
 
 def select_backend(command: str | None = None, *, timeout: float = DEFAULT_TIMEOUT) -> Backend:
-    """The backend to use: the command when one is given, else a container runtime that works here; refused with
-    every reason otherwise (before any proving starts)."""
+    """The backend to use: the command when one is given, else the first of the GPU prover and a container runtime
+    that works here; refused with every reason otherwise (before any proving starts)."""
     if command is not None:
         if not command.strip():
             raise ShrinkWrapUnavailableError("--groth16-prover is empty")
@@ -118,7 +169,10 @@ def select_backend(command: str | None = None, *, timeout: float = DEFAULT_TIMEO
         if shutil.which(program) is None and not Path(program).is_file():
             raise ShrinkWrapUnavailableError(f"the Groth16 prover command {program!r} is not found")
         return CommandBackend(command, timeout)
-    reasons = []
+    gpu = _gpu_backend()
+    if isinstance(gpu, GpuBackend):
+        return gpu
+    reasons = [gpu]
     for runtime in ("docker", "podman"):
         why = _runtime_ok(runtime)
         if why is None:

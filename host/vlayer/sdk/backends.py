@@ -43,8 +43,9 @@ class Local:
     `shielding_keys`: the prover's shielding secret keys, for shielded requests (docs/requests.md).
     `mode` defaults to fake with `dev=True`, else composite; fake proofs prove nothing and need `dev=True`, as the
     service's dev mode does. `hardfork` describes a dev chain (anvil's `--hardfork`); `chain_spec` any other chain
-    without a built-in schedule. `groth16_prover`: the shrink-wrap command of the groth16 mode (default: docker or
-    podman with RISC Zero's image; `vlayer.receipts.shrink_wrap`); groth16 is refused here when neither works.
+    without a built-in schedule. `groth16_prover`: the shrink-wrap command of the groth16 mode (default: the CUDA
+    build's GPU prover, else docker or podman with RISC Zero's image; `vlayer.receipts.shrink_wrap`); groth16 is
+    refused here when none works.
     """
 
     rpc_url: str | None = None

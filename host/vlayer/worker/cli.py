@@ -40,7 +40,7 @@ def parse_shard(text: str) -> tuple[int, int]:
 @click.option("--auth-token", envvar="VLAYER_AUTH_TOKEN", default=None, help="Bearer token for --service.")
 @click.option("--mode", default=None, help="Local proof mode (groth16; fake with --dev). Composite is refused.")
 @click.option("--groth16-prover", default=None, metavar="CMD",
-              help="--mode groth16: shrink-wrap command (default: docker/podman, RISC Zero image).")  # fmt: skip
+              help="--mode groth16: shrink-wrap command (default: the first of cuda, docker, podman).")  # fmt: skip
 @click.option("--hardfork", default=None,
               help="Dev chain hardfork, local proving only (default: the one anvil reports).")  # fmt: skip
 @click.option("--dev", is_flag=True, help="Accept FAKE proofs, which prove nothing (dev chains only).")
