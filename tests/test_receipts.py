@@ -256,7 +256,7 @@ RZUP_FILES = ["stark_verify_graph.bin", "stark_verify_final.zkey", "preprocessed
 
 
 def test_the_gpu_backend_is_looked_for_where_rzup_puts_risc_zeros_groth16_files(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The CUDA build's own shrink-wrap: chosen before docker and podman when this build is the CUDA one, the
     risc0-groth16 files are in rzup's folder and the GPU check passes; otherwise each shortfall is named. (No GPU and
@@ -269,11 +269,14 @@ def test_the_gpu_backend_is_looked_for_where_rzup_puts_risc_zeros_groth16_files(
     assert shrink_wrap.risc0_groth16_files() == Path.home() / ".risc0" / "extensions" / "v0.1.0-risc0-groth16"
     monkeypatch.setenv("RISC0_HOME", str(tmp_path / "risc0"))
 
-    # The CPU build never offers it, and the backend refuses to run there.
+    # The CPU build never offers it, and its child process refuses to run there.
     with pytest.raises(shrink_wrap.ShrinkWrapUnavailableError, match=r"\(cuda: this build has no CUDA prover"):
         shrink_wrap.select_backend()
-    with pytest.raises(shrink_wrap.ShrinkWrapError, match="the cuda backend needs vlayer's CUDA build"):
-        shrink_wrap.GpuBackend(folder).run(tmp_path)
+    with pytest.raises(shrink_wrap.ShrinkWrapError) as failed:
+        shrink_wrap.GpuBackend(folder).run(workdir)
+    assert str(failed.value) == (
+        "the cuda backend exited with status 1: this is not vlayer's CUDA build (bash bash/setup.sh --cuda builds one)"
+    )
 
     monkeypatch.setattr(shrink_wrap, "prover", lambda: "cuda")
     with pytest.raises(shrink_wrap.ShrinkWrapUnavailableError) as err:
@@ -298,6 +301,6 @@ def test_the_gpu_backend_is_looked_for_where_rzup_puts_risc_zeros_groth16_files(
     ):
         shrink_wrap.select_backend()
     monkeypatch.setattr(shrink_wrap, "gpu_info", lambda: {"name": "H100", "arch": "sm_90"})
-    assert shrink_wrap.select_backend() == shrink_wrap.GpuBackend(folder)
+    assert shrink_wrap.select_backend(timeout=60) == shrink_wrap.GpuBackend(folder, 60)
     # A command named by the user still comes first.
     assert isinstance(shrink_wrap.select_backend(_script(tmp_path, "exit 0")), shrink_wrap.CommandBackend)

@@ -9,9 +9,10 @@ carries, so it runs through a backend, each refused up front with its reason whe
   copies the folder there and back).
 - `docker` / `podman`: RISC Zero's own image (the one `risc0-groth16`'s CPU prover runs), with the folder mounted on
   `/mnt`; x86 only, and the image must be pulled (or pullable).
-- `cuda`: the CUDA build's own Groth16 prover on this machine's GPU (guest_wrapper/src/shrink_wrap.rs), from the
-  `risc0-groth16` files RISC Zero's installer leaves in `$RISC0_HOME/extensions/v0.1.0-risc0-groth16/`
-  (`rzup install risc0-groth16`; RISC0_HOME defaults to ~/.risc0).
+- `cuda`: the CUDA build's own Groth16 prover on this machine's GPU (guest_wrapper/src/shrink_wrap.rs, in a child
+  process: `vlayer.receipts.gpu_prover`, under the same timeout), from the `risc0-groth16` files RISC Zero's
+  installer leaves in `$RISC0_HOME/extensions/v0.1.0-risc0-groth16/` (`rzup install risc0-groth16`; RISC0_HOME
+  defaults to ~/.risc0).
 
 Without a command, the first of `cuda`, `docker`, `podman` that works here is used.
 
@@ -25,11 +26,12 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from vlayer.errors import GpuUnavailableError, ProvingError, VlayerError
+from vlayer.errors import GpuUnavailableError, ProvingError
 from vlayer.guest import native_module
 from vlayer.receipts.zkvm import call_native, gpu_info, prover
 
@@ -86,25 +88,18 @@ class ContainerBackend:
 
 @dataclass(frozen=True)
 class GpuBackend:
-    """RISC Zero's CUDA Groth16 prover in this process. It cannot be stopped part-way, so it has no timeout."""
+    """RISC Zero's CUDA Groth16 prover, run in a child process of this build (`vlayer.receipts.gpu_prover`)."""
 
     files: Path
+    timeout: float = DEFAULT_TIMEOUT
 
     @property
     def name(self) -> str:
         return "cuda"
 
     def run(self, workdir: Path) -> None:
-        if prover() != "cuda":
-            raise ShrinkWrapError("the cuda backend needs vlayer's CUDA build (bash bash/setup.sh --cuda)")
-        try:
-            input_json = (workdir / "input.json").read_text()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ShrinkWrapError(f"the cuda backend cannot read input.json: {exc}") from None
-        try:
-            call_native("groth16_gpu_shrink_wrap", input_json, str(self.files), str(workdir))
-        except VlayerError as exc:
-            raise ShrinkWrapError(f"the cuda backend failed: {exc}") from None
+        argv = [sys.executable, "-m", "vlayer.receipts.gpu_prover", str(self.files), str(workdir)]
+        _run(argv, self.timeout, "the cuda backend")
 
 
 def risc0_groth16_files() -> Path:
@@ -113,7 +108,7 @@ def risc0_groth16_files() -> Path:
     return home / "extensions" / str(native_module().GROTH16_RZUP_FOLDER)
 
 
-def _gpu_backend() -> GpuBackend | str:
+def _gpu_backend(timeout: float) -> GpuBackend | str:
     """The cuda backend when it can run here, else why not."""
     if prover() != "cuda":
         return "cuda: this build has no CUDA prover (bash bash/setup.sh --cuda builds one)"
@@ -125,7 +120,7 @@ def _gpu_backend() -> GpuBackend | str:
         gpu_info()
     except GpuUnavailableError as exc:
         return f"cuda: {exc}"
-    return GpuBackend(folder)
+    return GpuBackend(folder, timeout)
 
 
 def _run(argv: list[str], timeout: float, what: str) -> None:
@@ -169,7 +164,7 @@ def select_backend(command: str | None = None, *, timeout: float = DEFAULT_TIMEO
         if shutil.which(program) is None and not Path(program).is_file():
             raise ShrinkWrapUnavailableError(f"the Groth16 prover command {program!r} is not found")
         return CommandBackend(command, timeout)
-    gpu = _gpu_backend()
+    gpu = _gpu_backend(timeout)
     if isinstance(gpu, GpuBackend):
         return gpu
     reasons = [gpu]
