@@ -304,3 +304,33 @@ def test_the_gpu_backend_is_looked_for_where_rzup_puts_risc_zeros_groth16_files(
     assert shrink_wrap.select_backend(timeout=60) == shrink_wrap.GpuBackend(folder, 60)
     # A command named by the user still comes first.
     assert isinstance(shrink_wrap.select_backend(_script(tmp_path, "exit 0")), shrink_wrap.CommandBackend)
+
+
+def test_a_container_runtime_counts_only_when_its_engine_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A docker client with no daemon behind it answers `--version` but runs nothing: it is no backend, and the
+    refusal says why. (Stand-ins for docker and podman: detection only, nothing here can make a receipt verify.)"""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    docker = bin_dir / "docker"
+    docker.write_text(
+        "#!/bin/sh\n"
+        '[ "$1" = info ] || exit 0\n'
+        "echo 'Client: Docker Engine'\n"
+        "echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2\n"
+        "exit 1\n"
+    )
+    docker.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    with pytest.raises(shrink_wrap.ShrinkWrapUnavailableError) as err:
+        shrink_wrap.select_backend()
+    assert (
+        "; docker: 'docker info' exited with status 1: Cannot connect to the Docker daemon at "
+        "unix:///var/run/docker.sock. Is the docker daemon running?; podman: not installed)"
+    ) in str(err.value)
+    assert "groth16" not in proof_modes_available()
+    podman = bin_dir / "podman"
+    podman.write_text("#!/bin/sh\nexit 0\n")
+    podman.chmod(0o755)
+    assert shrink_wrap.select_backend(timeout=5) == shrink_wrap.ContainerBackend("podman", 5)

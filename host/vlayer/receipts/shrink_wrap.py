@@ -143,15 +143,22 @@ def _run(argv: list[str], timeout: float, what: str) -> None:
 
 
 def _runtime_ok(runtime: str) -> str | None:
-    """None when `runtime` runs here, else why not."""
+    """None when `runtime` can run containers here, else why not. `info` asks the engine itself: a docker client
+    whose daemon is not running (or not reachable) answers `--version` but runs nothing."""
     path = shutil.which(runtime)
     if path is None:
         return f"{runtime}: not installed"
     try:
-        out = subprocess.run([path, "--version"], capture_output=True, timeout=20, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"{runtime}: {exc}"
-    return None if out.returncode == 0 else f"{runtime}: '--version' exited with status {out.returncode}"
+        out = subprocess.run([path, "info"], capture_output=True, timeout=20, check=False)
+    except subprocess.TimeoutExpired:
+        return f"{runtime}: '{runtime} info' did not answer within 20s"
+    except OSError as exc:
+        return f"{runtime}: cannot start: {exc.strerror or exc}"
+    if out.returncode == 0:
+        return None
+    lines = [line.strip() for line in out.stderr.decode(errors="replace").splitlines() if line.strip()]
+    why = f": {lines[-1][:200]}" if lines else ""
+    return f"{runtime}: '{runtime} info' exited with status {out.returncode}{why}"
 
 
 def select_backend(command: str | None = None, *, timeout: float = DEFAULT_TIMEOUT) -> Backend:
