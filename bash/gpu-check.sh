@@ -71,8 +71,11 @@ pack() {
   strip -o "$tmp/cpu.so" "$cpu_so"
   strip -o "$tmp/cuda.so" "$cuda_so"
   driver_symbols "$cuda_so" > "$tmp/symbols"
-  xz -T0 -6 -c "$tmp/cpu.so" > "$pack_dir/cpu.so.xz"
-  xz -T0 -6 -c "$tmp/cuda.so" > "$pack_dir/cuda.so.xz"
+  # One xz stream with a dictionary larger than the CPU module, so the CUDA module's copy of what both embed (the
+  # recursion programs of risc0-circuit-recursion-*-zkrs, most of the Rust) is stored once: 39 MB for both, against
+  # 74 MB compressed one by one (2026-12-07), which a device run could not carry. Single-threaded: xz's threads
+  # would split the stream into blocks that cannot refer to each other.
+  tar -C "$tmp" -cf - cpu.so cuda.so | xz -T1 --lzma2=preset=6,dict=192MiB > "$pack_dir/modules.tar.xz"
   local cpu_info cuda_info
   cpu_info=$(.venv/bin/python -c 'import json; from vlayer.guest import build_info; print(json.dumps(build_info()))')
   cuda_info=$(.venv-cuda/bin/python -c 'import json; from vlayer.guest import build_info; print(json.dumps(build_info()))')
@@ -91,12 +94,21 @@ if cpu["image_id"] != cuda["image_id"]:
 if cpu["prover"] != "cpu" or cuda["prover"] != "cuda":
     raise SystemExit(f"gpu-check: .venv has a {cpu['prover']} build and .venv-cuda a {cuda['prover']} build")
 order = ["erc20-balanceOf", "erc20-recorded", "usdt-mainnet", "two-calls", "no-op", "travel-history"]
-names = sorted((p.name.removesuffix(".input.bin") for p in (pack / "inputs").glob("*.input.bin")), key=order.index)
+names = sorted(
+    (p.name.removesuffix(".input.bin") for p in (pack / "inputs").glob("*.input.bin")),
+    key=lambda name: (order.index(name) if name in order else len(order), name),
+)
 
 
 def module(build: str, info: dict) -> dict:
     data = (tmp / f"{build}.so").read_bytes()
-    return {"file": f"{build}.so.xz", "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), **info}
+    return {
+        "file": "modules.tar.xz",
+        "member": f"{build}.so",
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data),
+        **info,
+    }
 
 
 manifest = {

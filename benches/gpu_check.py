@@ -21,11 +21,11 @@ import argparse
 import hashlib
 import importlib.util
 import json
-import lzma
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -137,10 +137,14 @@ def unpack(pack: Path, manifest: dict[str, Any], build: str) -> Path:
     out = Path(tempfile.gettempdir()) / "vlayer-gpu-check" / entry["sha256"][:16] / build / "_native.abi3.so"
     if not out.exists() or hashlib.sha256(out.read_bytes()).hexdigest() != entry["sha256"]:
         out.parent.mkdir(parents=True, exist_ok=True)
-        with lzma.open(pack / entry["file"]) as src, open(out, "wb") as dst:
-            shutil.copyfileobj(src, dst)
+        with tarfile.open(pack / entry["file"], "r:xz") as archive:
+            src = archive.extractfile(entry["member"])
+            if src is None:
+                sys.exit(f"gpu-check: {entry['file']} has no {entry['member']}")
+            with src, open(out, "wb") as dst:
+                shutil.copyfileobj(src, dst)
         if hashlib.sha256(out.read_bytes()).hexdigest() != entry["sha256"]:
-            sys.exit(f"gpu-check: {entry['file']} does not unpack to the module the pack recorded")
+            sys.exit(f"gpu-check: {entry['member']} of {entry['file']} is not the module the pack recorded")
     return out
 
 
