@@ -317,6 +317,7 @@ def test_a_container_runtime_counts_only_when_its_engine_answers(
     docker.write_text(
         "#!/bin/sh\n"
         '[ "$1" = info ] || exit 0\n'
+        f"echo asked >> {tmp_path / 'asked'}\n"
         "echo 'Client: Docker Engine'\n"
         "echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2\n"
         "exit 1\n"
@@ -330,6 +331,8 @@ def test_a_container_runtime_counts_only_when_its_engine_answers(
         "unix:///var/run/docker.sock. Is the docker daemon running?; podman: not installed)"
     ) in str(err.value)
     assert "groth16" not in proof_modes_available()
+    # The engine's answer stands for a while: the service asks on every v_versions.
+    assert (tmp_path / "asked").read_text() == "asked\n"
     podman = bin_dir / "podman"
     podman.write_text("#!/bin/sh\nexit 0\n")
     podman.chmod(0o755)

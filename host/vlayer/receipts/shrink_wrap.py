@@ -27,6 +27,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -142,12 +143,28 @@ def _run(argv: list[str], timeout: float, what: str) -> None:
         raise ShrinkWrapError(f"{what} exited with status {proc.returncode}: {tail[0][:300]}")
 
 
+#: How long an engine's answer to `info` stands: the service asks on every `v_versions`, and an engine that hangs
+#: would otherwise hold each of those calls for the 20 s timeout.
+ENGINE_CHECK_TTL = 30.0
+_engine_checks: dict[str, tuple[float, str | None]] = {}
+
+
 def _runtime_ok(runtime: str) -> str | None:
     """None when `runtime` can run containers here, else why not. `info` asks the engine itself: a docker client
     whose daemon is not running (or not reachable) answers `--version` but runs nothing."""
     path = shutil.which(runtime)
     if path is None:
         return f"{runtime}: not installed"
+    now = time.monotonic()
+    cached = _engine_checks.get(path)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    why = _engine_answers(runtime, path)
+    _engine_checks[path] = (now + ENGINE_CHECK_TTL, why)
+    return why
+
+
+def _engine_answers(runtime: str, path: str) -> str | None:
     try:
         out = subprocess.run([path, "info"], capture_output=True, timeout=20, check=False)
     except subprocess.TimeoutExpired:
